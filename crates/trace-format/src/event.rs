@@ -1,0 +1,248 @@
+//! Raw events: one wire event with its arguments, exactly as encoded, before any interpretation.
+
+use crate::spec::{EventSpec, EventType, MAX_ARGS};
+use crate::varint;
+use crate::version::Version;
+use std::borrow::Cow;
+use std::fmt;
+
+/// One frame of a stack table entry, as encoded: PC, function and file string IDs, line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct RawFrame {
+    /// Program counter.
+    pub pc: u64,
+    /// String ID of the function name.
+    pub func: u64,
+    /// String ID of the file name.
+    pub file: u64,
+    /// Line number.
+    pub line: u64,
+}
+
+/// The frames of a [`RawEvent`] that is a stack table entry.
+///
+/// Frames decoded from the binary format stay encoded (borrowed from the input) until iterated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawFrames<'a>(FramesRepr<'a>);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum FramesRepr<'a> {
+    /// `count` frames of four varints each, already validated.
+    Encoded {
+        bytes: &'a [u8],
+        count: u32,
+    },
+    Owned(Vec<RawFrame>),
+}
+
+impl<'a> RawFrames<'a> {
+    pub(crate) const NONE: RawFrames<'static> = RawFrames(FramesRepr::Encoded {
+        bytes: &[],
+        count: 0,
+    });
+
+    /// Frames whose varints were validated to hold exactly `count` frames.
+    pub(crate) fn encoded(bytes: &'a [u8], count: u32) -> RawFrames<'a> {
+        RawFrames(FramesRepr::Encoded { bytes, count })
+    }
+
+    /// Frames given one by one.
+    pub fn owned(frames: Vec<RawFrame>) -> RawFrames<'static> {
+        RawFrames(FramesRepr::Owned(frames))
+    }
+
+    /// Number of frames.
+    pub fn len(&self) -> usize {
+        match &self.0 {
+            FramesRepr::Encoded { count, .. } => *count as usize,
+            FramesRepr::Owned(v) => v.len(),
+        }
+    }
+
+    /// True if there are no frames.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The frames in order, innermost first.
+    pub fn iter(&self) -> impl Iterator<Item = RawFrame> + '_ {
+        let (bytes, owned): (&[u8], &[RawFrame]) = match &self.0 {
+            FramesRepr::Encoded { bytes, .. } => (bytes, &[]),
+            FramesRepr::Owned(v) => (&[], v),
+        };
+        let mut pos = 0;
+        let encoded = std::iter::from_fn(move || {
+            let mut f = [0u64; 4];
+            for v in &mut f {
+                // Validated when decoded; a failure here only ends the iteration.
+                let (x, next) = varint::read(bytes, pos).ok()?;
+                *v = x;
+                pos = next;
+            }
+            Some(RawFrame {
+                pc: f[0],
+                func: f[1],
+                file: f[2],
+                line: f[3],
+            })
+        });
+        encoded.chain(owned.iter().copied())
+    }
+
+    fn into_owned(self) -> RawFrames<'static> {
+        match self.0 {
+            FramesRepr::Encoded { count: 0, .. } => RawFrames::NONE,
+            FramesRepr::Encoded { .. } => RawFrames::owned(self.iter().collect()),
+            FramesRepr::Owned(v) => RawFrames::owned(v),
+        }
+    }
+}
+
+/// One event as it is on the wire: its type, its arguments, and for stack table entries the
+/// frames, for strings and experimental batches the data. Nothing is interpreted.
+///
+/// `Display` prints it exactly as Go's `internal/trace/raw.Event.String()` does, which is one
+/// event of Go's raw text format.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawEvent<'a> {
+    version: Version,
+    ty: EventType,
+    spec: &'static EventSpec,
+    args: [u64; MAX_ARGS],
+    frames: RawFrames<'a>,
+    data: Option<Cow<'a, [u8]>>,
+    offset: u64,
+}
+
+impl<'a> RawEvent<'a> {
+    /// Builds an event. `args` must have exactly as many values as `spec` has arguments.
+    pub(crate) fn new(
+        version: Version,
+        ty: EventType,
+        spec: &'static EventSpec,
+        args: [u64; MAX_ARGS],
+        frames: RawFrames<'a>,
+        data: Option<Cow<'a, [u8]>>,
+        offset: u64,
+    ) -> RawEvent<'a> {
+        RawEvent {
+            version,
+            ty,
+            spec,
+            args,
+            frames,
+            data,
+            offset,
+        }
+    }
+
+    /// The trace version the event belongs to.
+    pub fn version(&self) -> Version {
+        self.version
+    }
+
+    /// The event type byte.
+    pub fn ty(&self) -> EventType {
+        self.ty
+    }
+
+    /// The event's spec: name, argument names and layout.
+    pub fn spec(&self) -> &'static EventSpec {
+        self.spec
+    }
+
+    /// Go's name for the event (`GoStart`, `EventBatch`, ...).
+    pub fn name(&self) -> &'static str {
+        self.spec.name
+    }
+
+    /// The arguments, one per name in [`EventSpec::args`]. For timed events the first is the
+    /// timestamp delta from the previous event of the batch.
+    pub fn args(&self) -> &[u64] {
+        &self.args[..self.spec.args.len()]
+    }
+
+    /// The argument called `name` in the spec, if the event has one.
+    pub fn arg(&self, name: &str) -> Option<u64> {
+        let i = self.spec.args.iter().position(|a| *a == name)?;
+        self.args.get(i).copied()
+    }
+
+    /// The frames of a stack table entry; empty for other events.
+    pub fn frames(&self) -> &RawFrames<'a> {
+        &self.frames
+    }
+
+    /// The data trailer (string bytes, experimental batch contents), if any.
+    ///
+    /// As in Go's raw reader, an empty trailer read from the binary format is `None`.
+    pub fn data(&self) -> Option<&[u8]> {
+        self.data.as_deref()
+    }
+
+    /// The data trailer if it borrows from the input (always so for binary decoding), for callers
+    /// that keep it beyond the event.
+    pub fn borrowed_data(&self) -> Option<&'a [u8]> {
+        match &self.data {
+            Some(Cow::Borrowed(d)) => Some(d),
+            _ => None,
+        }
+    }
+
+    /// Byte offset of the event's type byte in the trace (0 for events read from text).
+    pub fn offset(&self) -> u64 {
+        self.offset
+    }
+
+    /// A copy that owns everything it refers to.
+    pub fn into_owned(self) -> RawEvent<'static> {
+        RawEvent {
+            version: self.version,
+            ty: self.ty,
+            spec: self.spec,
+            args: self.args,
+            frames: self.frames.into_owned(),
+            data: self.data.map(|d| Cow::Owned(d.into_owned())),
+            offset: self.offset,
+        }
+    }
+
+    /// Appends the event's binary encoding (minimal varints) to `out`.
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        out.push(self.ty.0);
+        for &a in self.args() {
+            varint::write(out, a);
+        }
+        for f in self.frames.iter() {
+            for v in [f.pc, f.func, f.file, f.line] {
+                varint::write(out, v);
+            }
+        }
+        if self.spec.has_data {
+            let d = self.data().unwrap_or_default();
+            varint::write(out, d.len() as u64);
+            out.extend_from_slice(d);
+        }
+    }
+}
+
+impl fmt::Display for RawEvent<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.spec.name)?;
+        for (name, value) in self.spec.args.iter().zip(self.args()) {
+            write!(f, " {name}={value}")?;
+        }
+        for fr in self.frames.iter() {
+            write!(
+                f,
+                "\n\tpc={} func={} file={} line={}",
+                fr.pc, fr.func, fr.file, fr.line
+            )?;
+        }
+        if let Some(d) = &self.data {
+            f.write_str("\n\tdata=")?;
+            crate::text::quote::write_quoted(f, d)?;
+        }
+        Ok(())
+    }
+}

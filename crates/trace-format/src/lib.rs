@@ -1,0 +1,101 @@
+//! Zero-copy decoding of Go execution traces, the files `runtime/trace`, `go test -trace`,
+//! `/debug/pprof/trace` and the flight recorder write.
+//!
+//! This is the bottom layer of the workspace: it turns bytes into *raw* events exactly as they are
+//! on the wire, with no ordering and no interpretation, the way Go's `internal/trace/raw` reader
+//! does. `trace-model` orders them into goroutine, P and GC state; `trace-pprof` builds profiles on
+//! top of that.
+//!
+//! - [`Version`] reads the 16-byte header of any trace Go has written (Go 1.5 to 1.27).
+//! - [`spec`] holds the event tables of the v2 formats (Go 1.22+) as data.
+//! - [`Trace`] opens a trace held in memory; its [`batches`](Trace::batches),
+//!   [`generations`](Trace::generations) and [`raw_events`](Trace::raw_events) borrow from the
+//!   input. [`StreamReader`] reads from any `io::Read`, one batch or one generation at a time.
+//! - [`TextWriter`] and [`TextReader`] write and read Go's raw text format.
+//!
+//! Nothing panics on bad input: every error is an [`Error`] that says what was expected and at which
+//! byte offset (and in which batch).
+//!
+//! ```
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let bytes = std::fs::read("../../testdata/traces/go1.22.10/chan.trace")?;
+//! let trace = trace_format::Trace::parse(&bytes)?;
+//! let mut text = Vec::new();
+//! let mut writer = trace_format::TextWriter::new(&mut text, trace.version())?;
+//! for event in trace.raw_events()? {
+//!     writer.write_event(&event?)?;
+//! }
+//! assert!(text.starts_with(b"Trace Go1.22\nEventBatch gen=1 "));
+//! # Ok(()) }
+//! ```
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod error;
+mod event;
+mod hash;
+pub mod spec;
+pub mod text;
+pub mod v2;
+mod varint;
+mod version;
+
+pub use error::{BatchContext, Error, ErrorKind, Result};
+pub use event::{RawEvent, RawFrame, RawFrames};
+pub use spec::{EventSpec, EventType, Experiment};
+pub use text::{TextReader, TextWriter};
+pub use v2::StreamReader;
+pub use version::{Family, Version, HEADER_LEN};
+
+/// A trace held in memory. Everything read from it borrows from the bytes.
+#[derive(Debug, Clone, Copy)]
+pub struct Trace<'a> {
+    version: Version,
+    bytes: &'a [u8],
+}
+
+impl<'a> Trace<'a> {
+    /// Reads the header of `bytes`, a whole trace file.
+    pub fn parse(bytes: &'a [u8]) -> Result<Trace<'a>> {
+        let version = Version::from_header(bytes)?;
+        Ok(Trace { version, bytes })
+    }
+
+    /// The trace's version.
+    pub fn version(&self) -> Version {
+        self.version
+    }
+
+    /// The whole input, header included.
+    pub fn bytes(&self) -> &'a [u8] {
+        self.bytes
+    }
+
+    fn require_v2(&self) -> Result<()> {
+        match self.version.family() {
+            Family::V2 => Ok(()),
+            Family::V1 => Err(Error::new(
+                ErrorKind::UnsupportedVersion(self.version.minor()),
+                0,
+            )),
+        }
+    }
+
+    /// The batches of a v2 trace in file order.
+    pub fn batches(&self) -> Result<v2::Batches<'a>> {
+        self.require_v2()?;
+        let body = self.bytes.get(HEADER_LEN..).unwrap_or_default();
+        Ok(v2::Batches::new(self.version, body, HEADER_LEN as u64))
+    }
+
+    /// The generations of a v2 trace in file order.
+    pub fn generations(&self) -> Result<v2::Generations<'a>> {
+        Ok(v2::Generations::new(self.version, self.batches()?))
+    }
+
+    /// Every raw event in file order, batch headers included: what Go's raw reader yields.
+    pub fn raw_events(&self) -> Result<v2::RawEvents<'a>> {
+        Ok(v2::RawEvents::new(self.batches()?))
+    }
+}

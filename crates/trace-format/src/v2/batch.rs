@@ -1,0 +1,488 @@
+//! Batches of the v2 formats and the events inside them.
+//!
+//! After the header, a v2 trace is a sequence of batches. An event batch is
+//! `EventBatch gen m time size` followed by `size` bytes of events; an experimental batch (Go 1.23+)
+//! is `ExperimentalBatch exp gen m time size` followed by `size` bytes in the experiment's own
+//! format; Go 1.26 adds a lone `EndOfGeneration` byte between generations.
+
+use crate::error::{BatchContext, Error, ErrorKind, Result};
+use crate::event::{RawEvent, RawFrames};
+use crate::spec::{self, EventType, Experiment, MAX_ARGS, MAX_BATCH_SIZE, MAX_FRAMES_PER_STACK};
+use crate::varint::{self, VarintError};
+use crate::version::Version;
+use nom::Parser;
+use std::borrow::Cow;
+
+/// The thread ID Go uses for batches written by no M (frequency, strings, stacks...).
+pub const NO_THREAD: u64 = u64::MAX;
+
+/// What a batch holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BatchKind {
+    /// Ordinary events: an M's events, or the string, stack, CPU sample or sync tables.
+    Events,
+    /// Data in an experiment's own format.
+    Experimental(Experiment),
+    /// The in-band end of a generation (Go 1.26+): no header fields, no data.
+    EndOfGeneration,
+}
+
+/// One batch: its header and its undecoded data, borrowed from the input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Batch<'a> {
+    version: Version,
+    kind: BatchKind,
+    generation: u64,
+    m: u64,
+    time: u64,
+    data: &'a [u8],
+    offset: u64,
+    data_offset: u64,
+}
+
+impl<'a> Batch<'a> {
+    /// What the batch holds.
+    pub fn kind(&self) -> BatchKind {
+        self.kind
+    }
+    /// The trace version.
+    pub fn version(&self) -> Version {
+        self.version
+    }
+    /// The generation the batch belongs to (0 for `EndOfGeneration`).
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+    /// The M (thread) that wrote the batch, [`NO_THREAD`] for none.
+    pub fn m(&self) -> u64 {
+        self.m
+    }
+    /// The batch's base timestamp, in ticks; the first event's delta is relative to it.
+    pub fn time(&self) -> u64 {
+        self.time
+    }
+    /// The batch's data, after its header.
+    pub fn data(&self) -> &'a [u8] {
+        self.data
+    }
+    /// Byte offset of the batch header in the trace.
+    pub fn offset(&self) -> u64 {
+        self.offset
+    }
+    /// Byte offset of the batch's data in the trace.
+    pub fn data_offset(&self) -> u64 {
+        self.data_offset
+    }
+    /// Where the batch is, for errors.
+    pub fn context(&self) -> BatchContext {
+        BatchContext {
+            generation: self.generation,
+            m: self.m,
+            offset: self.offset,
+        }
+    }
+    /// The type of the first event in an event batch: it tells string, stack, CPU sample and
+    /// sync batches apart from an M's batch.
+    pub fn first_event_type(&self) -> Option<EventType> {
+        match self.kind {
+            BatchKind::Events => self.data.first().map(|&b| EventType(b)),
+            _ => None,
+        }
+    }
+
+    /// The batch header as a raw event (`EventBatch`, `ExperimentalBatch` with its data, or
+    /// `EndOfGeneration`), as Go's raw reader shows it.
+    pub fn header_event(&self) -> RawEvent<'a> {
+        let (ty, args, data) = match self.kind {
+            BatchKind::Events => (
+                EventType::EVENT_BATCH,
+                [
+                    self.generation,
+                    self.m,
+                    self.time,
+                    self.data.len() as u64,
+                    0,
+                ],
+                None,
+            ),
+            BatchKind::Experimental(e) => (
+                EventType::EXPERIMENTAL_BATCH,
+                [u64::from(e.0), self.generation, self.m, self.time, 0],
+                (!self.data.is_empty()).then_some(Cow::Borrowed(self.data)),
+            ),
+            BatchKind::EndOfGeneration => (EventType::END_OF_GENERATION, [0; MAX_ARGS], None),
+        };
+        // The header's type was looked up in this version's table when the batch was read.
+        let spec = spec::lookup(self.version, ty).unwrap_or(&EMPTY_SPEC);
+        RawEvent::new(
+            self.version,
+            ty,
+            spec,
+            args,
+            RawFrames::NONE,
+            data,
+            self.offset,
+        )
+    }
+
+    /// The events of an event batch, decoded one by one; nothing for other batches.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), trace_format::Error> {
+    /// let bytes = std::fs::read("../../testdata/traces/go1.23.9/chan.trace").unwrap();
+    /// let trace = trace_format::Trace::parse(&bytes)?;
+    /// for batch in trace.batches()? {
+    ///     for event in batch?.events() {
+    ///         let event = event?;
+    ///         assert!(!event.name().is_empty());
+    ///     }
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn events(&self) -> BatchEvents<'a> {
+        let data = match self.kind {
+            BatchKind::Events => self.data,
+            _ => &[],
+        };
+        BatchEvents {
+            version: self.version,
+            data,
+            pos: 0,
+            base: self.data_offset,
+            ctx: self.context(),
+        }
+    }
+}
+
+static EMPTY_SPEC: spec::EventSpec = spec::EventSpec {
+    name: "",
+    args: &[],
+    string_ids: &[],
+    stack_ids: &[],
+    start: None,
+    timed: false,
+    has_data: false,
+    is_stack: false,
+    experiment: Experiment::NONE,
+};
+
+/// Iterator over the events of one batch. It ends after the first error.
+#[derive(Debug, Clone)]
+pub struct BatchEvents<'a> {
+    version: Version,
+    data: &'a [u8],
+    pos: usize,
+    base: u64,
+    ctx: BatchContext,
+}
+
+impl<'a> BatchEvents<'a> {
+    /// Byte offset in the trace of the next event.
+    pub fn offset(&self) -> u64 {
+        self.base + self.pos as u64
+    }
+
+    fn fail(&mut self, kind: ErrorKind, at: usize) -> Option<Result<RawEvent<'a>>> {
+        let err = Error::new(kind, self.base + at as u64).in_batch(self.ctx);
+        self.pos = self.data.len();
+        Some(Err(err))
+    }
+}
+
+impl<'a> Iterator for BatchEvents<'a> {
+    type Item = Result<RawEvent<'a>>;
+
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        let start = self.pos;
+        let &ty = self.data.get(start)?;
+        let Some(spec) = spec::lookup(self.version, EventType(ty)) else {
+            let kind = ErrorKind::UnknownEvent {
+                ty,
+                version: self.version.minor(),
+            };
+            return self.fail(kind, start);
+        };
+        let data = self.data;
+        let mut pos = start + 1;
+        let mut args = [0u64; MAX_ARGS];
+        let nargs = spec.args.len();
+        // Varint failures inside a batch mean the event runs past the batch's declared end.
+        let bad_varint = |e: VarintError| match e {
+            VarintError::Truncated => ErrorKind::EventCrossesBatch { event: spec.name },
+            VarintError::Overflow => ErrorKind::BadVarint("event argument"),
+        };
+        for slot in args.iter_mut().take(nargs) {
+            match varint::read(data, pos) {
+                Ok((v, next)) => {
+                    *slot = v;
+                    pos = next;
+                }
+                Err(e) => return self.fail(bad_varint(e), pos),
+            }
+        }
+        let mut frames = RawFrames::NONE;
+        if spec.is_stack {
+            let n = args[1];
+            if n > MAX_FRAMES_PER_STACK {
+                let kind = ErrorKind::StackTooDeep {
+                    frames: n,
+                    max: MAX_FRAMES_PER_STACK,
+                };
+                return self.fail(kind, start);
+            }
+            let frames_start = pos;
+            for _ in 0..n * 4 {
+                match varint::read(data, pos) {
+                    Ok((_, next)) => pos = next,
+                    Err(e) => return self.fail(bad_varint(e), pos),
+                }
+            }
+            frames = RawFrames::encoded(&data[frames_start..pos], n as u32);
+        }
+        let mut trailer = None;
+        if spec.has_data {
+            let (len, next) = match varint::read(data, pos) {
+                Ok(x) => x,
+                Err(e) => return self.fail(bad_varint(e), pos),
+            };
+            let remaining = (data.len() - next) as u64;
+            if len > remaining {
+                return self.fail(ErrorKind::EventCrossesBatch { event: spec.name }, pos);
+            }
+            let end = next + len as usize;
+            if len > 0 {
+                trailer = Some(Cow::Borrowed(&data[next..end]));
+            }
+            pos = end;
+        }
+        self.pos = pos;
+        Some(Ok(RawEvent::new(
+            self.version,
+            EventType(ty),
+            spec,
+            args,
+            frames,
+            trailer,
+            self.base + start as u64,
+        )))
+    }
+}
+
+/// The error type of the nom parsers of batch headers: what was expected, and where.
+#[derive(Debug)]
+struct HeaderError<'a> {
+    rest: &'a [u8],
+    kind: ErrorKind,
+}
+
+impl<'a> nom::error::ParseError<&'a [u8]> for HeaderError<'a> {
+    fn from_error_kind(rest: &'a [u8], _: nom::error::ErrorKind) -> Self {
+        HeaderError {
+            rest,
+            kind: ErrorKind::Truncated("batch header"),
+        }
+    }
+    fn append(_: &'a [u8], _: nom::error::ErrorKind, other: Self) -> Self {
+        other
+    }
+}
+
+type HeaderResult<'a, T> = nom::IResult<&'a [u8], T, HeaderError<'a>>;
+
+/// A varint field of a batch header.
+fn header_varint<'a>(what: &'static str) -> impl Fn(&'a [u8]) -> HeaderResult<'a, u64> {
+    move |input: &'a [u8]| match varint::read(input, 0) {
+        Ok((v, n)) => Ok((&input[n..], v)),
+        Err(e) => Err(nom::Err::Failure(HeaderError {
+            rest: input,
+            kind: match e {
+                VarintError::Truncated => ErrorKind::Truncated(what),
+                VarintError::Overflow => ErrorKind::BadVarint(what),
+            },
+        })),
+    }
+}
+
+/// `gen m time size` of a batch header.
+fn header_fields(input: &[u8]) -> HeaderResult<'_, (u64, u64, u64, u64)> {
+    (
+        header_varint("batch generation"),
+        header_varint("batch M ID"),
+        header_varint("batch timestamp"),
+        header_varint("batch size"),
+    )
+        .parse(input)
+}
+
+/// Iterator over the batches of a v2 trace, in file order. It ends after the first error.
+#[derive(Debug, Clone)]
+pub struct Batches<'a> {
+    version: Version,
+    input: &'a [u8],
+    pos: usize,
+    base: u64,
+}
+
+impl<'a> Batches<'a> {
+    /// Batches in `input`, whose first byte is at byte `base` of the trace.
+    pub(crate) fn new(version: Version, input: &'a [u8], base: u64) -> Batches<'a> {
+        Batches {
+            version,
+            input,
+            pos: 0,
+            base,
+        }
+    }
+
+    /// Byte offset in the trace of the next batch.
+    pub fn offset(&self) -> u64 {
+        self.base + self.pos as u64
+    }
+
+    fn read(&mut self) -> Result<Batch<'a>> {
+        let start = self.pos;
+        let offset = self.base + start as u64;
+        let input = &self.input[start..];
+        let Some((&ty, rest)) = input.split_first() else {
+            return Err(Error::new(ErrorKind::Truncated("batch"), offset));
+        };
+        let ty = EventType(ty);
+        let exists = spec::lookup(self.version, ty).is_some();
+        let mut kind = match ty {
+            EventType::EVENT_BATCH => BatchKind::Events,
+            EventType::EXPERIMENTAL_BATCH if exists => BatchKind::Experimental(Experiment::NONE),
+            EventType::END_OF_GENERATION if exists => {
+                self.pos += 1;
+                return Ok(Batch {
+                    version: self.version,
+                    kind: BatchKind::EndOfGeneration,
+                    generation: 0,
+                    m: NO_THREAD,
+                    time: 0,
+                    data: &[],
+                    offset,
+                    data_offset: offset + 1,
+                });
+            }
+            _ if exists => return Err(Error::new(ErrorKind::ExpectedBatch(ty.0), offset)),
+            _ => {
+                let version = self.version.minor();
+                return Err(Error::new(
+                    ErrorKind::UnknownEvent { ty: ty.0, version },
+                    offset,
+                ));
+            }
+        };
+        let mut fields = rest;
+        if let BatchKind::Experimental(_) = kind {
+            let (r, exp) = header_varint("experiment ID")(fields).map_err(|e| self.nom_err(e))?;
+            let exp = u8::try_from(exp)
+                .map_err(|_| Error::new(ErrorKind::BadVarint("experiment ID"), offset + 1))?;
+            kind = BatchKind::Experimental(Experiment(exp));
+            fields = r;
+        }
+        let (data, (generation, m, time, size)) =
+            header_fields(fields).map_err(|e| self.nom_err(e))?;
+        let data_start = self.input.len() - data.len();
+        if size > MAX_BATCH_SIZE {
+            let kind = ErrorKind::BatchTooLarge {
+                size,
+                max: MAX_BATCH_SIZE,
+            };
+            return Err(Error::new(kind, offset));
+        }
+        if size > data.len() as u64 {
+            let kind = ErrorKind::BatchPastEnd {
+                size,
+                remaining: data.len() as u64,
+            };
+            return Err(Error::new(kind, offset));
+        }
+        let end = data_start + size as usize;
+        self.pos = end;
+        Ok(Batch {
+            version: self.version,
+            kind,
+            generation,
+            m,
+            time,
+            data: &self.input[data_start..end],
+            offset,
+            data_offset: self.base + data_start as u64,
+        })
+    }
+
+    fn nom_err(&self, e: nom::Err<HeaderError<'a>>) -> Error {
+        match e {
+            nom::Err::Error(h) | nom::Err::Failure(h) => {
+                let at = self.input.len() - h.rest.len();
+                Error::new(h.kind, self.base + at as u64)
+            }
+            nom::Err::Incomplete(_) => Error::new(
+                ErrorKind::Truncated("batch header"),
+                self.base + self.input.len() as u64,
+            ),
+        }
+    }
+}
+
+impl<'a> Iterator for Batches<'a> {
+    type Item = Result<Batch<'a>>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.pos >= self.input.len() {
+            return None;
+        }
+        let r = self.read();
+        if r.is_err() {
+            self.pos = self.input.len();
+        }
+        Some(r)
+    }
+}
+
+/// Every raw event of a v2 trace in file order, batch headers included: what Go's raw reader
+/// (`internal/trace/raw.Reader`) reads. It ends after the first error.
+///
+/// Unlike Go's raw reader it checks that events stay inside their batch's declared size.
+#[derive(Debug, Clone)]
+pub struct RawEvents<'a> {
+    batches: Batches<'a>,
+    current: Option<BatchEvents<'a>>,
+}
+
+impl<'a> RawEvents<'a> {
+    pub(crate) fn new(batches: Batches<'a>) -> RawEvents<'a> {
+        RawEvents {
+            batches,
+            current: None,
+        }
+    }
+}
+
+impl<'a> Iterator for RawEvents<'a> {
+    type Item = Result<RawEvent<'a>>;
+
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        if let Some(cur) = &mut self.current {
+            match cur.next() {
+                Some(Ok(ev)) => return Some(Ok(ev)),
+                Some(Err(e)) => {
+                    self.current = None;
+                    self.batches.pos = self.batches.input.len();
+                    return Some(Err(e));
+                }
+                None => self.current = None,
+            }
+        }
+        match self.batches.next()? {
+            Ok(b) => {
+                self.current = Some(b.events());
+                Some(Ok(b.header_event()))
+            }
+            Err(e) => Some(Err(e)),
+        }
+    }
+}

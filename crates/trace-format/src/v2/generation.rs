@@ -1,0 +1,410 @@
+//! Generations: the self-contained slices of a v2 trace.
+//!
+//! The runtime writes a trace as a sequence of generations. Each one carries its own string table,
+//! stack table, CPU samples and clock information, and the event batches of every M that ran in
+//! it. A [`Generation`] gathers those, checks them as Go's reader does, and keeps the M batches
+//! for the ordering layer.
+
+use super::batch::{Batch, BatchKind, Batches};
+use crate::error::{Error, ErrorKind, Result};
+use crate::event::{RawEvent, RawFrame, RawFrames};
+use crate::hash::IdMap;
+use crate::spec::{EventType, MAX_STRING_LEN};
+use crate::version::Version;
+
+/// A CPU profile sample, as recorded: raw timestamp in ticks and the M, P, goroutine and stack.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CpuSample {
+    /// Timestamp in ticks.
+    pub time: u64,
+    /// The M (thread) that was running.
+    pub m: u64,
+    /// The P, or a P ID with no meaning if none was held.
+    pub p: u64,
+    /// The goroutine; 0 for none.
+    pub g: u64,
+    /// The stack ID in this generation's stack table.
+    pub stack: u64,
+}
+
+/// A snapshot of the trace clock against the monotonic and wall clocks (Go 1.25+).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClockSnapshot {
+    /// Trace timestamp in ticks.
+    pub time: u64,
+    /// Monotonic clock reading, nanoseconds.
+    pub mono: u64,
+    /// Wall clock seconds since the Unix epoch.
+    pub sec: u64,
+    /// Wall clock nanoseconds within the second.
+    pub nsec: u64,
+}
+
+/// One generation of a v2 trace: its tables and its M batches, borrowed from the input.
+#[derive(Debug, Clone)]
+pub struct Generation<'a> {
+    number: u64,
+    offset: u64,
+    end_offset: u64,
+    batches: Vec<Batch<'a>>,
+    experimental: Vec<Batch<'a>>,
+    strings: IdMap<u64, &'a [u8]>,
+    stacks: IdMap<u64, RawFrames<'a>>,
+    pcs: IdMap<u64, RawFrame>,
+    cpu_samples: Vec<CpuSample>,
+    frequency: Option<u64>,
+    clock_snapshot: Option<ClockSnapshot>,
+    min_time: Option<u64>,
+}
+
+impl<'a> Generation<'a> {
+    fn new(offset: u64) -> Generation<'a> {
+        Generation {
+            number: 0,
+            offset,
+            end_offset: offset,
+            batches: Vec::new(),
+            experimental: Vec::new(),
+            strings: IdMap::default(),
+            stacks: IdMap::default(),
+            pcs: IdMap::default(),
+            cpu_samples: Vec::new(),
+            frequency: None,
+            clock_snapshot: None,
+            min_time: None,
+        }
+    }
+
+    /// The generation number.
+    pub fn number(&self) -> u64 {
+        self.number
+    }
+    /// Byte offset of the generation's first batch.
+    pub fn offset(&self) -> u64 {
+        self.offset
+    }
+    /// Byte offset just past the generation's last batch.
+    pub fn end_offset(&self) -> u64 {
+        self.end_offset
+    }
+    /// The event batches of the Ms, in file order.
+    pub fn batches(&self) -> &[Batch<'a>] {
+        &self.batches
+    }
+    /// The experimental batches, in file order.
+    pub fn experimental_batches(&self) -> &[Batch<'a>] {
+        &self.experimental
+    }
+    /// The string with this ID; ID 0 is the empty string.
+    pub fn string(&self, id: u64) -> Option<&'a [u8]> {
+        if id == 0 {
+            return Some(&[]);
+        }
+        self.strings.get(&id).copied()
+    }
+    /// Number of strings in the string table.
+    pub fn string_count(&self) -> usize {
+        self.strings.len()
+    }
+    /// The frames of the stack with this ID; ID 0 is the empty stack.
+    pub fn stack(&self, id: u64) -> Option<&RawFrames<'a>> {
+        if id == 0 {
+            return Some(&RawFrames::NONE);
+        }
+        self.stacks.get(&id)
+    }
+    /// Number of stacks in the stack table.
+    pub fn stack_count(&self) -> usize {
+        self.stacks.len()
+    }
+    /// The frame first recorded for a PC in this generation. Go resolves every frame of a stack
+    /// through its PC this way.
+    pub fn frame_for_pc(&self, pc: u64) -> Option<RawFrame> {
+        self.pcs.get(&pc).copied()
+    }
+    /// CPU samples in file order (timestamps in ticks).
+    pub fn cpu_samples(&self) -> &[CpuSample] {
+        &self.cpu_samples
+    }
+    /// Timestamp ticks per second.
+    pub fn frequency(&self) -> u64 {
+        self.frequency.unwrap_or(0)
+    }
+    /// The clock snapshot (Go 1.25+).
+    pub fn clock_snapshot(&self) -> Option<ClockSnapshot> {
+        self.clock_snapshot
+    }
+    /// The smallest batch timestamp of the generation's M batches and tables.
+    pub fn min_time(&self) -> u64 {
+        self.min_time.unwrap_or(0)
+    }
+
+    fn add(&mut self, b: Batch<'a>) -> Result<()> {
+        let ctx = b.context();
+        self.end_offset = b.data_offset() + b.data().len() as u64;
+        if self.min_time.is_none_or(|t| b.time() < t) {
+            self.min_time = Some(b.time());
+        }
+        let first = b.first_event_type();
+        let version = b.version();
+        let r = match b.kind() {
+            BatchKind::Experimental(_) => {
+                self.experimental.push(b);
+                Ok(())
+            }
+            BatchKind::EndOfGeneration => Ok(()),
+            BatchKind::Events => match first {
+                Some(EventType::STRINGS) => self.add_strings(&b),
+                Some(EventType::STACKS) => self.add_stacks(&b),
+                Some(EventType::CPU_SAMPLES) => self.add_cpu_samples(&b),
+                Some(EventType::FREQUENCY) if version < Version::Go1_25 => self.add_sync(&b),
+                Some(EventType::SYNC) if version >= Version::Go1_25 => self.add_sync(&b),
+                _ => {
+                    self.batches.push(b);
+                    Ok(())
+                }
+            },
+        };
+        r.map_err(|e| e.in_batch(ctx))
+    }
+
+    /// Events of a table batch after its section header, each checked to be of type `want`.
+    fn table_events<'b>(
+        b: &'b Batch<'a>,
+        want: EventType,
+        expected: &'static str,
+        batch: &'static str,
+    ) -> impl Iterator<Item = Result<RawEvent<'a>>> + 'b {
+        b.events().skip(1).map(move |ev| {
+            let ev = ev?;
+            if ev.ty() != want {
+                let kind = ErrorKind::UnexpectedEvent {
+                    expected,
+                    batch,
+                    got: ev.ty().0,
+                };
+                return Err(Error::new(kind, ev.offset()));
+            }
+            Ok(ev)
+        })
+    }
+
+    fn add_strings(&mut self, b: &Batch<'a>) -> Result<()> {
+        for ev in Self::table_events(b, EventType::STRING, "String", "strings") {
+            let ev = ev?;
+            let id = ev.args()[0];
+            // Events decoded from the binary format borrow their data from the input.
+            let data = ev.borrowed_data().unwrap_or_default();
+            if data.len() as u64 > MAX_STRING_LEN {
+                let kind = ErrorKind::DataTooLong {
+                    len: data.len() as u64,
+                    max: MAX_STRING_LEN,
+                };
+                return Err(Error::new(kind, ev.offset()));
+            }
+            if id == 0 || self.strings.insert(id, data).is_some() {
+                return Err(Error::new(ErrorKind::DuplicateString(id), ev.offset()));
+            }
+        }
+        Ok(())
+    }
+
+    fn add_stacks(&mut self, b: &Batch<'a>) -> Result<()> {
+        for ev in Self::table_events(b, EventType::STACK, "Stack", "stacks") {
+            let ev = ev?;
+            let id = ev.args()[0];
+            for f in ev.frames().iter() {
+                self.pcs.entry(f.pc).or_insert(f);
+            }
+            let offset = ev.offset();
+            if id == 0 || self.stacks.insert(id, ev.frames().clone()).is_some() {
+                return Err(Error::new(ErrorKind::DuplicateStack(id), offset));
+            }
+        }
+        Ok(())
+    }
+
+    fn add_cpu_samples(&mut self, b: &Batch<'a>) -> Result<()> {
+        for ev in Self::table_events(b, EventType::CPU_SAMPLE, "CPUSample", "CPU samples") {
+            let ev = ev?;
+            let a = ev.args();
+            self.cpu_samples.push(CpuSample {
+                time: a[0],
+                m: a[1],
+                p: a[2],
+                g: a[3],
+                stack: a[4],
+            });
+        }
+        Ok(())
+    }
+
+    fn add_sync(&mut self, b: &Batch<'a>) -> Result<()> {
+        let skip = usize::from(b.version() >= Version::Go1_25);
+        let mut last = b.time();
+        for ev in b.events().skip(skip) {
+            let ev = ev?;
+            match ev.ty() {
+                EventType::FREQUENCY => {
+                    if self.frequency.is_some() {
+                        let kind = ErrorKind::Generation("found multiple frequency events");
+                        return Err(Error::new(kind, ev.offset()));
+                    }
+                    self.frequency = Some(ev.args()[0]);
+                }
+                EventType::CLOCK_SNAPSHOT if b.version() >= Version::Go1_25 => {
+                    if self.clock_snapshot.is_some() {
+                        let kind = ErrorKind::Generation("found multiple clock snapshot events");
+                        return Err(Error::new(kind, ev.offset()));
+                    }
+                    let a = ev.args();
+                    last = last.wrapping_add(a[0]);
+                    self.clock_snapshot = Some(ClockSnapshot {
+                        time: last,
+                        mono: a[1],
+                        sec: a[2],
+                        nsec: a[3],
+                    });
+                }
+                other => {
+                    let kind = ErrorKind::UnexpectedEvent {
+                        expected: "Frequency or ClockSnapshot",
+                        batch: "sync",
+                        got: other.0,
+                    };
+                    return Err(Error::new(kind, ev.offset()));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks what Go checks once a generation is complete.
+    fn finish(&self, version: Version) -> Result<()> {
+        let fail = |what| Err(Error::new(ErrorKind::Generation(what), self.offset));
+        if self.frequency.is_none() {
+            return fail("no frequency event found");
+        }
+        if version >= Version::Go1_25 && self.clock_snapshot.is_none() {
+            return fail("no clock snapshot event found");
+        }
+        for (&id, frames) in &self.stacks {
+            for f in frames.iter() {
+                // Go checks the frame first recorded for each PC.
+                let f = self.pcs.get(&f.pc).copied().unwrap_or(f);
+                for (what, sid) in [("func string", f.func), ("file string", f.file)] {
+                    if self.string(sid).is_none() {
+                        let kind = ErrorKind::DanglingReference {
+                            stack: id,
+                            what,
+                            id: sid,
+                        };
+                        return Err(Error::new(kind, self.offset));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Iterator over the generations of a v2 trace. It ends after the first error.
+///
+/// Before Go 1.26 a generation ends where a batch of the next generation begins; from Go 1.26 on,
+/// at an `EndOfGeneration` marker. As in Go, an error in the batch stream after a complete
+/// generation is reported after that generation.
+#[derive(Debug, Clone)]
+pub struct Generations<'a> {
+    version: Version,
+    batches: Batches<'a>,
+    spill: Option<Batch<'a>>,
+    pending_err: Option<Error>,
+    done: bool,
+}
+
+impl<'a> Generations<'a> {
+    pub(crate) fn new(version: Version, batches: Batches<'a>) -> Generations<'a> {
+        Generations {
+            version,
+            batches,
+            spill: None,
+            pending_err: None,
+            done: false,
+        }
+    }
+
+    fn read(&mut self) -> Result<Option<Generation<'a>>> {
+        if let Some(e) = self.pending_err.take() {
+            return Err(e);
+        }
+        let mut g = Generation::new(self.batches.offset());
+        let mut started = false;
+        if let Some(b) = self.spill.take() {
+            g.offset = b.offset();
+            g.number = b.generation();
+            started = true;
+            g.add(b)?;
+        }
+        let in_band_end = self.version >= Version::Go1_26;
+        loop {
+            let b = match self.batches.next() {
+                None if !started => return Ok(None),
+                None if in_band_end => {
+                    let kind = ErrorKind::Generation(
+                        "incomplete generation found; trace likely truncated",
+                    );
+                    return Err(Error::new(kind, self.batches.offset()));
+                }
+                None => break,
+                Some(Err(e)) if started && !in_band_end => {
+                    self.pending_err = Some(e);
+                    break;
+                }
+                Some(Err(e)) => return Err(e),
+                Some(Ok(b)) => b,
+            };
+            if !started {
+                g.offset = b.offset();
+                g.number = b.generation();
+                started = true;
+            }
+            if b.kind() == BatchKind::EndOfGeneration {
+                g.end_offset = b.data_offset();
+                break;
+            }
+            let gen = b.generation();
+            let bad = |what| Err(Error::new(ErrorKind::Generation(what), b.offset()));
+            if gen == 0 {
+                return bad("invalid generation number 0");
+            }
+            if gen != g.number {
+                if in_band_end {
+                    return bad("missing end-of-generation event, or generations are interleaved");
+                }
+                if gen == g.number.wrapping_add(1) {
+                    self.spill = Some(b);
+                    break;
+                }
+                return bad("generations out of order");
+            }
+            g.add(b)?;
+        }
+        g.finish(self.version)?;
+        Ok(Some(g))
+    }
+}
+
+impl<'a> Iterator for Generations<'a> {
+    type Item = Result<Generation<'a>>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        let r = self.read().transpose();
+        if matches!(r, Some(Err(_)) | None) {
+            self.done = true;
+        }
+        r
+    }
+}

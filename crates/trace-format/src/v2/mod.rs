@@ -1,0 +1,9 @@
+//! The v2 wire formats: Go 1.22, 1.23 (also written by 1.24), 1.25 and 1.26 (also 1.27).
+
+mod batch;
+mod generation;
+mod stream;
+
+pub use batch::{Batch, BatchEvents, BatchKind, Batches, RawEvents, NO_THREAD};
+pub use generation::{ClockSnapshot, CpuSample, Generation, Generations};
+pub use stream::StreamReader;

@@ -1,0 +1,83 @@
+//! Unsigned LEB128 varints as Go's `encoding/binary.Uvarint` reads them.
+//!
+//! The runtime pads some varints (batch sizes are reserved before they are known), so non-minimal
+//! encodings are valid; at most 10 bytes, and the 10th may only carry the top bit of a u64.
+
+/// Why a varint couldn't be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum VarintError {
+    /// The input ended before the last byte of the varint.
+    Truncated,
+    /// More than 10 bytes, or a value that doesn't fit in 64 bits.
+    Overflow,
+}
+
+/// Reads a varint at `buf[pos..]`, returning its value and the position after it.
+#[inline(always)]
+pub(crate) fn read(buf: &[u8], pos: usize) -> Result<(u64, usize), VarintError> {
+    // One-byte values dominate real traces (deltas, small IDs): keep that path tiny.
+    match buf.get(pos) {
+        Some(&b) if b < 0x80 => Ok((b as u64, pos + 1)),
+        Some(_) => read_slow(buf, pos),
+        None => Err(VarintError::Truncated),
+    }
+}
+
+#[inline(never)]
+fn read_slow(buf: &[u8], pos: usize) -> Result<(u64, usize), VarintError> {
+    let mut x = 0u64;
+    let mut shift = 0u32;
+    for i in 0..10 {
+        let Some(&b) = buf.get(pos + i) else {
+            return Err(VarintError::Truncated);
+        };
+        if b < 0x80 {
+            if i == 9 && b > 1 {
+                return Err(VarintError::Overflow);
+            }
+            return Ok((x | (b as u64) << shift, pos + i + 1));
+        }
+        x |= ((b & 0x7f) as u64) << shift;
+        shift += 7;
+    }
+    Err(VarintError::Overflow)
+}
+
+/// Appends the minimal encoding of `v` to `out`.
+pub(crate) fn write(out: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_and_padding() {
+        for v in [0u64, 1, 127, 128, 300, 1 << 35, u64::MAX] {
+            let mut b = Vec::new();
+            write(&mut b, v);
+            assert_eq!(read(&b, 0), Ok((v, b.len())));
+        }
+        // Padded encoding of 5, as the runtime writes reserved sizes.
+        assert_eq!(read(&[0x85, 0x80, 0x80, 0x00], 0), Ok((5, 4)));
+    }
+
+    #[test]
+    fn errors() {
+        assert_eq!(read(&[], 0), Err(VarintError::Truncated));
+        assert_eq!(read(&[0x80, 0x80], 0), Err(VarintError::Truncated));
+        // Ten bytes whose last carries more than the top bit.
+        let mut b = vec![0xff; 9];
+        b.push(0x02);
+        assert_eq!(read(&b, 0), Err(VarintError::Overflow));
+        b[9] = 0x01;
+        assert_eq!(read(&b, 0), Ok((u64::MAX, 10)));
+        // Eleven bytes.
+        assert_eq!(read(&[0x80; 11], 0), Err(VarintError::Overflow));
+    }
+}

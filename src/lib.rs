@@ -1,0 +1,22 @@
+//! Read Go execution traces of every version, in Rust.
+//!
+//! This crate re-exports the workspace's three layers:
+//!
+//! - [`format`] (`trace-format`): zero-copy decoding of the wire formats and Go's raw text format.
+//! - [`model`] (`trace-model`): ordering, goroutine/P/M/GC state, one event model for every version.
+//! - [`pprof`] (`trace-pprof`): the net, sync, syscall and sched profiles of `go tool trace -pprof`.
+//!
+//! ```
+//! # fn main() -> Result<(), gotrace::format::Error> {
+//! let bytes = std::fs::read("testdata/traces/go1.23.9/chan.trace").unwrap();
+//! let trace = gotrace::format::Trace::parse(&bytes)?;
+//! let events = trace.raw_events()?.count();
+//! assert!(events > 0);
+//! # Ok(()) }
+//! ```
+
+#![forbid(unsafe_code)]
+
+pub use trace_format as format;
+pub use trace_model as model;
+pub use trace_pprof as pprof;
