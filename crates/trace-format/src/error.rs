@@ -127,8 +127,13 @@ pub enum ErrorKind {
 }
 
 /// An error decoding a trace: [`ErrorKind`] says what, `offset` and `batch` say where.
+///
+/// Boxed, so that a `Result` of a decoded event stays small on the hot path.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Error {
+pub struct Error(Box<Inner>);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Inner {
     kind: ErrorKind,
     offset: u64,
     batch: Option<BatchContext>,
@@ -137,41 +142,41 @@ pub struct Error {
 impl Error {
     #[cold]
     pub(crate) fn new(kind: ErrorKind, offset: u64) -> Error {
-        Error {
+        Error(Box::new(Inner {
             kind,
             offset,
             batch: None,
-        }
+        }))
     }
 
     #[cold]
     pub(crate) fn in_batch(mut self, batch: BatchContext) -> Error {
-        self.batch.get_or_insert(batch);
+        self.0.batch.get_or_insert(batch);
         self
     }
 
     /// What went wrong.
     pub fn kind(&self) -> &ErrorKind {
-        &self.kind
+        &self.0.kind
     }
 
     /// Byte offset in the trace where the problem was found (for text input: 0, see the line number).
     pub fn offset(&self) -> u64 {
-        self.offset
+        self.0.offset
     }
 
     /// The batch the problem was found in, if any.
     pub fn batch(&self) -> Option<BatchContext> {
-        self.batch
+        self.0.batch
     }
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.kind)?;
-        if !matches!(self.kind, ErrorKind::Text { .. } | ErrorKind::Io(_)) {
-            write!(f, " (at byte {}", self.offset)?;
-            if let Some(b) = self.batch {
+        write!(f, "{}", self.0.kind)?;
+        if !matches!(self.0.kind, ErrorKind::Text { .. } | ErrorKind::Io(_)) {
+            write!(f, " (at byte {}", self.0.offset)?;
+            if let Some(b) = self.0.batch {
                 let m = if b.m == u64::MAX {
                     "none".to_string()
                 } else {

@@ -105,17 +105,25 @@ impl<'a> RawFrames<'a> {
 /// event of Go's raw text format.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RawEvent<'a> {
-    version: Version,
-    ty: EventType,
-    spec: &'static EventSpec,
-    args: [u64; MAX_ARGS],
-    frames: RawFrames<'a>,
-    data: Option<Cow<'a, [u8]>>,
-    offset: u64,
+    pub(crate) spec: &'static EventSpec,
+    pub(crate) args: [u64; MAX_ARGS],
+    pub(crate) trailer: Trailer<'a>,
+    pub(crate) offset: u64,
+    pub(crate) version: Version,
+    pub(crate) ty: EventType,
+}
+
+/// What follows an event's arguments: never both frames and data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Trailer<'a> {
+    None,
+    Frames(RawFrames<'a>),
+    Data(Cow<'a, [u8]>),
 }
 
 impl<'a> RawEvent<'a> {
     /// Builds an event. `args` must have exactly as many values as `spec` has arguments.
+    #[inline]
     pub(crate) fn new(
         version: Version,
         ty: EventType,
@@ -125,39 +133,48 @@ impl<'a> RawEvent<'a> {
         data: Option<Cow<'a, [u8]>>,
         offset: u64,
     ) -> RawEvent<'a> {
+        let trailer = match data {
+            Some(d) => Trailer::Data(d),
+            None if frames.is_empty() => Trailer::None,
+            None => Trailer::Frames(frames),
+        };
         RawEvent {
-            version,
-            ty,
             spec,
             args,
-            frames,
-            data,
+            trailer,
             offset,
+            version,
+            ty,
         }
     }
 
     /// The trace version the event belongs to.
+    #[inline]
     pub fn version(&self) -> Version {
         self.version
     }
 
     /// The event type byte.
+    #[inline]
     pub fn ty(&self) -> EventType {
         self.ty
     }
 
     /// The event's spec: name, argument names and layout.
+    #[inline]
     pub fn spec(&self) -> &'static EventSpec {
         self.spec
     }
 
     /// Go's name for the event (`GoStart`, `EventBatch`, ...).
+    #[inline]
     pub fn name(&self) -> &'static str {
         self.spec.name
     }
 
     /// The arguments, one per name in [`EventSpec::args`]. For timed events the first is the
     /// timestamp delta from the previous event of the batch.
+    #[inline]
     pub fn args(&self) -> &[u64] {
         &self.args[..self.spec.args.len()]
     }
@@ -169,41 +186,55 @@ impl<'a> RawEvent<'a> {
     }
 
     /// The frames of a stack table entry; empty for other events.
+    #[inline]
     pub fn frames(&self) -> &RawFrames<'a> {
-        &self.frames
+        match &self.trailer {
+            Trailer::Frames(f) => f,
+            _ => &RawFrames::NONE,
+        }
     }
 
     /// The data trailer (string bytes, experimental batch contents), if any.
     ///
     /// As in Go's raw reader, an empty trailer read from the binary format is `None`.
+    #[inline]
     pub fn data(&self) -> Option<&[u8]> {
-        self.data.as_deref()
+        match &self.trailer {
+            Trailer::Data(d) => Some(d),
+            _ => None,
+        }
     }
 
     /// The data trailer if it borrows from the input (always so for binary decoding), for callers
     /// that keep it beyond the event.
+    #[inline]
     pub fn borrowed_data(&self) -> Option<&'a [u8]> {
-        match &self.data {
-            Some(Cow::Borrowed(d)) => Some(d),
+        match &self.trailer {
+            Trailer::Data(Cow::Borrowed(d)) => Some(d),
             _ => None,
         }
     }
 
     /// Byte offset of the event's type byte in the trace (0 for events read from text).
+    #[inline]
     pub fn offset(&self) -> u64 {
         self.offset
     }
 
     /// A copy that owns everything it refers to.
     pub fn into_owned(self) -> RawEvent<'static> {
+        let trailer = match self.trailer {
+            Trailer::None => Trailer::None,
+            Trailer::Frames(f) => Trailer::Frames(f.into_owned()),
+            Trailer::Data(d) => Trailer::Data(Cow::Owned(d.into_owned())),
+        };
         RawEvent {
-            version: self.version,
-            ty: self.ty,
             spec: self.spec,
             args: self.args,
-            frames: self.frames.into_owned(),
-            data: self.data.map(|d| Cow::Owned(d.into_owned())),
+            trailer,
             offset: self.offset,
+            version: self.version,
+            ty: self.ty,
         }
     }
 
@@ -213,7 +244,7 @@ impl<'a> RawEvent<'a> {
         for &a in self.args() {
             varint::write(out, a);
         }
-        for f in self.frames.iter() {
+        for f in self.frames().iter() {
             for v in [f.pc, f.func, f.file, f.line] {
                 varint::write(out, v);
             }
@@ -232,14 +263,14 @@ impl fmt::Display for RawEvent<'_> {
         for (name, value) in self.spec.args.iter().zip(self.args()) {
             write!(f, " {name}={value}")?;
         }
-        for fr in self.frames.iter() {
+        for fr in self.frames().iter() {
             write!(
                 f,
                 "\n\tpc={} func={} file={} line={}",
                 fr.pc, fr.func, fr.file, fr.line
             )?;
         }
-        if let Some(d) = &self.data {
+        if let Some(d) = self.data() {
             f.write_str("\n\tdata=")?;
             crate::text::quote::write_quoted(f, d)?;
         }

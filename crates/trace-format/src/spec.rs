@@ -378,6 +378,70 @@ pub fn specs(version: Version) -> &'static [EventSpec] {
     &V2_SPECS[..table_len(version)]
 }
 
+/// The lookup tables of one version. The decoder's position in a batch depends on each event's
+/// layout, so the layout is one byte per type ([`DecodeTable::layout`]) rather than a pointer chase
+/// through the spec.
+#[derive(Debug)]
+pub(crate) struct DecodeTable {
+    /// The spec of each type, `None` where the version has no such type.
+    pub(crate) specs: [Option<&'static EventSpec>; 256],
+    /// `LAYOUT_VALID | LAYOUT_STACK | LAYOUT_DATA | number of args`, 0 for no such type.
+    pub(crate) layout: [u8; 256],
+}
+
+/// Set in [`DecodeTable::layout`] for every type the version has.
+pub(crate) const LAYOUT_VALID: u8 = 0x80;
+/// Set for stack table entries: frames follow the arguments.
+pub(crate) const LAYOUT_STACK: u8 = 0x40;
+/// Set for events with a data trailer.
+pub(crate) const LAYOUT_DATA: u8 = 0x20;
+/// Mask of the argument count.
+pub(crate) const LAYOUT_ARGS: u8 = 0x0f;
+
+const fn build_table(len: usize) -> DecodeTable {
+    let mut t = DecodeTable {
+        specs: [None; 256],
+        layout: [0; 256],
+    };
+    let mut i = 1;
+    while i < len {
+        let s = &V2_SPECS[i];
+        if !s.name.is_empty() {
+            t.specs[i] = Some(s);
+            let mut l = LAYOUT_VALID | s.args.len() as u8;
+            if s.is_stack {
+                l |= LAYOUT_STACK;
+            }
+            if s.has_data {
+                l |= LAYOUT_DATA;
+            }
+            t.layout[i] = l;
+        }
+        i += 1;
+    }
+    t
+}
+
+static TABLE_1_22: DecodeTable = build_table(EventType::USER_LOG.0 as usize + 1);
+static TABLE_1_23: DecodeTable = build_table(EventType::EXPERIMENTAL_BATCH.0 as usize + 1);
+static TABLE_1_25: DecodeTable = build_table(EventType::CLOCK_SNAPSHOT.0 as usize + 1);
+static TABLE_1_26: DecodeTable = build_table(V2_TABLE_LEN);
+static TABLE_NONE: DecodeTable = DecodeTable {
+    specs: [None; 256],
+    layout: [0; 256],
+};
+
+/// The decode table of a version (all `None` for v1 versions).
+pub(crate) fn decode_table(version: Version) -> &'static DecodeTable {
+    match version {
+        Version::Go1_22 => &TABLE_1_22,
+        Version::Go1_23 => &TABLE_1_23,
+        Version::Go1_25 => &TABLE_1_25,
+        Version::Go1_26 => &TABLE_1_26,
+        _ => &TABLE_NONE,
+    }
+}
+
 /// The spec of event type `ty` in `version`, or `None` if that version has no such event.
 ///
 /// ```
@@ -387,10 +451,7 @@ pub fn specs(version: Version) -> &'static [EventSpec] {
 /// ```
 #[inline]
 pub fn lookup(version: Version, ty: EventType) -> Option<&'static EventSpec> {
-    match specs(version).get(ty.0 as usize) {
-        Some(s) if !s.name.is_empty() => Some(s),
-        _ => None,
-    }
+    decode_table(version).specs[ty.0 as usize]
 }
 
 /// The spec of an experimental event type, as found inside experimental batches (Go 1.23+).
@@ -429,6 +490,12 @@ mod tests {
         assert!(experimental_spec(EventType::GOROUTINE_STACK_FREE).is_some());
         assert!(experimental_spec(EventType::GO_START).is_none());
         assert!(lookup(Version::Go1_19, EventType::GO_START).is_none());
+        for v in Version::ALL {
+            for ty in 0..=255u8 {
+                let slow = specs(v).get(ty as usize).filter(|s| !s.name.is_empty());
+                assert_eq!(lookup(v, EventType(ty)), slow, "{v} {ty}");
+            }
+        }
     }
 
     #[test]

@@ -16,9 +16,13 @@ pub(crate) enum VarintError {
 #[inline(always)]
 pub(crate) fn read(buf: &[u8], pos: usize) -> Result<(u64, usize), VarintError> {
     // One-byte values dominate real traces (deltas, small IDs): keep that path tiny.
+    // Timestamp deltas are mostly two bytes.
     match buf.get(pos) {
         Some(&b) if b < 0x80 => Ok((b as u64, pos + 1)),
-        Some(_) => read_slow(buf, pos),
+        Some(&b) => match buf.get(pos + 1) {
+            Some(&c) if c < 0x80 => Ok(((b & 0x7f) as u64 | (c as u64) << 7, pos + 2)),
+            _ => read_slow(buf, pos),
+        },
         None => Err(VarintError::Truncated),
     }
 }

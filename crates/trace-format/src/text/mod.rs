@@ -13,7 +13,7 @@ use crate::event::{RawEvent, RawFrame, RawFrames};
 use crate::spec::{self, EventType, MAX_ARGS};
 use crate::version::Version;
 use std::borrow::Cow;
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 
 /// Writes events in Go's raw text format.
 ///
@@ -60,6 +60,32 @@ impl<W: Write> TextWriter<W> {
     pub fn into_inner(self) -> W {
         self.w
     }
+}
+
+/// Streams a binary v2 trace from `input` to `out` in Go's raw text format, one batch at a time:
+/// exactly what Go's raw reader and `TextWriter` print (`go tool trace -d=wire` after the
+/// `Trace Go1.N` line). On an error, the events before it have been written.
+///
+/// ```no_run
+/// # fn main() -> Result<(), trace_format::Error> {
+/// let file = std::fs::File::open("trace.out")?;
+/// trace_format::text::write_text(file, std::io::stdout().lock())?;
+/// # Ok(()) }
+/// ```
+pub fn write_text<R: Read, W: Write>(input: R, out: W) -> Result<()> {
+    let mut reader = crate::StreamReader::new(input)?;
+    let mut w = TextWriter::new(io::BufWriter::with_capacity(1 << 16, out), reader.version())?;
+    let result = (|| {
+        while let Some(batch) = reader.next_batch()? {
+            w.write_event(&batch.header_event())?;
+            for event in batch.events() {
+                w.write_event(&event?)?;
+            }
+        }
+        Ok(())
+    })();
+    w.into_inner().flush()?;
+    result
 }
 
 /// Reads Go's raw text format into raw events. It ends after the first error.

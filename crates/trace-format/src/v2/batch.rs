@@ -6,7 +6,7 @@
 //! format; Go 1.26 adds a lone `EndOfGeneration` byte between generations.
 
 use crate::error::{BatchContext, Error, ErrorKind, Result};
-use crate::event::{RawEvent, RawFrames};
+use crate::event::{RawEvent, RawFrames, Trailer};
 use crate::spec::{self, EventType, Experiment, MAX_ARGS, MAX_BATCH_SIZE, MAX_FRAMES_PER_STACK};
 use crate::varint::{self, VarintError};
 use crate::version::Version;
@@ -145,7 +145,17 @@ impl<'a> Batch<'a> {
             _ => &[],
         };
         BatchEvents {
+            event: RawEvent::new(
+                self.version,
+                EventType(0),
+                &EMPTY_SPEC,
+                [0; MAX_ARGS],
+                RawFrames::NONE,
+                None,
+                0,
+            ),
             version: self.version,
+            table: spec::decode_table(self.version),
             data,
             pos: 0,
             base: self.data_offset,
@@ -169,7 +179,10 @@ static EMPTY_SPEC: spec::EventSpec = spec::EventSpec {
 /// Iterator over the events of one batch. It ends after the first error.
 #[derive(Debug, Clone)]
 pub struct BatchEvents<'a> {
+    /// The slot events are decoded into: written in place, read by reference.
+    event: RawEvent<'a>,
     version: Version,
+    table: &'static spec::DecodeTable,
     data: &'a [u8],
     pos: usize,
     base: u64,
@@ -182,10 +195,53 @@ impl<'a> BatchEvents<'a> {
         self.base + self.pos as u64
     }
 
-    fn fail(&mut self, kind: ErrorKind, at: usize) -> Option<Result<RawEvent<'a>>> {
-        let err = Error::new(kind, self.base + at as u64).in_batch(self.ctx);
+    #[cold]
+    fn fail(&mut self, kind: ErrorKind, at: usize) -> Error {
         self.pos = self.data.len();
-        Some(Err(err))
+        Error::new(kind, self.base + at as u64).in_batch(self.ctx)
+    }
+
+    /// Decodes the next event in place and returns a reference to it: the fastest way through a
+    /// batch, with nothing copied. `None` at the end of the batch; after an error, `None` too.
+    #[inline]
+    pub fn next_event(&mut self) -> Option<Result<&RawEvent<'a>>> {
+        let start = self.pos;
+        let &ty = self.data.get(start)?;
+        let layout = self.table.layout[ty as usize];
+        let (Some(spec), true) = (self.table.specs[ty as usize], layout != 0) else {
+            let kind = ErrorKind::UnknownEvent {
+                ty,
+                version: self.version.minor(),
+            };
+            return Some(Err(self.fail(kind, start)));
+        };
+        let data = self.data;
+        let mut pos = start + 1;
+        let nargs = (layout & spec::LAYOUT_ARGS) as usize;
+        for i in 0..nargs.min(MAX_ARGS) {
+            match varint::read(data, pos) {
+                Ok((v, next)) => {
+                    self.event.args[i] = v;
+                    pos = next;
+                }
+                Err(e) => return Some(Err(self.fail(varint_error(e, spec.name), pos))),
+            }
+        }
+        self.event.trailer = Trailer::None;
+        if layout & (spec::LAYOUT_STACK | spec::LAYOUT_DATA) != 0 {
+            match self.trailer(layout, pos) {
+                Ok((t, next)) => {
+                    self.event.trailer = t;
+                    pos = next;
+                }
+                Err((kind, at)) => return Some(Err(self.fail(kind, at))),
+            }
+        }
+        self.pos = pos;
+        self.event.spec = spec;
+        self.event.ty = EventType(ty);
+        self.event.offset = self.base + start as u64;
+        Some(Ok(&self.event))
     }
 }
 
@@ -194,78 +250,63 @@ impl<'a> Iterator for BatchEvents<'a> {
 
     #[inline]
     fn next(&mut self) -> Option<Self::Item> {
-        let start = self.pos;
-        let &ty = self.data.get(start)?;
-        let Some(spec) = spec::lookup(self.version, EventType(ty)) else {
-            let kind = ErrorKind::UnknownEvent {
-                ty,
-                version: self.version.minor(),
-            };
-            return self.fail(kind, start);
-        };
+        self.next_event().map(|r| r.cloned())
+    }
+}
+
+/// Inside a batch, a varint cut short means the event runs past the batch's declared end.
+fn varint_error(e: VarintError, event: &'static str) -> ErrorKind {
+    match e {
+        VarintError::Truncated => ErrorKind::EventCrossesBatch { event },
+        VarintError::Overflow => ErrorKind::BadVarint("event argument"),
+    }
+}
+
+impl<'a> BatchEvents<'a> {
+    /// The frames or data after an event's arguments, which end at `pos`.
+    #[inline(never)]
+    fn trailer(
+        &self,
+        layout: u8,
+        mut pos: usize,
+    ) -> Result<(Trailer<'a>, usize), (ErrorKind, usize)> {
         let data = self.data;
-        let mut pos = start + 1;
-        let mut args = [0u64; MAX_ARGS];
-        let nargs = spec.args.len();
-        // Varint failures inside a batch mean the event runs past the batch's declared end.
-        let bad_varint = |e: VarintError| match e {
-            VarintError::Truncated => ErrorKind::EventCrossesBatch { event: spec.name },
-            VarintError::Overflow => ErrorKind::BadVarint("event argument"),
-        };
-        for slot in args.iter_mut().take(nargs) {
-            match varint::read(data, pos) {
-                Ok((v, next)) => {
-                    *slot = v;
-                    pos = next;
-                }
-                Err(e) => return self.fail(bad_varint(e), pos),
-            }
-        }
-        let mut frames = RawFrames::NONE;
-        if spec.is_stack {
-            let n = args[1];
+        let name = self.table.specs[data[self.pos] as usize].map_or("", |s| s.name);
+        if layout & spec::LAYOUT_STACK != 0 {
+            let n = self.event.args[1];
             if n > MAX_FRAMES_PER_STACK {
                 let kind = ErrorKind::StackTooDeep {
                     frames: n,
                     max: MAX_FRAMES_PER_STACK,
                 };
-                return self.fail(kind, start);
+                return Err((kind, self.pos));
             }
             let frames_start = pos;
             for _ in 0..n * 4 {
                 match varint::read(data, pos) {
                     Ok((_, next)) => pos = next,
-                    Err(e) => return self.fail(bad_varint(e), pos),
+                    Err(e) => return Err((varint_error(e, name), pos)),
                 }
             }
-            frames = RawFrames::encoded(&data[frames_start..pos], n as u32);
-        }
-        let mut trailer = None;
-        if spec.has_data {
-            let (len, next) = match varint::read(data, pos) {
-                Ok(x) => x,
-                Err(e) => return self.fail(bad_varint(e), pos),
+            let frames = RawFrames::encoded(&data[frames_start..pos], n as u32);
+            let t = if n == 0 {
+                Trailer::None
+            } else {
+                Trailer::Frames(frames)
             };
-            let remaining = (data.len() - next) as u64;
-            if len > remaining {
-                return self.fail(ErrorKind::EventCrossesBatch { event: spec.name }, pos);
-            }
-            let end = next + len as usize;
-            if len > 0 {
-                trailer = Some(Cow::Borrowed(&data[next..end]));
-            }
-            pos = end;
+            return Ok((t, pos));
         }
-        self.pos = pos;
-        Some(Ok(RawEvent::new(
-            self.version,
-            EventType(ty),
-            spec,
-            args,
-            frames,
-            trailer,
-            self.base + start as u64,
-        )))
+        let (len, next) = varint::read(data, pos).map_err(|e| (varint_error(e, name), pos))?;
+        if len > (data.len() - next) as u64 {
+            return Err((ErrorKind::EventCrossesBatch { event: name }, pos));
+        }
+        let end = next + len as usize;
+        let t = if len > 0 {
+            Trailer::Data(Cow::Borrowed(&data[next..end]))
+        } else {
+            Trailer::None
+        };
+        Ok((t, end))
     }
 }
 
@@ -450,6 +491,7 @@ impl<'a> Iterator for Batches<'a> {
 pub struct RawEvents<'a> {
     batches: Batches<'a>,
     current: Option<BatchEvents<'a>>,
+    header: Option<RawEvent<'a>>,
 }
 
 impl<'a> RawEvents<'a> {
@@ -457,6 +499,33 @@ impl<'a> RawEvents<'a> {
         RawEvents {
             batches,
             current: None,
+            header: None,
+        }
+    }
+
+    /// The next event by reference, decoded in place: faster than the `Iterator`, which clones.
+    #[inline]
+    pub fn next_event(&mut self) -> Option<Result<&RawEvent<'a>>> {
+        // Finish the current batch first; borrowck needs the check split from the return.
+        let more = match &mut self.current {
+            Some(cur) => cur.pos < cur.data.len(),
+            None => false,
+        };
+        if more {
+            let cur = self.current.as_mut()?;
+            let r = cur.next_event();
+            if let Some(Err(_)) = &r {
+                self.batches.pos = self.batches.input.len();
+            }
+            return r;
+        }
+        self.current = None;
+        match self.batches.next()? {
+            Ok(b) => {
+                self.current = Some(b.events());
+                Some(Ok(self.header.insert(b.header_event())))
+            }
+            Err(e) => Some(Err(e)),
         }
     }
 }
@@ -466,23 +535,6 @@ impl<'a> Iterator for RawEvents<'a> {
 
     #[inline]
     fn next(&mut self) -> Option<Self::Item> {
-        if let Some(cur) = &mut self.current {
-            match cur.next() {
-                Some(Ok(ev)) => return Some(Ok(ev)),
-                Some(Err(e)) => {
-                    self.current = None;
-                    self.batches.pos = self.batches.input.len();
-                    return Some(Err(e));
-                }
-                None => self.current = None,
-            }
-        }
-        match self.batches.next()? {
-            Ok(b) => {
-                self.current = Some(b.events());
-                Some(Ok(b.header_event()))
-            }
-            Err(e) => Some(Err(e)),
-        }
+        self.next_event().map(|r| r.cloned())
     }
 }
