@@ -68,6 +68,27 @@ pub enum ErrorKind {
         /// The event's name.
         event: &'static str,
     },
+    /// A v1 event whose number of arguments differs from what its version writes.
+    #[error("{event} has wrong number of arguments: want {want}, got {got}")]
+    ArgCount {
+        /// The event's name.
+        event: &'static str,
+        /// The number the version writes.
+        want: usize,
+        /// The number found.
+        got: usize,
+    },
+    /// A length-prefixed v1 event whose arguments don't fill exactly the declared length.
+    #[error("event has wrong length: want {want}, got {got}")]
+    WrongLength {
+        /// The declared length in bytes.
+        want: u64,
+        /// The bytes the arguments take.
+        got: u64,
+    },
+    /// A v1 string table entry Go refuses.
+    #[error("string has {0}")]
+    InvalidString(&'static str),
     /// A data trailer (string bytes or experimental data) longer than allowed.
     #[error("data of {len} bytes is too long, maximum is {max}")]
     DataTooLong {

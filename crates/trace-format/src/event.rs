@@ -27,23 +27,33 @@ pub struct RawFrames<'a>(FramesRepr<'a>);
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum FramesRepr<'a> {
-    /// `count` frames of four varints each, already validated.
+    /// `count` frames of `width` varints each (4: pc, func, file, line; 1: the PC only, in Go
+    /// 1.5 traces), already validated.
     Encoded {
         bytes: &'a [u8],
         count: u32,
+        width: u8,
     },
     Owned(Vec<RawFrame>),
 }
+
+/// An empty frame list to lend out.
+pub(crate) static NO_FRAMES: RawFrames<'static> = RawFrames::NONE;
 
 impl<'a> RawFrames<'a> {
     pub(crate) const NONE: RawFrames<'static> = RawFrames(FramesRepr::Encoded {
         bytes: &[],
         count: 0,
+        width: 4,
     });
 
-    /// Frames whose varints were validated to hold exactly `count` frames.
-    pub(crate) fn encoded(bytes: &'a [u8], count: u32) -> RawFrames<'a> {
-        RawFrames(FramesRepr::Encoded { bytes, count })
+    /// Frames whose varints were validated to hold exactly `count` frames of `width` varints.
+    pub(crate) fn encoded(bytes: &'a [u8], count: u32, width: u8) -> RawFrames<'a> {
+        RawFrames(FramesRepr::Encoded {
+            bytes,
+            count,
+            width,
+        })
     }
 
     /// Frames given one by one.
@@ -64,16 +74,16 @@ impl<'a> RawFrames<'a> {
         self.len() == 0
     }
 
-    /// The frames in order, innermost first.
+    /// The frames in order, innermost first. Go 1.5 frames have only a PC (the rest is 0).
     pub fn iter(&self) -> impl Iterator<Item = RawFrame> + '_ {
-        let (bytes, owned): (&[u8], &[RawFrame]) = match &self.0 {
-            FramesRepr::Encoded { bytes, .. } => (bytes, &[]),
-            FramesRepr::Owned(v) => (&[], v),
+        let (bytes, width, owned): (&[u8], u8, &[RawFrame]) = match &self.0 {
+            FramesRepr::Encoded { bytes, width, .. } => (bytes, *width, &[]),
+            FramesRepr::Owned(v) => (&[], 4, v),
         };
         let mut pos = 0;
         let encoded = std::iter::from_fn(move || {
             let mut f = [0u64; 4];
-            for v in &mut f {
+            for v in f.iter_mut().take(width as usize) {
                 // Validated when decoded; a failure here only ends the iteration.
                 let (x, next) = varint::read(bytes, pos).ok()?;
                 *v = x;
@@ -103,7 +113,7 @@ impl<'a> RawFrames<'a> {
 ///
 /// `Display` prints it exactly as Go's `internal/trace/raw.Event.String()` does, which is one
 /// event of Go's raw text format.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct RawEvent<'a> {
     pub(crate) spec: &'static EventSpec,
     pub(crate) args: [u64; MAX_ARGS],
@@ -145,6 +155,18 @@ impl<'a> RawEvent<'a> {
             offset,
             version,
             ty,
+        }
+    }
+
+    /// A placeholder event slot, overwritten by decoding.
+    pub(crate) fn empty(version: Version) -> RawEvent<'static> {
+        RawEvent {
+            spec: &EventSpec::EMPTY,
+            args: [0; MAX_ARGS],
+            trailer: Trailer::None,
+            offset: 0,
+            version,
+            ty: EventType(0),
         }
     }
 
@@ -190,7 +212,7 @@ impl<'a> RawEvent<'a> {
     pub fn frames(&self) -> &RawFrames<'a> {
         match &self.trailer {
             Trailer::Frames(f) => f,
-            _ => &RawFrames::NONE,
+            _ => &NO_FRAMES,
         }
     }
 
@@ -238,24 +260,80 @@ impl<'a> RawEvent<'a> {
         }
     }
 
-    /// Appends the event's binary encoding (minimal varints) to `out`.
+    /// Appends the event's binary encoding (minimal varints) to `out`, in its version's format.
     pub fn encode(&self, out: &mut Vec<u8>) {
+        if self.version.family() == crate::Family::V1 {
+            return self.encode_v1(out);
+        }
         out.push(self.ty.0);
         for &a in self.args() {
             varint::write(out, a);
         }
-        for f in self.frames().iter() {
-            for v in [f.pc, f.func, f.file, f.line] {
-                varint::write(out, v);
-            }
-        }
+        self.encode_frames(out);
         if self.spec.has_data {
             let d = self.data().unwrap_or_default();
             varint::write(out, d.len() as u64);
             out.extend_from_slice(d);
         }
     }
+
+    fn encode_frames(&self, out: &mut Vec<u8>) {
+        for f in self.frames().iter() {
+            let values = [f.pc, f.func, f.file, f.line];
+            let width = if self.version == Version::Go1_5 { 1 } else { 4 };
+            for &v in &values[..width] {
+                varint::write(out, v);
+            }
+        }
+    }
+
+    /// The v1 record: the type in the low 6 bits, and in the top 2 either the number of inline
+    /// arguments beyond the first (the first two in Go 1.5) or 3 for a byte length before them.
+    fn encode_v1(&self, out: &mut Vec<u8>) {
+        let data = self.data().unwrap_or_default();
+        if self.ty.0 == crate::v1::STRING {
+            out.push(self.ty.0);
+            varint::write(out, self.args().first().copied().unwrap_or(0));
+            varint::write(out, data.len() as u64);
+            out.extend_from_slice(data);
+            return;
+        }
+        let mut values = Vec::new();
+        for &a in self.args() {
+            varint::write(&mut values, a);
+        }
+        self.encode_frames(&mut values);
+        let base = if self.version == Version::Go1_5 { 2 } else { 1 };
+        let n = self.args().len();
+        let inline = !self.spec.is_stack && !self.spec.has_data && n >= base && n - base <= 2;
+        if inline {
+            out.push(self.ty.0 | ((n - base) as u8) << 6);
+        } else {
+            out.push(self.ty.0 | 3 << 6);
+            varint::write(out, values.len() as u64);
+        }
+        out.extend_from_slice(&values);
+        if self.spec.has_data {
+            varint::write(out, data.len() as u64);
+            out.extend_from_slice(data);
+        }
+    }
 }
+
+/// Events are equal when they say the same: version, type, arguments, frames, data and offset.
+/// (Decoding in place leaves stale values past an event's own arguments; they don't count.)
+impl PartialEq for RawEvent<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.version == other.version
+            && self.ty == other.ty
+            && self.offset == other.offset
+            && self.args() == other.args()
+            && self.data() == other.data()
+            && self.frames().iter().eq(other.frames().iter())
+    }
+}
+
+impl Eq for RawEvent<'_> {}
 
 impl fmt::Display for RawEvent<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -264,11 +342,16 @@ impl fmt::Display for RawEvent<'_> {
             write!(f, " {name}={value}")?;
         }
         for fr in self.frames().iter() {
-            write!(
-                f,
-                "\n\tpc={} func={} file={} line={}",
-                fr.pc, fr.func, fr.file, fr.line
-            )?;
+            if self.version == Version::Go1_5 {
+                // Go 1.5 stacks hold PCs only.
+                write!(f, "\n\tpc={}", fr.pc)?;
+            } else {
+                write!(
+                    f,
+                    "\n\tpc={} func={} file={} line={}",
+                    fr.pc, fr.func, fr.file, fr.line
+                )?;
+            }
         }
         if let Some(d) = self.data() {
             f.write_str("\n\tdata=")?;

@@ -1,4 +1,5 @@
-//! The event tables of the v2 formats (Go 1.22 and later), as data.
+//! The event tables of every format, as data: the v2 formats (Go 1.22 and later) and the v1
+//! formats (Go 1.5 to 1.21).
 //!
 //! Each event type is a byte; its [`EventSpec`] says how many varint arguments follow, which of them
 //! are string or stack IDs, whether a data trailer or a stack's frames follow, and whether the event
@@ -189,7 +190,7 @@ pub struct EventSpec {
 }
 
 impl EventSpec {
-    const EMPTY: EventSpec = EventSpec::structural("", &[]);
+    pub(crate) const EMPTY: EventSpec = EventSpec::structural("", &[]);
 
     const fn structural(name: &'static str, args: &'static [&'static str]) -> EventSpec {
         EventSpec {
@@ -359,23 +360,27 @@ pub const MAX_FRAMES_PER_STACK: u64 = 128;
 /// The longest string or other event data trailer (Go's `MaxEventTrailerDataSize`).
 pub const MAX_STRING_LEN: u64 = 1 << 10;
 
-/// Number of table slots a v2 version defines: types at or past it don't exist in that version.
-fn table_len(version: Version) -> usize {
-    match version {
-        Version::Go1_22 => EventType::USER_LOG.0 as usize + 1,
-        Version::Go1_23 => EventType::EXPERIMENTAL_BATCH.0 as usize + 1,
-        Version::Go1_25 => EventType::CLOCK_SNAPSHOT.0 as usize + 1,
-        Version::Go1_26 => V2_TABLE_LEN,
-        _ => 0,
-    }
-}
-
-/// The specs of a v2 version, indexed by event type byte. Unused slots have an empty name.
+/// The specs of a version, indexed by event type byte. Unused slots have an empty name.
 ///
-/// Experimental event types (128 and up) appear in the Go 1.26 table only, as in Go's own tables;
-/// in older traces they occur only inside experimental batches (see [`experimental_spec`]).
+/// For v2, experimental event types (128 and up) appear in the Go 1.26 table only, as in Go's own
+/// tables; in older traces they occur only inside experimental batches (see
+/// [`experimental_spec`]). For v1, the table has types 0 to 49 with the arguments that version
+/// writes.
 pub fn specs(version: Version) -> &'static [EventSpec] {
-    &V2_SPECS[..table_len(version)]
+    match version {
+        Version::Go1_5 => &V1_1_5,
+        Version::Go1_7 => &V1_1_7,
+        Version::Go1_8 => &V1_1_8,
+        Version::Go1_9 => &V1_1_9,
+        Version::Go1_10 => &V1_1_10,
+        Version::Go1_11 => &V1_1_11,
+        Version::Go1_19 => &V1_1_19,
+        Version::Go1_21 => &V1_1_21,
+        Version::Go1_22 => &V2_SPECS[..EventType::USER_LOG.0 as usize + 1],
+        Version::Go1_23 => &V2_SPECS[..EventType::EXPERIMENTAL_BATCH.0 as usize + 1],
+        Version::Go1_25 => &V2_SPECS[..EventType::CLOCK_SNAPSHOT.0 as usize + 1],
+        Version::Go1_26 => &V2_SPECS,
+    }
 }
 
 /// The lookup tables of one version. The decoder's position in a batch depends on each event's
@@ -398,6 +403,17 @@ pub(crate) const LAYOUT_DATA: u8 = 0x20;
 /// Mask of the argument count.
 pub(crate) const LAYOUT_ARGS: u8 = 0x0f;
 
+const fn layout_of(s: &EventSpec) -> u8 {
+    let mut l = LAYOUT_VALID | s.args.len() as u8;
+    if s.is_stack {
+        l |= LAYOUT_STACK;
+    }
+    if s.has_data {
+        l |= LAYOUT_DATA;
+    }
+    l
+}
+
 const fn build_table(len: usize) -> DecodeTable {
     let mut t = DecodeTable {
         specs: [None; 256],
@@ -408,14 +424,7 @@ const fn build_table(len: usize) -> DecodeTable {
         let s = &V2_SPECS[i];
         if !s.name.is_empty() {
             t.specs[i] = Some(s);
-            let mut l = LAYOUT_VALID | s.args.len() as u8;
-            if s.is_stack {
-                l |= LAYOUT_STACK;
-            }
-            if s.has_data {
-                l |= LAYOUT_DATA;
-            }
-            t.layout[i] = l;
+            t.layout[i] = layout_of(s);
         }
         i += 1;
     }
@@ -426,19 +435,22 @@ static TABLE_1_22: DecodeTable = build_table(EventType::USER_LOG.0 as usize + 1)
 static TABLE_1_23: DecodeTable = build_table(EventType::EXPERIMENTAL_BATCH.0 as usize + 1);
 static TABLE_1_25: DecodeTable = build_table(EventType::CLOCK_SNAPSHOT.0 as usize + 1);
 static TABLE_1_26: DecodeTable = build_table(V2_TABLE_LEN);
-static TABLE_NONE: DecodeTable = DecodeTable {
-    specs: [None; 256],
-    layout: [0; 256],
-};
 
-/// The decode table of a version (all `None` for v1 versions).
+/// The decode table of a version.
 pub(crate) fn decode_table(version: Version) -> &'static DecodeTable {
     match version {
+        Version::Go1_5 => &DECODE_1_5,
+        Version::Go1_7 => &DECODE_1_7,
+        Version::Go1_8 => &DECODE_1_8,
+        Version::Go1_9 => &DECODE_1_9,
+        Version::Go1_10 => &DECODE_1_10,
+        Version::Go1_11 => &DECODE_1_11,
+        Version::Go1_19 => &DECODE_1_19,
+        Version::Go1_21 => &DECODE_1_21,
         Version::Go1_22 => &TABLE_1_22,
         Version::Go1_23 => &TABLE_1_23,
         Version::Go1_25 => &TABLE_1_25,
         Version::Go1_26 => &TABLE_1_26,
-        _ => &TABLE_NONE,
     }
 }
 
@@ -470,6 +482,165 @@ pub fn by_name(version: Version, name: &str) -> Option<EventType> {
         .map(|i| EventType(i as u8))
 }
 
+/// Number of event types of the v1 formats (Go 1.5 to 1.21): 0 to 49.
+const V1_TABLE_LEN: usize = 50;
+
+/// The v1 event of type `ty` as Go `1.<minor>` writes it. Names are those of Go 1.21's parser;
+/// argument names mirror the v2 tables' style. Go 1.5 has a sequence-number delta before the
+/// timestamp delta, and a few events lack arguments later versions added.
+const fn v1_spec(ty: usize, minor: u32) -> EventSpec {
+    use EventSpec as S;
+    let go15 = minor == 5;
+    let s = match ty {
+        1 if go15 => S::structural("Batch", &["p", "seq", "ticks"]),
+        1 => S::structural("Batch", &["p", "ticks"]),
+        2 if go15 => S::structural("Frequency", &["freq", "unused"]),
+        2 => S::structural("Frequency", &["freq"]),
+        3 => S::structural("Stack", &["id", "nframes"]).stack(),
+        4 => S::timed("Gomaxprocs", &["dt", "procs", "stack"]).stacks(&[2]),
+        5 => S::timed("ProcStart", &["dt", "thread"]),
+        6 => S::timed("ProcStop", &["dt"]),
+        7 => S::timed("GCStart", &["dt", "gc_seq", "stack"]).stacks(&[2]),
+        8 => S::timed("GCDone", &["dt"]),
+        9 if minor >= 10 => S::timed("STWStart", &["dt", "kind"]),
+        9 => S::timed("STWStart", &["dt"]),
+        10 => S::timed("STWDone", &["dt"]),
+        11 => S::timed("GCSweepStart", &["dt", "stack"]).stacks(&[1]),
+        12 if minor >= 9 => S::timed("GCSweepDone", &["dt", "swept", "reclaimed"]),
+        12 => S::timed("GCSweepDone", &["dt"]),
+        13 => S::timed("GoCreate", &["dt", "g", "new_stack", "stack"]).stacks(&[3, 2]),
+        14 => S::timed("GoStart", &["dt", "g", "g_seq"]),
+        15 => S::timed("GoEnd", &["dt"]),
+        16 => S::timed("GoStop", &["dt", "stack"]).stacks(&[1]),
+        17 => S::timed("GoSched", &["dt", "stack"]).stacks(&[1]),
+        18 => S::timed("GoPreempt", &["dt", "stack"]).stacks(&[1]),
+        19 => S::timed("GoSleep", &["dt", "stack"]).stacks(&[1]),
+        20 => S::timed("GoBlock", &["dt", "stack"]).stacks(&[1]),
+        21 => S::timed("GoUnblock", &["dt", "g", "g_seq", "stack"]).stacks(&[3]),
+        22 => S::timed("GoBlockSend", &["dt", "stack"]).stacks(&[1]),
+        23 => S::timed("GoBlockRecv", &["dt", "stack"]).stacks(&[1]),
+        24 => S::timed("GoBlockSelect", &["dt", "stack"]).stacks(&[1]),
+        25 => S::timed("GoBlockSync", &["dt", "stack"]).stacks(&[1]),
+        26 => S::timed("GoBlockCond", &["dt", "stack"]).stacks(&[1]),
+        27 => S::timed("GoBlockNet", &["dt", "stack"]).stacks(&[1]),
+        28 => S::timed("GoSysCall", &["dt", "stack"]).stacks(&[1]),
+        29 => S::timed("GoSysExit", &["dt", "g", "g_seq", "ticks"]),
+        30 => S::timed("GoSysBlock", &["dt"]),
+        31 => S::timed("GoWaiting", &["dt", "g"]),
+        32 => S::timed("GoInSyscall", &["dt", "g"]),
+        33 => S::timed("HeapAlloc", &["dt", "heap_alloc"]),
+        34 => S::timed("HeapGoal", &["dt", "heap_goal"]),
+        35 if go15 => S::structural("TimerGoroutine", &["g", "unused"]),
+        35 => S::structural("TimerGoroutine", &["g"]),
+        36 => S::timed("FutileWakeup", &["dt"]),
+        37 if minor >= 7 => S::structural("String", &["id"]).data(),
+        38 if minor >= 7 => S::timed("GoStartLocal", &["dt", "g"]),
+        39 if minor >= 7 => S::timed("GoUnblockLocal", &["dt", "g", "stack"]).stacks(&[2]),
+        40 if minor >= 7 => S::timed("GoSysExitLocal", &["dt", "g", "ticks"]),
+        41 if minor >= 8 => {
+            S::timed("GoStartLabel", &["dt", "g", "g_seq", "label_string"]).strings(&[3])
+        }
+        42 if minor >= 8 => S::timed("GoBlockGC", &["dt", "stack"]).stacks(&[1]),
+        43 if minor >= 9 => S::timed("GCMarkAssistStart", &["dt", "stack"]).stacks(&[1]),
+        44 if minor >= 9 => S::timed("GCMarkAssistDone", &["dt"]),
+        45 if minor >= 11 => S::timed(
+            "UserTaskCreate",
+            &["dt", "task", "parent_task", "name_string", "stack"],
+        )
+        .stacks(&[4])
+        .strings(&[3]),
+        46 if minor >= 11 => S::timed("UserTaskEnd", &["dt", "task", "stack"]).stacks(&[2]),
+        47 if minor >= 11 => S::timed(
+            "UserRegion",
+            &["dt", "task", "mode", "name_string", "stack"],
+        )
+        .stacks(&[4])
+        .strings(&[3]),
+        48 if minor >= 11 => S::timed("UserLog", &["dt", "task", "key_string", "stack"])
+            .stacks(&[3])
+            .strings(&[2])
+            .data(),
+        49 if minor >= 19 => S::timed("CPUSample", &["dt", "time", "p", "g", "stack"]).stacks(&[4]),
+        _ => EventSpec::EMPTY,
+    };
+    if go15 && s.timed {
+        with_go15_args(ty, s)
+    } else {
+        s
+    }
+}
+
+/// Go 1.5's timed events: a sequence-number delta before the timestamp delta, and the arguments
+/// of 1.5 where later versions added some (GCStart, GoStart, GoUnblock, GoSysExit) or changed them
+/// (GoCreate's start PC became a stack).
+const fn with_go15_args(ty: usize, mut s: EventSpec) -> EventSpec {
+    let (args, stacks): (&'static [&'static str], &'static [usize]) = match ty {
+        4 => (&["seq_dt", "dt", "procs", "stack"], &[3]),
+        5 => (&["seq_dt", "dt", "thread"], &[]),
+        21 => (&["seq_dt", "dt", "g", "stack"], &[3]),
+        7 | 11 | 16..=20 | 22..=28 => (&["seq_dt", "dt", "stack"], &[2]),
+        13 => (&["seq_dt", "dt", "g", "start_pc", "stack"], &[4]),
+        14 | 31 | 32 => (&["seq_dt", "dt", "g"], &[]),
+        29 => (&["seq_dt", "dt", "g", "seq", "ticks"], &[]),
+        33 => (&["seq_dt", "dt", "heap_alloc"], &[]),
+        34 => (&["seq_dt", "dt", "heap_goal"], &[]),
+        _ => (&["seq_dt", "dt"], &[]),
+    };
+    s.args = args;
+    s.stack_ids = stacks;
+    s
+}
+
+const fn build_v1(minor: u32) -> [EventSpec; V1_TABLE_LEN] {
+    let mut t = [EventSpec::EMPTY; V1_TABLE_LEN];
+    let mut i = 1;
+    while i < V1_TABLE_LEN {
+        t[i] = v1_spec(i, minor);
+        i += 1;
+    }
+    t
+}
+
+static V1_1_5: [EventSpec; V1_TABLE_LEN] = build_v1(5);
+static V1_1_7: [EventSpec; V1_TABLE_LEN] = build_v1(7);
+static V1_1_8: [EventSpec; V1_TABLE_LEN] = build_v1(8);
+static V1_1_9: [EventSpec; V1_TABLE_LEN] = build_v1(9);
+static V1_1_10: [EventSpec; V1_TABLE_LEN] = build_v1(10);
+static V1_1_11: [EventSpec; V1_TABLE_LEN] = build_v1(11);
+static V1_1_19: [EventSpec; V1_TABLE_LEN] = build_v1(19);
+static V1_1_21: [EventSpec; V1_TABLE_LEN] = build_v1(21);
+
+const fn build_v1_decode(table: &'static [EventSpec; V1_TABLE_LEN]) -> DecodeTable {
+    let mut t = DecodeTable {
+        specs: [None; 256],
+        layout: [0; 256],
+    };
+    let mut i = 1;
+    while i < V1_TABLE_LEN {
+        let s = &table[i];
+        if !s.name.is_empty() {
+            t.specs[i] = Some(s);
+            t.layout[i] = layout_of(s);
+        }
+        i += 1;
+    }
+    t
+}
+
+static DECODE_1_5: DecodeTable = build_v1_decode(&V1_1_5);
+static DECODE_1_7: DecodeTable = build_v1_decode(&V1_1_7);
+static DECODE_1_8: DecodeTable = build_v1_decode(&V1_1_8);
+static DECODE_1_9: DecodeTable = build_v1_decode(&V1_1_9);
+static DECODE_1_10: DecodeTable = build_v1_decode(&V1_1_10);
+static DECODE_1_11: DecodeTable = build_v1_decode(&V1_1_11);
+static DECODE_1_19: DecodeTable = build_v1_decode(&V1_1_19);
+static DECODE_1_21: DecodeTable = build_v1_decode(&V1_1_21);
+
+/// The largest number of frames Go's v1 parser accepts in a stack.
+pub const MAX_V1_FRAMES: u64 = 1000;
+/// The longest string Go's v1 parser accepts.
+pub const MAX_V1_STRING_LEN: u64 = 1_000_000;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -489,11 +660,66 @@ mod tests {
         assert!(lookup(Version::Go1_23, EventType::SPAN).is_none());
         assert!(experimental_spec(EventType::GOROUTINE_STACK_FREE).is_some());
         assert!(experimental_spec(EventType::GO_START).is_none());
-        assert!(lookup(Version::Go1_19, EventType::GO_START).is_none());
+        assert_eq!(
+            lookup(Version::Go1_19, EventType(14)).unwrap().name,
+            "GoStart"
+        );
         for v in Version::ALL {
             for ty in 0..=255u8 {
                 let slow = specs(v).get(ty as usize).filter(|s| !s.name.is_empty());
                 assert_eq!(lookup(v, EventType(ty)), slow, "{v} {ty}");
+            }
+        }
+    }
+
+    /// Number of values each v1 event has in Go 1.21's parser, per version (1.5 .. 1.21).
+    #[test]
+    fn v1_arg_counts_match_go() {
+        use Version::*;
+        let versions = [Go1_5, Go1_7, Go1_8, Go1_9, Go1_10, Go1_11, Go1_19, Go1_21];
+        // (type, counts per version; 0 = no such event)
+        let want: &[(u8, [usize; 8])] = &[
+            (1, [3, 2, 2, 2, 2, 2, 2, 2]),
+            (2, [2, 1, 1, 1, 1, 1, 1, 1]),
+            (4, [4, 3, 3, 3, 3, 3, 3, 3]),
+            (5, [3, 2, 2, 2, 2, 2, 2, 2]),
+            (6, [2, 1, 1, 1, 1, 1, 1, 1]),
+            (7, [3, 3, 3, 3, 3, 3, 3, 3]),
+            (9, [2, 1, 1, 1, 2, 2, 2, 2]),
+            (12, [2, 1, 1, 3, 3, 3, 3, 3]),
+            (13, [5, 4, 4, 4, 4, 4, 4, 4]),
+            (14, [3, 3, 3, 3, 3, 3, 3, 3]),
+            (21, [4, 4, 4, 4, 4, 4, 4, 4]),
+            (25, [3, 2, 2, 2, 2, 2, 2, 2]),
+            (29, [5, 4, 4, 4, 4, 4, 4, 4]),
+            (33, [3, 2, 2, 2, 2, 2, 2, 2]),
+            (35, [2, 1, 1, 1, 1, 1, 1, 1]),
+            (38, [0, 2, 2, 2, 2, 2, 2, 2]),
+            (39, [0, 3, 3, 3, 3, 3, 3, 3]),
+            (40, [0, 3, 3, 3, 3, 3, 3, 3]),
+            (41, [0, 0, 4, 4, 4, 4, 4, 4]),
+            (42, [0, 0, 2, 2, 2, 2, 2, 2]),
+            (43, [0, 0, 0, 2, 2, 2, 2, 2]),
+            (44, [0, 0, 0, 1, 1, 1, 1, 1]),
+            (45, [0, 0, 0, 0, 0, 5, 5, 5]),
+            (46, [0, 0, 0, 0, 0, 3, 3, 3]),
+            (47, [0, 0, 0, 0, 0, 5, 5, 5]),
+            (48, [0, 0, 0, 0, 0, 4, 4, 4]),
+            (49, [0, 0, 0, 0, 0, 0, 5, 5]),
+        ];
+        for &(ty, counts) in want {
+            for (v, n) in versions.iter().zip(counts) {
+                let got = lookup(*v, EventType(ty)).map_or(0, |s| s.args.len());
+                assert_eq!(got, n, "type {ty} in {v}");
+            }
+        }
+        assert!(lookup(Go1_5, EventType(37)).is_none(), "no strings in 1.5");
+        assert!(lookup(Go1_21, EventType(50)).is_none());
+        for v in versions {
+            for s in specs(v).iter().filter(|s| !s.name.is_empty()) {
+                for &i in s.stack_ids {
+                    assert!(s.args[i].ends_with("stack"), "{v} {}", s.name);
+                }
             }
         }
     }

@@ -62,9 +62,13 @@ impl<W: Write> TextWriter<W> {
     }
 }
 
-/// Streams a binary v2 trace from `input` to `out` in Go's raw text format, one batch at a time:
-/// exactly what Go's raw reader and `TextWriter` print (`go tool trace -d=wire` after the
-/// `Trace Go1.N` line). On an error, the events before it have been written.
+/// Streams a binary trace from `input` to `out` in the raw text format, one event at a time.
+///
+/// For Go 1.22+ traces this is exactly what Go's raw reader and `TextWriter` print
+/// (`go tool trace -d=wire` after the `Trace Go1.N` line). Go has no text form of v1 traces; ours
+/// is the same shape: `Trace Go1.N`, then each record as `Name arg=value ...` with the argument
+/// names of [`crate::spec::specs`], stack frames and string or log data on following lines (Go
+/// 1.5 frames show only `pc=`). On an error, the events before it have been written.
 ///
 /// ```no_run
 /// # fn main() -> Result<(), trace_format::Error> {
@@ -76,11 +80,8 @@ pub fn write_text<R: Read, W: Write>(input: R, out: W) -> Result<()> {
     let mut reader = crate::StreamReader::new(input)?;
     let mut w = TextWriter::new(io::BufWriter::with_capacity(1 << 16, out), reader.version())?;
     let result = (|| {
-        while let Some(batch) = reader.next_batch()? {
-            w.write_event(&batch.header_event())?;
-            for event in batch.events() {
-                w.write_event(&event?)?;
-            }
+        while let Some(event) = reader.next_raw_event()? {
+            w.write_event(&event)?;
         }
         Ok(())
     })();
@@ -261,7 +262,7 @@ impl<'a> TextReader<'a> {
             return Err(err(&lines, "failed to parse header Go version".into()));
         };
         let version = u32::try_from(minor).ok().and_then(Version::from_minor);
-        let Some(version) = version.filter(|v| v.family() == crate::Family::V2) else {
+        let Some(version) = version else {
             return Err(err(
                 &lines,
                 format!("unknown or unsupported Go version 1.{minor}"),
@@ -327,7 +328,13 @@ impl<'a> TextReader<'a> {
                     )));
                 };
                 let mut f = [0u64; 4];
-                read_args(line, &FRAME_FIELDS, &mut f).map_err(|m| self.fail(m))?;
+                // Go 1.5 stacks hold PCs only.
+                let fields = if self.version == Version::Go1_5 {
+                    &FRAME_FIELDS[..1]
+                } else {
+                    &FRAME_FIELDS[..]
+                };
+                read_args(line, fields, &mut f).map_err(|m| self.fail(m))?;
                 v.push(RawFrame {
                     pc: f[0],
                     func: f[1],
@@ -433,7 +440,7 @@ mod tests {
             }
             k => panic!("{k:?}"),
         }
-        assert!(TextReader::new(b"Trace Go1.21\n").is_err());
+        assert!(TextReader::new(b"Trace Go1.24\n").is_err());
         assert!(TextReader::new(b"Trace Go1.22 x\n").is_err());
         let mut r =
             TextReader::new(b"Trace Go1.22\nStack id=1 nframes=3\n\tpc=1 func=2 file=3 line=4\n")

@@ -113,7 +113,7 @@ impl<'a> Batch<'a> {
             BatchKind::EndOfGeneration => (EventType::END_OF_GENERATION, [0; MAX_ARGS], None),
         };
         // The header's type was looked up in this version's table when the batch was read.
-        let spec = spec::lookup(self.version, ty).unwrap_or(&EMPTY_SPEC);
+        let spec = spec::lookup(self.version, ty).unwrap_or(&spec::EventSpec::EMPTY);
         RawEvent::new(
             self.version,
             ty,
@@ -145,15 +145,7 @@ impl<'a> Batch<'a> {
             _ => &[],
         };
         BatchEvents {
-            event: RawEvent::new(
-                self.version,
-                EventType(0),
-                &EMPTY_SPEC,
-                [0; MAX_ARGS],
-                RawFrames::NONE,
-                None,
-                0,
-            ),
+            event: RawEvent::empty(self.version),
             version: self.version,
             table: spec::decode_table(self.version),
             data,
@@ -163,18 +155,6 @@ impl<'a> Batch<'a> {
         }
     }
 }
-
-static EMPTY_SPEC: spec::EventSpec = spec::EventSpec {
-    name: "",
-    args: &[],
-    string_ids: &[],
-    stack_ids: &[],
-    start: None,
-    timed: false,
-    has_data: false,
-    is_stack: false,
-    experiment: Experiment::NONE,
-};
 
 /// Iterator over the events of one batch. It ends after the first error.
 #[derive(Debug, Clone)]
@@ -190,6 +170,22 @@ pub struct BatchEvents<'a> {
 }
 
 impl<'a> BatchEvents<'a> {
+    /// Continues from `pos` bytes into the batch data (for the streaming reader).
+    pub(crate) fn skip_to(mut self, pos: usize) -> BatchEvents<'a> {
+        self.pos = pos.min(self.data.len());
+        self
+    }
+
+    /// Position in the batch data of the next event.
+    pub(crate) fn position(&self) -> usize {
+        self.pos
+    }
+
+    /// Bytes of event data not yet decoded.
+    pub(crate) fn remaining(&self) -> usize {
+        self.data.len() - self.pos
+    }
+
     /// Byte offset in the trace of the next event.
     pub fn offset(&self) -> u64 {
         self.base + self.pos as u64
@@ -288,7 +284,7 @@ impl<'a> BatchEvents<'a> {
                     Err(e) => return Err((varint_error(e, name), pos)),
                 }
             }
-            let frames = RawFrames::encoded(&data[frames_start..pos], n as u32);
+            let frames = RawFrames::encoded(&data[frames_start..pos], n as u32, 4);
             let t = if n == 0 {
                 Trailer::None
             } else {

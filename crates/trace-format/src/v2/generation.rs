@@ -109,7 +109,7 @@ impl<'a> Generation<'a> {
     /// The frames of the stack with this ID; ID 0 is the empty stack.
     pub fn stack(&self, id: u64) -> Option<&RawFrames<'a>> {
         if id == 0 {
-            return Some(&RawFrames::NONE);
+            return Some(&crate::event::NO_FRAMES);
         }
         self.stacks.get(&id)
     }

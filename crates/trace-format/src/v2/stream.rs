@@ -1,15 +1,22 @@
-//! Reading a v2 trace from any [`std::io::Read`], holding one batch or one generation at a time.
+//! Reading a trace from any [`std::io::Read`], holding one batch, one generation or one event at
+//! a time.
 
 use super::batch::{Batch, Batches};
 use super::generation::{Generation, Generations};
 use crate::error::{Error, ErrorKind, Result};
-use crate::spec::{EventType, MAX_BATCH_SIZE};
-use crate::version::{Version, HEADER_LEN};
+use crate::event::RawEvent;
+use crate::hash::IdMap;
+use crate::spec::{self, EventType, MAX_BATCH_SIZE};
+use crate::v1;
+use crate::version::{Family, Version, HEADER_LEN};
 use std::io::{self, BufRead, BufReader, Read};
 
-/// A v2 trace read from a stream. Memory is bounded by the largest generation (with
-/// [`next_generation`](Self::next_generation)) or one batch (with [`next_batch`](Self::next_batch)),
-/// never the whole trace. Errors carry absolute byte offsets in the stream.
+/// A trace read from a stream. Memory is bounded by the largest generation (with
+/// [`next_generation`](Self::next_generation)), one batch (with [`next_batch`](Self::next_batch))
+/// or one event (with [`next_raw_event`](Self::next_raw_event)), never the whole trace. Errors
+/// carry absolute byte offsets in the stream.
+///
+/// Batches and generations exist in v2 traces (Go 1.22+) only; raw events in every version.
 ///
 /// ```no_run
 /// # fn main() -> Result<(), trace_format::Error> {
@@ -33,21 +40,20 @@ pub struct StreamReader<R> {
     consumed: usize,
     pending_err: Option<Error>,
     done: bool,
+    /// v2 raw events: position in the current batch's data of the next event and the data's
+    /// length, once the batch header has been handed out.
+    batch_pos: Option<(usize, usize)>,
+    /// v1 raw events: string IDs seen, to refuse repeats as Go does.
+    strings: IdMap<u64, ()>,
 }
 
 impl<R: Read> StreamReader<R> {
-    /// Reads the header. Only v2 traces (Go 1.22+) can be streamed this way.
+    /// Reads the header.
     pub fn new(r: R) -> Result<StreamReader<R>> {
         let mut r = BufReader::with_capacity(64 << 10, r);
         let mut header = Vec::with_capacity(HEADER_LEN);
         (&mut r).take(HEADER_LEN as u64).read_to_end(&mut header)?;
         let version = Version::from_header(&header)?;
-        if version < Version::Go1_22 {
-            return Err(Error::new(
-                ErrorKind::Generation("streaming reads only Go 1.22+ traces"),
-                0,
-            ));
-        }
         Ok(StreamReader {
             r,
             version,
@@ -57,7 +63,125 @@ impl<R: Read> StreamReader<R> {
             consumed: 0,
             pending_err: None,
             done: false,
+            batch_pos: None,
+            strings: IdMap::default(),
         })
+    }
+
+    fn require_v2(&self) -> Result<()> {
+        match self.version.family() {
+            Family::V2 => Ok(()),
+            Family::V1 => Err(Error::new(
+                ErrorKind::Generation("v1 traces (before Go 1.22) have no batches or generations"),
+                0,
+            )),
+        }
+    }
+
+    /// The next raw event of any version, batch headers included, as Go's raw reader yields them.
+    /// It borrows the reader's buffer until the next call.
+    pub fn next_raw_event(&mut self) -> Result<Option<RawEvent<'_>>> {
+        match self.version.family() {
+            Family::V1 => self.next_v1_event(),
+            Family::V2 => self.next_v2_event(),
+        }
+    }
+
+    fn next_v2_event(&mut self) -> Result<Option<RawEvent<'_>>> {
+        if let Some((pos, len)) = self.batch_pos {
+            if pos < len {
+                // The current batch is what next_batch() left at the start of the buffer. Every
+                // path here returns, so the event may borrow the buffer.
+                let mut batches =
+                    Batches::new(self.version, &self.buf[..self.consumed], self.buf_offset);
+                let Some(Ok(batch)) = batches.next() else {
+                    return Ok(None);
+                };
+                let mut events = batch.events().skip_to(pos);
+                return match events.next_event() {
+                    Some(Ok(ev)) => {
+                        // A cheap clone: its data still borrows the buffer, not `events`.
+                        let ev = ev.clone();
+                        self.batch_pos = Some((events.position(), len));
+                        Ok(Some(ev))
+                    }
+                    Some(Err(e)) => {
+                        self.done = true;
+                        self.batch_pos = None;
+                        Err(e)
+                    }
+                    None => Ok(None),
+                };
+            }
+            self.batch_pos = None;
+        }
+        let Some(len) = self.next_batch()?.map(|b| b.events().remaining()) else {
+            return Ok(None);
+        };
+        self.batch_pos = Some((0, len));
+        let mut batches = Batches::new(self.version, &self.buf[..self.consumed], self.buf_offset);
+        Ok(batches
+            .next()
+            .and_then(Result::ok)
+            .map(|b| b.header_event()))
+    }
+
+    fn next_v1_event(&mut self) -> Result<Option<RawEvent<'_>>> {
+        self.drop_consumed();
+        if self.done {
+            return Ok(None);
+        }
+        let len = loop {
+            match v1::record_len(self.version, &self.buf) {
+                Ok(Some(n)) => break n,
+                Ok(None) => {
+                    if self.fill_more()? == 0 {
+                        self.done = true;
+                        if self.buf.is_empty() {
+                            return Ok(None);
+                        }
+                        let kind = ErrorKind::Truncated("event");
+                        return Err(Error::new(kind, self.buf_offset));
+                    }
+                }
+                Err(()) => {
+                    self.done = true;
+                    let kind = ErrorKind::BadVarint("event length");
+                    return Err(Error::new(kind, self.buf_offset));
+                }
+            }
+        };
+        self.consumed = len;
+        let table = spec::decode_table(self.version);
+        let mut ev = RawEvent::empty(self.version);
+        let buf = &self.buf[..len];
+        if let Err(e) = v1::decode_record(self.version, table, buf, 0, self.buf_offset, &mut ev) {
+            self.done = true;
+            return Err(e);
+        }
+        if ev.ty.0 == v1::STRING && self.strings.insert(ev.args[0], ()).is_some() {
+            self.done = true;
+            let kind = ErrorKind::DuplicateString(ev.args[0]);
+            return Err(Error::new(kind, self.buf_offset));
+        }
+        Ok(Some(ev))
+    }
+
+    /// Appends whatever the reader has ready to the buffer; 0 at the end of the stream.
+    fn fill_more(&mut self) -> Result<usize> {
+        loop {
+            match self.r.fill_buf() {
+                Ok(b) => {
+                    let n = b.len();
+                    self.buf.extend_from_slice(b);
+                    self.r.consume(n);
+                    self.offset += n as u64;
+                    return Ok(n);
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(Error::new(ErrorKind::Io(e.to_string()), self.offset)),
+            }
+        }
     }
 
     /// The trace's version.
@@ -67,6 +191,8 @@ impl<R: Read> StreamReader<R> {
 
     /// The next batch, or `None` at the end of the trace.
     pub fn next_batch(&mut self) -> Result<Option<Batch<'_>>> {
+        self.require_v2()?;
+        self.batch_pos = None;
         self.drop_consumed();
         if self.done {
             return Ok(None);
@@ -95,6 +221,8 @@ impl<R: Read> StreamReader<R> {
 
     /// The next complete generation, or `None` at the end of the trace.
     pub fn next_generation(&mut self) -> Result<Option<Generation<'_>>> {
+        self.require_v2()?;
+        self.batch_pos = None;
         self.drop_consumed();
         if let Some(e) = self.pending_err.take() {
             self.done = true;
