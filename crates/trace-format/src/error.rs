@@ -161,8 +161,9 @@ struct Inner {
 }
 
 impl Error {
+    /// An error of `kind` at byte `offset` of the trace.
     #[cold]
-    pub(crate) fn new(kind: ErrorKind, offset: u64) -> Error {
+    pub fn new(kind: ErrorKind, offset: u64) -> Error {
         Error(Box::new(Inner {
             kind,
             offset,

@@ -35,12 +35,12 @@
 
 mod error;
 mod event;
-mod hash;
+pub mod hash;
 pub mod spec;
 pub mod text;
 pub mod v1;
 pub mod v2;
-mod varint;
+pub mod varint;
 mod version;
 
 pub use error::{BatchContext, Error, ErrorKind, Result};

@@ -5,7 +5,7 @@
 
 /// Why a varint couldn't be read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum VarintError {
+pub enum VarintError {
     /// The input ended before the last byte of the varint.
     Truncated,
     /// More than 10 bytes, or a value that doesn't fit in 64 bits.
@@ -14,7 +14,7 @@ pub(crate) enum VarintError {
 
 /// Reads a varint at `buf[pos..]`, returning its value and the position after it.
 #[inline(always)]
-pub(crate) fn read(buf: &[u8], pos: usize) -> Result<(u64, usize), VarintError> {
+pub fn read(buf: &[u8], pos: usize) -> Result<(u64, usize), VarintError> {
     // One-byte values dominate real traces (deltas, small IDs): keep that path tiny.
     // Timestamp deltas are mostly two bytes.
     match buf.get(pos) {

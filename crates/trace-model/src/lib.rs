@@ -1,10 +1,57 @@
-//! Ordering and state for Go execution traces (not yet implemented).
+//! Ordering and state for Go execution traces: the single ordered stream of events Go's
+//! `internal/trace` reader produces, with the state of every goroutine, P and M and of the GC.
 //!
-//! This layer will turn the per-M batches that `trace-format` decodes into the single ordered
-//! stream of events Go's `internal/trace` reader produces, with the state of every goroutine, P, M
-//! and of the GC, and one event model for every trace version. It is a documented skeleton until
-//! that work lands.
+//! `trace-format` decodes the bytes: per-M batches of raw events, grouped in generations with
+//! their string and stack tables. This crate orders them. Each M's events are in order, but Ms
+//! are not ordered against each other, so the [`Reader`] keeps a cursor on every M's next event
+//! and applies the one that can happen next given the state machines of goroutines, Ps, Ms and
+//! the GC (sequence numbers, status events, syscalls and stolen Ps). The result is a stream of
+//! [`Event`]s — state transitions, ranges, tasks, regions, logs, metrics, CPU samples and sync
+//! points — whose `Display` is exactly Go's `Event.String()`. `trace-pprof` builds profiles on
+//! top of it.
+//!
+//! Memory holds the generation being read (and the state of live goroutines), never the whole
+//! trace: [`Reader::new`] reads batches in place from a slice, [`Reader::from_read`] copies one
+//! generation at a time out of a stream.
+//!
+//! ```
+//! # fn main() -> Result<(), trace_model::Error> {
+//! let bytes = std::fs::read("../../testdata/traces/go1.25.5/mutex.trace").unwrap();
+//! let mut running = 0;
+//! for event in trace_model::Reader::new(&bytes)? {
+//!     let event = event?;
+//!     if event.kind() == trace_model::EventKind::StateTransition {
+//!         let t = event.state_transition().unwrap();
+//!         if let Some((_, trace_model::GoState::Running)) = t.goroutine() {
+//!             running += 1;
+//!         }
+//!     }
+//! }
+//! assert!(running > 0);
+//! # Ok(()) }
+//! ```
+//!
+//! Traces of Go 1.22 and later are ordered; older traces are decoded by `trace-format` but not
+//! yet converted to this model.
 
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
+mod error;
+mod event;
+mod gosort;
+mod order;
+mod reader;
+mod table;
+mod wall;
+
+pub use error::{Error, ErrorKind, OrderError, Result};
+pub use event::{
+    ClockSnapshot, Event, EventKind, ExperimentalEvent, GoId, GoState, Label, Log, Metric, ProcId,
+    ProcState, Range, RangeAttribute, Region, ResourceId, ResourceKind, Stack, StackFrame,
+    StateTransition, Sync, Task, TaskId, ThreadId, Time, Value, BACKGROUND_TASK, NO_GOROUTINE,
+    NO_PROC, NO_TASK, NO_THREAD,
+};
+pub use reader::Reader;
+pub use table::Table;
 pub use trace_format as format;

@@ -36,7 +36,7 @@ fn is_print(c: char) -> bool {
 }
 
 /// Writes `data` as Go's `strconv.Quote(string(data))` would.
-pub(crate) fn write_quoted<W: Write>(w: &mut W, data: &[u8]) -> fmt::Result {
+pub fn write_quoted<W: Write>(w: &mut W, data: &[u8]) -> fmt::Result {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     w.write_char('"')?;
     let mut i = 0;

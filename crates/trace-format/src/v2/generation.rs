@@ -102,6 +102,14 @@ impl<'a> Generation<'a> {
         }
         self.strings.get(&id).copied()
     }
+    /// The string table: IDs and strings, in no particular order.
+    pub fn strings(&self) -> impl Iterator<Item = (u64, &'a [u8])> + '_ {
+        self.strings.iter().map(|(&id, &s)| (id, s))
+    }
+    /// The stack table: IDs and frames, in no particular order.
+    pub fn stacks(&self) -> impl Iterator<Item = (u64, &RawFrames<'a>)> + '_ {
+        self.stacks.iter().map(|(&id, f)| (id, f))
+    }
     /// Number of strings in the string table.
     pub fn string_count(&self) -> usize {
         self.strings.len()

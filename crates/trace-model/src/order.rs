@@ -1,0 +1,1152 @@
+//! The state machines of goroutines, Ps, Ms and the GC, and the rule for whether an M's next
+//! event can happen now.
+//!
+//! Each M's events are in order, but the Ms are not ordered against each other. An event can
+//! happen when the state it needs holds: a `GoStart` of goroutine G with sequence number N needs
+//! G runnable after its event N-1. [`Ordering::advance`] checks that for one event, and if it
+//! holds, applies the event and queues the model events it stands for. This is the semantics of
+//! Go's `internal/trace` ordering; the reader decides which M to try next.
+
+use crate::error::OrderError;
+use crate::event::{
+    status, BaseEvent, Event, GoId, ProcId, SchedCtx, ThreadId, NO_GOROUTINE, NO_PROC, NO_TASK,
+    NO_THREAD,
+};
+use crate::event::{GoState, ProcState};
+use crate::table::TableRef;
+use std::collections::VecDeque;
+use std::sync::Arc;
+use trace_format::hash::IdMap;
+use trace_format::EventType as Ty;
+
+/// A sequence number within a generation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+struct Seq {
+    gen: u64,
+    seq: u64,
+}
+
+impl Seq {
+    fn new(gen: u64, seq: u64) -> Seq {
+        Seq { gen, seq }
+    }
+    fn succeeds(self, prev: Seq) -> bool {
+        self.gen == prev.gen && self.seq == prev.seq.wrapping_add(1)
+    }
+}
+
+/// A range in flight on a goroutine or P: the type of its begin event and, for stop-the-world,
+/// its reason's string ID.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct RangeType {
+    ty: u8,
+    desc: u64,
+}
+
+fn range_start(ty: u8) -> u8 {
+    match Ty(ty) {
+        Ty::STW_END => Ty::STW_BEGIN.0,
+        Ty::GC_ACTIVE | Ty::GC_END => Ty::GC_BEGIN.0,
+        Ty::GC_SWEEP_ACTIVE | Ty::GC_SWEEP_END => Ty::GC_SWEEP_BEGIN.0,
+        Ty::GC_MARK_ASSIST_ACTIVE | Ty::GC_MARK_ASSIST_END => Ty::GC_MARK_ASSIST_BEGIN.0,
+        _ => ty,
+    }
+}
+
+fn wire_name(ty: u8) -> &'static str {
+    trace_format::spec::lookup(trace_format::Version::Go1_26, Ty(ty))
+        .or_else(|| trace_format::spec::experimental_spec(Ty(ty)))
+        .map_or("<unknown>", |s| s.name)
+}
+
+#[derive(Debug, Default)]
+struct Ranges {
+    in_flight: Vec<RangeType>,
+}
+
+impl Ranges {
+    fn has(&self, r: RangeType) -> bool {
+        self.in_flight.contains(&r)
+    }
+
+    fn begin(&mut self, r: RangeType) -> Result<(), OrderError> {
+        if self.has(r) {
+            return Err(OrderError::State(format!(
+                "discovered event already in-flight for when starting event {}",
+                wire_name(r.ty)
+            )));
+        }
+        self.in_flight.push(r);
+        Ok(())
+    }
+
+    fn active(&mut self, r: RangeType, initial_gen: bool) -> Result<(), OrderError> {
+        if initial_gen {
+            if self.has(r) {
+                return Err(OrderError::State(format!(
+                    "found named active range already in first gen: {}",
+                    wire_name(r.ty)
+                )));
+            }
+            self.in_flight.push(r);
+        } else if !self.has(r) {
+            return Err(OrderError::State(format!(
+                "resource is missing active range: {}",
+                wire_name(r.ty)
+            )));
+        }
+        Ok(())
+    }
+
+    /// Ends the range an end event closes, returning its description.
+    fn end(&mut self, ty: u8) -> Result<u64, OrderError> {
+        let start = range_start(ty);
+        let Some(i) = self.in_flight.iter().position(|r| r.ty == start) else {
+            return Err(OrderError::State(format!(
+                "tried to end event {}, but not in-flight",
+                wire_name(start)
+            )));
+        };
+        Ok(self.in_flight.swap_remove(i).desc)
+    }
+}
+
+#[derive(Debug)]
+struct GState {
+    status: u64,
+    seq: Seq,
+    /// Open user regions, innermost last: task and type.
+    regions: Vec<(u64, Box<[u8]>)>,
+    ranges: Ranges,
+}
+
+impl GState {
+    fn new(status: u64, seq: Seq) -> GState {
+        GState {
+            status,
+            seq,
+            regions: Vec::new(),
+            ranges: Ranges::default(),
+        }
+    }
+}
+
+#[derive(Debug)]
+struct PState {
+    status: u64,
+    seq: Seq,
+    ranges: Ranges,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct MState {
+    g: GoId,
+    p: ProcId,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum GcState {
+    Undetermined,
+    NotRunning,
+    Running,
+}
+
+#[derive(Debug, Clone)]
+struct TaskState {
+    name: Arc<[u8]>,
+    parent: u64,
+}
+
+/// What an event needs of its M's context.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Need {
+    Not,
+    May,
+    Must,
+}
+
+fn check_ctx(ctx: SchedCtx, m: Need, p: Need, g: Need) -> Result<(), OrderError> {
+    let c = |what: &'static str| Err(OrderError::Context(what));
+    match (m, ctx.m == NO_THREAD) {
+        (Need::Must, true) => return c("expected a thread but didn't have one"),
+        (Need::Not, false) => return c("expected no thread but had one"),
+        _ => {}
+    }
+    match (p, ctx.p == NO_PROC) {
+        (Need::Must, true) => return c("expected a proc but didn't have one"),
+        (Need::Not, false) => return c("expected no proc but had one"),
+        _ => {}
+    }
+    match (g, ctx.g == NO_GOROUTINE) {
+        (Need::Must, true) => c("expected a goroutine but didn't have one"),
+        (Need::Not, false) => c("expected no goroutine but had one"),
+        _ => Ok(()),
+    }
+}
+
+/// What running user code needs: an M, a P and a goroutine.
+fn user_go(ctx: SchedCtx) -> Result<(), OrderError> {
+    check_ctx(ctx, Need::Must, Need::Must, Need::Must)
+}
+
+fn state_err(msg: String) -> OrderError {
+    OrderError::State(msg)
+}
+
+/// The state of every goroutine, P and M and of the GC, and the events ready to be read.
+#[derive(Debug)]
+pub(crate) struct Ordering {
+    gs: IdMap<GoId, GState>,
+    ps: IdMap<ProcId, PState>,
+    ms: IdMap<ThreadId, MState>,
+    tasks: IdMap<u64, TaskState>,
+    gc_seq: u64,
+    gc: GcState,
+    initial_gen: u64,
+    pub(crate) queue: VecDeque<Event>,
+}
+
+type Step = Result<(SchedCtx, bool), OrderError>;
+
+impl Ordering {
+    pub(crate) fn new() -> Ordering {
+        Ordering {
+            gs: IdMap::default(),
+            ps: IdMap::default(),
+            ms: IdMap::default(),
+            tasks: IdMap::default(),
+            gc_seq: 0,
+            gc: GcState::Undetermined,
+            initial_gen: 0,
+            queue: VecDeque::new(),
+        }
+    }
+
+    /// Tries to apply `ev`, the next event of M `m` in generation `gen`. `Ok(false)` when it can't
+    /// happen yet; then nothing has changed.
+    pub(crate) fn advance(
+        &mut self,
+        ev: &mut BaseEvent,
+        table: &TableRef,
+        m: ThreadId,
+        gen: u64,
+    ) -> Result<bool, OrderError> {
+        if self.initial_gen == 0 {
+            self.initial_gen = gen;
+        }
+        let cur = if m == NO_THREAD {
+            SchedCtx::NONE
+        } else {
+            let ms = self.ms.entry(m).or_insert(MState {
+                g: NO_GOROUTINE,
+                p: NO_PROC,
+            });
+            SchedCtx {
+                g: ms.g,
+                p: ms.p,
+                m,
+            }
+        };
+        let (new, ok) = match Ty(ev.ty) {
+            Ty::PROCS_CHANGE | Ty::GO_LABEL | Ty::USER_LOG => self.annotation(ev, table, cur),
+            Ty::PROC_START => self.proc_start(ev, table, gen, cur),
+            Ty::PROC_STOP => self.proc_stop(ev, table, cur),
+            Ty::PROC_STEAL => self.proc_steal(ev, table, gen, cur),
+            Ty::PROC_STATUS => self.proc_status(ev, table, gen, cur),
+            Ty::GO_CREATE | Ty::GO_CREATE_BLOCKED => self.go_create(ev, table, gen, cur),
+            Ty::GO_CREATE_SYSCALL => self.go_create_syscall(ev, table, gen, cur),
+            Ty::GO_START => self.go_start(ev, table, gen, cur),
+            Ty::GO_DESTROY | Ty::GO_STOP | Ty::GO_BLOCK => self.go_stop_exec(ev, table, cur),
+            Ty::GO_DESTROY_SYSCALL => self.go_destroy_syscall(ev, table, cur),
+            Ty::GO_UNBLOCK => self.go_unblock(ev, table, gen, cur),
+            Ty::GO_SYSCALL_BEGIN => self.go_syscall_begin(ev, table, gen, cur),
+            Ty::GO_SYSCALL_END => self.go_syscall_end(ev, table, cur),
+            Ty::GO_SYSCALL_END_BLOCKED => self.go_syscall_end_blocked(ev, table, cur),
+            Ty::GO_STATUS | Ty::GO_STATUS_STACK => self.go_status(ev, table, gen, cur),
+            Ty::STW_BEGIN | Ty::GC_MARK_ASSIST_BEGIN => self.go_range_begin(ev, table, cur),
+            Ty::STW_END | Ty::GC_MARK_ASSIST_END => self.go_range_end(ev, table, cur),
+            Ty::GC_MARK_ASSIST_ACTIVE => self.go_range_active(ev, table, gen, cur),
+            Ty::GC_ACTIVE => self.gc_active(ev, table, gen, cur),
+            Ty::GC_BEGIN => self.gc_begin(ev, table, cur),
+            Ty::GC_END => self.gc_end(ev, table, cur),
+            Ty::GC_SWEEP_BEGIN => self.sweep_begin(ev, table, cur),
+            Ty::GC_SWEEP_ACTIVE => self.sweep_active(ev, table, gen, cur),
+            Ty::GC_SWEEP_END => self.sweep_end(ev, table, cur),
+            Ty::HEAP_ALLOC | Ty::HEAP_GOAL => self.heap_metric(ev, table, cur),
+            Ty::USER_TASK_BEGIN => self.task_begin(ev, table, cur),
+            Ty::USER_TASK_END => self.task_end(ev, table, cur),
+            Ty::USER_REGION_BEGIN => self.region_begin(ev, table, cur),
+            Ty::USER_REGION_END => self.region_end(ev, table, cur),
+            Ty::GO_SWITCH | Ty::GO_SWITCH_DESTROY => self.go_switch(ev, table, gen, cur),
+            Ty::SPAN
+            | Ty::SPAN_ALLOC
+            | Ty::SPAN_FREE
+            | Ty::HEAP_OBJECT
+            | Ty::HEAP_OBJECT_ALLOC
+            | Ty::HEAP_OBJECT_FREE
+            | Ty::GOROUTINE_STACK
+            | Ty::GOROUTINE_STACK_ALLOC
+            | Ty::GOROUTINE_STACK_FREE => self.alloc_free(ev, table, cur),
+            _ => return Err(OrderError::BadEventType(ev.ty)),
+        }?;
+        if ok && m != NO_THREAD {
+            if let Some(ms) = self.ms.get_mut(&m) {
+                ms.p = new.p;
+                ms.g = new.g;
+            }
+        }
+        Ok(ok)
+    }
+
+    fn push(&mut self, table: &TableRef, ctx: SchedCtx, base: BaseEvent) {
+        self.queue.push_back(Event::new(table, ctx, base));
+    }
+
+    fn synth(&mut self, table: &TableRef, ctx: SchedCtx, ty: Ty, time: i64, args: [u64; 4]) {
+        self.push(
+            table,
+            ctx,
+            BaseEvent {
+                ty: ty.0,
+                time,
+                args,
+            },
+        );
+    }
+
+    fn proc_status(
+        &mut self,
+        ev: &mut BaseEvent,
+        t: &TableRef,
+        gen: u64,
+        mut cur: SchedCtx,
+    ) -> Step {
+        let pid = ev.args[0] as ProcId;
+        let st = ev.args[1];
+        let Some(mut old) = status::proc_state(st) else {
+            return Err(OrderError::InvalidStatus {
+                resource: "proc",
+                id: pid,
+                status: st,
+            });
+        };
+        if let Some(s) = self.ps.get_mut(&pid) {
+            if st == status::PROC_SYSCALL_ABANDONED && s.status == status::PROC_SYSCALL {
+                // The P was stolen in a syscall in the previous generation and its M didn't
+                // notice: it was running.
+                old = ProcState::Running;
+                ev.args[1] = status::PROC_SYSCALL;
+            } else if st == status::PROC_SYSCALL_ABANDONED
+                && s.status == status::PROC_SYSCALL_ABANDONED
+            {
+                old = ProcState::Idle;
+                ev.args[1] = status::PROC_SYSCALL_ABANDONED;
+            } else if s.status != st {
+                return Err(OrderError::InconsistentStatus {
+                    resource: "proc",
+                    id: pid,
+                    old: status::proc_status_name(s.status),
+                    new: status::proc_status_name(st),
+                });
+            }
+            s.seq = Seq::new(gen, 0);
+        } else {
+            self.ps.insert(
+                pid,
+                PState {
+                    status: st,
+                    seq: Seq::new(gen, 0),
+                    ranges: Ranges::default(),
+                },
+            );
+            old = if gen == self.initial_gen {
+                ProcState::Undetermined
+            } else {
+                ProcState::NotExist
+            };
+        }
+        ev.args[2] = u64::from(old.to_u8());
+        let mut new = cur;
+        if st == status::PROC_RUNNING || st == status::PROC_SYSCALL {
+            new.p = pid;
+        }
+        if st == status::PROC_SYSCALL_ABANDONED && old == ProcState::Running {
+            // The event stands for the M that lost the P: find it.
+            let mut found = false;
+            for (&mid, ms) in &self.ms {
+                if ms.p == pid {
+                    cur = SchedCtx {
+                        m: mid,
+                        p: pid,
+                        g: ms.g,
+                    };
+                    found = true;
+                }
+            }
+            if !found {
+                return Err(state_err(format!(
+                    "failed to find sched context for proc {pid} that's about to be stolen"
+                )));
+            }
+        }
+        self.push(t, cur, *ev);
+        Ok((new, true))
+    }
+
+    fn proc_start(&mut self, ev: &mut BaseEvent, t: &TableRef, gen: u64, cur: SchedCtx) -> Step {
+        let pid = ev.args[0] as ProcId;
+        let seq = Seq::new(gen, ev.args[1]);
+        match self.ps.get(&pid) {
+            Some(s) if s.status == status::PROC_IDLE && seq.succeeds(s.seq) && cur.p == NO_PROC => {
+            }
+            _ => return Ok((cur, false)),
+        }
+        check_ctx(cur, Need::Must, Need::Not, Need::May)?;
+        if let Some(s) = self.ps.get_mut(&pid) {
+            s.status = status::PROC_RUNNING;
+            s.seq = seq;
+        }
+        self.push(t, cur, *ev);
+        Ok((SchedCtx { p: pid, ..cur }, true))
+    }
+
+    fn proc_stop(&mut self, ev: &mut BaseEvent, t: &TableRef, cur: SchedCtx) -> Step {
+        let name = wire_name(ev.ty);
+        let Some(s) = self.ps.get_mut(&cur.p) else {
+            return Err(state_err(format!(
+                "event {name} for proc ({}) that doesn't exist",
+                cur.p
+            )));
+        };
+        if s.status != status::PROC_RUNNING && s.status != status::PROC_SYSCALL {
+            return Err(state_err(format!(
+                "{name} event for proc that's not Running or Syscall"
+            )));
+        }
+        check_ctx(cur, Need::Must, Need::Must, Need::May)?;
+        s.status = status::PROC_IDLE;
+        self.push(t, cur, *ev);
+        Ok((SchedCtx { p: NO_PROC, ..cur }, true))
+    }
+
+    fn proc_steal(&mut self, ev: &mut BaseEvent, t: &TableRef, gen: u64, cur: SchedCtx) -> Step {
+        let pid = ev.args[0] as ProcId;
+        let seq = Seq::new(gen, ev.args[1]);
+        let old = match self.ps.get(&pid) {
+            Some(s)
+                if (s.status == status::PROC_SYSCALL
+                    || s.status == status::PROC_SYSCALL_ABANDONED)
+                    && seq.succeeds(s.seq) =>
+            {
+                s.status
+            }
+            _ => return Ok((cur, false)),
+        };
+        check_ctx(cur, Need::Must, Need::May, Need::May)?;
+        ev.args[3] = old;
+        if let Some(s) = self.ps.get_mut(&pid) {
+            s.status = status::PROC_IDLE;
+            s.seq = seq;
+        }
+        if old == status::PROC_SYSCALL_ABANDONED {
+            self.push(t, cur, *ev);
+            return Ok((cur, true));
+        }
+        let mid = ev.args[2] as ThreadId;
+        let mut new = cur;
+        if mid == cur.m {
+            if cur.p != pid {
+                return Err(state_err(format!(
+                    "tried to self-steal proc {pid} (thread {mid}), but got proc {} instead",
+                    cur.p
+                )));
+            }
+            new.p = NO_PROC;
+            self.push(t, cur, *ev);
+            return Ok((new, true));
+        }
+        let Some(ms) = self.ms.get_mut(&mid) else {
+            return Err(state_err(format!(
+                "stole proc from non-existent thread {mid}"
+            )));
+        };
+        if ms.p != pid {
+            return Err(state_err(format!(
+                "tried to steal proc {pid} from thread {mid}, but got proc {} instead",
+                ms.p
+            )));
+        }
+        ms.p = NO_PROC;
+        self.push(t, cur, *ev);
+        Ok((new, true))
+    }
+
+    fn go_status(&mut self, ev: &mut BaseEvent, t: &TableRef, gen: u64, mut cur: SchedCtx) -> Step {
+        let gid = ev.args[0] as GoId;
+        let mid = ev.args[1] as ThreadId;
+        let st = ev.args[2];
+        let Some(mut old) = status::go_state(st) else {
+            return Err(OrderError::InvalidStatus {
+                resource: "goroutine",
+                id: gid,
+                status: st,
+            });
+        };
+        if let Some(s) = self.gs.get_mut(&gid) {
+            if s.status != st {
+                return Err(OrderError::InconsistentStatus {
+                    resource: "goroutine",
+                    id: gid,
+                    old: status::go_status_name(s.status),
+                    new: status::go_status_name(st),
+                });
+            }
+            s.seq = Seq::new(gen, 0);
+        } else if gen == self.initial_gen {
+            self.gs.insert(gid, GState::new(st, Seq::new(gen, 0)));
+            old = GoState::Undetermined;
+        } else {
+            return Err(state_err(format!(
+                "found goroutine status for new goroutine after the first generation: id={gid} status={}",
+                status::go_status_name(st)
+            )));
+        }
+        // The old state travels with the event for its state transition.
+        ev.args[2] = u64::from(old.to_u8()) << 32 | st;
+        let mut new = cur;
+        match st {
+            status::GO_RUNNING => new.g = gid,
+            status::GO_SYSCALL => {
+                if mid == NO_THREAD {
+                    return Err(state_err(format!(
+                        "found goroutine {gid} in syscall without a thread"
+                    )));
+                }
+                if mid == cur.m {
+                    if gen != self.initial_gen && cur.g != gid {
+                        return Err(state_err(format!(
+                            "inconsistent thread for syscalling goroutine {gid}: thread has goroutine {}",
+                            cur.g
+                        )));
+                    }
+                    new.g = gid;
+                } else {
+                    // A goroutine in a syscall on another M, which lost its P: the event is that
+                    // M's.
+                    match self.ms.get(&mid) {
+                        Some(ms) => {
+                            if ms.g != gid {
+                                return Err(state_err(format!(
+                                    "inconsistent thread for syscalling goroutine {gid}: thread has goroutine {}",
+                                    ms.g
+                                )));
+                            }
+                            cur.g = ms.g;
+                        }
+                        None => {
+                            self.ms.insert(mid, MState { g: gid, p: NO_PROC });
+                        }
+                    }
+                    cur.m = mid;
+                }
+            }
+            _ => {}
+        }
+        self.push(t, cur, *ev);
+        Ok((new, true))
+    }
+
+    fn go_create(&mut self, ev: &mut BaseEvent, t: &TableRef, gen: u64, cur: SchedCtx) -> Step {
+        check_ctx(cur, Need::Must, Need::Must, Need::May)?;
+        if let Some(s) = self.gs.get(&cur.g) {
+            if s.status != status::GO_RUNNING {
+                return Err(state_err(format!(
+                    "{} event for goroutine that's not Running",
+                    wire_name(ev.ty)
+                )));
+            }
+        }
+        let newg = ev.args[0] as GoId;
+        if self.gs.contains_key(&newg) {
+            return Err(state_err(format!(
+                "tried to create goroutine ({newg}) that already exists"
+            )));
+        }
+        let st = if ev.ty == Ty::GO_CREATE_BLOCKED.0 {
+            status::GO_WAITING
+        } else {
+            status::GO_RUNNABLE
+        };
+        self.gs.insert(newg, GState::new(st, Seq::new(gen, 0)));
+        self.push(t, cur, *ev);
+        Ok((cur, true))
+    }
+
+    /// The current goroutine's state, which must be `want`.
+    fn current_g(&mut self, ty: u8, g: GoId, want: u64) -> Result<&mut GState, OrderError> {
+        let name = wire_name(ty);
+        let Some(s) = self.gs.get_mut(&g) else {
+            return Err(state_err(format!(
+                "event {name} for goroutine ({g}) that doesn't exist"
+            )));
+        };
+        if s.status != want {
+            // Go names Running here even when it wanted Syscall, except for GoDestroySyscall.
+            let want_name = if ty == Ty::GO_DESTROY_SYSCALL.0 {
+                "Syscall"
+            } else {
+                "Running"
+            };
+            return Err(state_err(format!(
+                "{name} event for goroutine that's not {want_name}"
+            )));
+        }
+        Ok(s)
+    }
+
+    fn go_stop_exec(&mut self, ev: &mut BaseEvent, t: &TableRef, cur: SchedCtx) -> Step {
+        user_go(cur)?;
+        let ty = ev.ty;
+        let s = self.current_g(ty, cur.g, status::GO_RUNNING)?;
+        match Ty(ty) {
+            Ty::GO_STOP => s.status = status::GO_RUNNABLE,
+            Ty::GO_BLOCK => s.status = status::GO_WAITING,
+            _ => {
+                self.gs.remove(&cur.g);
+            }
+        }
+        self.push(t, cur, *ev);
+        Ok((
+            SchedCtx {
+                g: NO_GOROUTINE,
+                ..cur
+            },
+            true,
+        ))
+    }
+
+    fn go_start(&mut self, ev: &mut BaseEvent, t: &TableRef, gen: u64, cur: SchedCtx) -> Step {
+        let gid = ev.args[0] as GoId;
+        let seq = Seq::new(gen, ev.args[1]);
+        match self.gs.get(&gid) {
+            Some(s) if s.status == status::GO_RUNNABLE && seq.succeeds(s.seq) => {}
+            _ => return Ok((cur, false)),
+        }
+        check_ctx(cur, Need::Must, Need::Must, Need::Not)?;
+        if let Some(s) = self.gs.get_mut(&gid) {
+            s.status = status::GO_RUNNING;
+            s.seq = seq;
+        }
+        self.push(t, cur, *ev);
+        Ok((SchedCtx { g: gid, ..cur }, true))
+    }
+
+    fn go_unblock(&mut self, ev: &mut BaseEvent, t: &TableRef, gen: u64, cur: SchedCtx) -> Step {
+        let gid = ev.args[0] as GoId;
+        let seq = Seq::new(gen, ev.args[1]);
+        match self.gs.get_mut(&gid) {
+            Some(s) if s.status == status::GO_WAITING && seq.succeeds(s.seq) => {
+                s.status = status::GO_RUNNABLE;
+                s.seq = seq;
+            }
+            _ => return Ok((cur, false)),
+        }
+        self.push(t, cur, *ev);
+        Ok((cur, true))
+    }
+
+    fn go_switch(&mut self, ev: &mut BaseEvent, t: &TableRef, gen: u64, cur: SchedCtx) -> Step {
+        user_go(cur)?;
+        self.current_g(ev.ty, cur.g, status::GO_RUNNING)?;
+        let next = ev.args[0] as GoId;
+        let seq = Seq::new(gen, ev.args[1]);
+        match self.gs.get(&next) {
+            Some(s) if s.status == status::GO_WAITING && seq.succeeds(s.seq) => {}
+            _ => return Ok((cur, false)),
+        }
+        self.push(t, cur, *ev);
+        // A switch is the current goroutine blocking or ending and the next one starting.
+        if ev.ty == Ty::GO_SWITCH.0 {
+            if let Some(s) = self.gs.get_mut(&cur.g) {
+                s.status = status::GO_WAITING;
+            }
+            self.synth(t, cur, Ty::GO_BLOCK, ev.time, [0; 4]);
+        } else {
+            self.gs.remove(&cur.g);
+            self.synth(t, cur, Ty::GO_DESTROY, ev.time, [0; 4]);
+        }
+        if let Some(s) = self.gs.get_mut(&next) {
+            s.status = status::GO_RUNNING;
+            s.seq = seq;
+        }
+        let start = SchedCtx {
+            g: NO_GOROUTINE,
+            ..cur
+        };
+        self.synth(
+            t,
+            start,
+            Ty::GO_START,
+            ev.time,
+            [next as u64, ev.args[1], 0, 0],
+        );
+        Ok((SchedCtx { g: next, ..cur }, true))
+    }
+
+    fn go_syscall_begin(
+        &mut self,
+        ev: &mut BaseEvent,
+        t: &TableRef,
+        gen: u64,
+        cur: SchedCtx,
+    ) -> Step {
+        user_go(cur)?;
+        self.current_g(ev.ty, cur.g, status::GO_RUNNING)?.status = status::GO_SYSCALL;
+        let name = wire_name(ev.ty);
+        let Some(p) = self.ps.get_mut(&cur.p) else {
+            return Err(state_err(format!(
+                "uninitialized proc {} found during {name}",
+                cur.p
+            )));
+        };
+        p.status = status::PROC_SYSCALL;
+        let pseq = Seq::new(gen, ev.args[0]);
+        if !pseq.succeeds(p.seq) {
+            return Err(state_err(format!(
+                "failed to advance {name}: can't make sequence: {} (gen={}) -> {} (gen={})",
+                p.seq.seq, p.seq.gen, pseq.seq, pseq.gen
+            )));
+        }
+        p.seq = pseq;
+        self.push(t, cur, *ev);
+        Ok((cur, true))
+    }
+
+    fn go_syscall_end(&mut self, ev: &mut BaseEvent, t: &TableRef, cur: SchedCtx) -> Step {
+        user_go(cur)?;
+        self.current_g(ev.ty, cur.g, status::GO_SYSCALL)?.status = status::GO_RUNNING;
+        let name = wire_name(ev.ty);
+        let Some(p) = self.ps.get_mut(&cur.p) else {
+            return Err(state_err(format!(
+                "uninitialized proc {} found during {name}",
+                cur.p
+            )));
+        };
+        if p.status != status::PROC_SYSCALL {
+            return Err(state_err(format!(
+                "expected proc {} in state Syscall, but got {} instead",
+                cur.p,
+                status::proc_status_name(p.status)
+            )));
+        }
+        p.status = status::PROC_RUNNING;
+        self.push(t, cur, *ev);
+        Ok((cur, true))
+    }
+
+    fn go_syscall_end_blocked(&mut self, ev: &mut BaseEvent, t: &TableRef, cur: SchedCtx) -> Step {
+        if cur.p != NO_PROC {
+            let Some(p) = self.ps.get(&cur.p) else {
+                return Err(state_err(format!(
+                    "uninitialized proc {} found during {}",
+                    cur.p,
+                    wire_name(ev.ty)
+                )));
+            };
+            // Not before the P has been stolen from this M.
+            if p.status == status::PROC_SYSCALL {
+                return Ok((cur, false));
+            }
+        }
+        check_ctx(cur, Need::Must, Need::May, Need::Must)?;
+        self.current_g(ev.ty, cur.g, status::GO_SYSCALL)?.status = status::GO_RUNNABLE;
+        self.push(t, cur, *ev);
+        Ok((
+            SchedCtx {
+                g: NO_GOROUTINE,
+                ..cur
+            },
+            true,
+        ))
+    }
+
+    fn go_create_syscall(
+        &mut self,
+        ev: &mut BaseEvent,
+        t: &TableRef,
+        gen: u64,
+        cur: SchedCtx,
+    ) -> Step {
+        check_ctx(cur, Need::Must, Need::May, Need::Not)?;
+        let newg = ev.args[0] as GoId;
+        if self.gs.contains_key(&newg) {
+            return Err(state_err(format!(
+                "tried to create goroutine ({newg}) in syscall that already exists"
+            )));
+        }
+        self.gs
+            .insert(newg, GState::new(status::GO_SYSCALL, Seq::new(gen, 0)));
+        self.push(t, cur, *ev);
+        Ok((SchedCtx { g: newg, ..cur }, true))
+    }
+
+    fn go_destroy_syscall(&mut self, ev: &mut BaseEvent, t: &TableRef, cur: SchedCtx) -> Step {
+        check_ctx(cur, Need::Must, Need::May, Need::Must)?;
+        self.current_g(ev.ty, cur.g, status::GO_SYSCALL)?;
+        self.gs.remove(&cur.g);
+        let mut new = SchedCtx {
+            g: NO_GOROUTINE,
+            ..cur
+        };
+        if cur.p != NO_PROC {
+            let name = wire_name(ev.ty);
+            let Some(p) = self.ps.get_mut(&cur.p) else {
+                return Err(state_err(format!(
+                    "found invalid proc {} during {name}",
+                    cur.p
+                )));
+            };
+            if p.status != status::PROC_SYSCALL {
+                return Err(state_err(format!(
+                    "proc {} in unexpected state {} during {name}",
+                    cur.p,
+                    status::proc_status_name(p.status)
+                )));
+            }
+            // The goroutine leaves its P behind: the P is stolen.
+            p.status = status::PROC_SYSCALL_ABANDONED;
+            new.p = NO_PROC;
+            let args = [cur.p as u64, 0, 0, status::PROC_SYSCALL];
+            self.synth(t, cur, Ty::PROC_STEAL, ev.time, args);
+        }
+        self.push(t, cur, *ev);
+        Ok((new, true))
+    }
+
+    fn task_begin(&mut self, ev: &mut BaseEvent, t: &TableRef, cur: SchedCtx) -> Step {
+        let id = ev.args[0];
+        if self.tasks.contains_key(&id) {
+            return Err(state_err(format!("task ID conflict: {id}")));
+        }
+        let mut parent = ev.args[1];
+        if parent == crate::event::BACKGROUND_TASK {
+            parent = NO_TASK;
+            ev.args[1] = NO_TASK;
+        }
+        let name_id = ev.args[2];
+        let Some(name) = t.string(name_id) else {
+            return Err(state_err(format!(
+                "invalid string ID {name_id} for {} event",
+                ev.ty
+            )));
+        };
+        self.tasks.insert(
+            id,
+            TaskState {
+                name: name.into(),
+                parent,
+            },
+        );
+        user_go(cur)?;
+        self.push(t, cur, *ev);
+        Ok((cur, true))
+    }
+
+    fn task_end(&mut self, ev: &mut BaseEvent, t: &TableRef, cur: SchedCtx) -> Step {
+        let id = ev.args[0];
+        let task_type = match self.tasks.remove(&id) {
+            Some(ts) => {
+                ev.args[2] = ts.parent;
+                Some(ts.name).filter(|n| !n.is_empty())
+            }
+            None => {
+                ev.args[2] = NO_TASK;
+                None
+            }
+        };
+        user_go(cur)?;
+        let mut e = Event::new(t, cur, *ev);
+        e.task_type = task_type;
+        self.queue.push_back(e);
+        Ok((cur, true))
+    }
+
+    fn region_change(
+        &mut self,
+        ev: &mut BaseEvent,
+        t: &TableRef,
+        cur: SchedCtx,
+        begin: bool,
+    ) -> Step {
+        user_go(cur)?;
+        let task = ev.args[0];
+        let name_id = ev.args[1];
+        let Some(name) = t.string(name_id) else {
+            return Err(state_err(format!(
+                "invalid string ID {name_id} for {} event",
+                ev.ty
+            )));
+        };
+        let which = if begin { "Begin" } else { "End" };
+        let Some(g) = self.gs.get_mut(&cur.g) else {
+            return Err(state_err(format!(
+                "encountered EvUserRegion{which} without known state for current goroutine {}",
+                cur.g
+            )));
+        };
+        if begin {
+            g.regions.push((task, name.into()));
+        } else if let Some((last_task, last_name)) = g.regions.last() {
+            if *last_task != task || **last_name != *name {
+                return Err(state_err(format!(
+                    "misuse of region in goroutine {}: region end {{{task} {}}} when the inner-most active region start event is {{{last_task} {}}}",
+                    cur.g,
+                    String::from_utf8_lossy(name),
+                    String::from_utf8_lossy(last_name)
+                )));
+            }
+            g.regions.pop();
+        }
+        self.push(t, cur, *ev);
+        Ok((cur, true))
+    }
+
+    fn region_begin(&mut self, ev: &mut BaseEvent, t: &TableRef, cur: SchedCtx) -> Step {
+        self.region_change(ev, t, cur, true)
+    }
+
+    fn region_end(&mut self, ev: &mut BaseEvent, t: &TableRef, cur: SchedCtx) -> Step {
+        self.region_change(ev, t, cur, false)
+    }
+
+    fn gc_active(&mut self, ev: &mut BaseEvent, t: &TableRef, gen: u64, cur: SchedCtx) -> Step {
+        let seq = ev.args[0];
+        if gen == self.initial_gen {
+            if self.gc != GcState::Undetermined {
+                return Err(state_err(
+                    "GCActive in the first generation isn't first GC event".into(),
+                ));
+            }
+            self.gc_seq = seq;
+            self.gc = GcState::Running;
+            self.push(t, cur, *ev);
+            return Ok((cur, true));
+        }
+        if seq != self.gc_seq.wrapping_add(1) {
+            return Ok((cur, false));
+        }
+        if self.gc != GcState::Running {
+            return Err(state_err(
+                "encountered GCActive while GC was not in progress".into(),
+            ));
+        }
+        self.gc_seq = seq;
+        user_go(cur)?;
+        self.push(t, cur, *ev);
+        Ok((cur, true))
+    }
+
+    fn gc_begin(&mut self, ev: &mut BaseEvent, t: &TableRef, cur: SchedCtx) -> Step {
+        let seq = ev.args[0];
+        if self.gc == GcState::Undetermined {
+            self.gc_seq = seq;
+            self.gc = GcState::Running;
+            self.push(t, cur, *ev);
+            return Ok((cur, true));
+        }
+        if seq != self.gc_seq.wrapping_add(1) {
+            return Ok((cur, false));
+        }
+        if self.gc == GcState::Running {
+            return Err(state_err(
+                "encountered GCBegin while GC was already in progress".into(),
+            ));
+        }
+        self.gc_seq = seq;
+        self.gc = GcState::Running;
+        user_go(cur)?;
+        self.push(t, cur, *ev);
+        Ok((cur, true))
+    }
+
+    fn gc_end(&mut self, ev: &mut BaseEvent, t: &TableRef, cur: SchedCtx) -> Step {
+        let seq = ev.args[0];
+        if seq != self.gc_seq.wrapping_add(1) {
+            return Ok((cur, false));
+        }
+        match self.gc {
+            GcState::NotRunning => {
+                return Err(state_err(
+                    "encountered GCEnd when GC was not in progress".into(),
+                ))
+            }
+            GcState::Undetermined => {
+                return Err(state_err(
+                    "encountered GCEnd when GC was in an undetermined state".into(),
+                ))
+            }
+            GcState::Running => {}
+        }
+        self.gc_seq = seq;
+        self.gc = GcState::NotRunning;
+        user_go(cur)?;
+        self.push(t, cur, *ev);
+        Ok((cur, true))
+    }
+
+    fn annotation(&mut self, ev: &mut BaseEvent, t: &TableRef, cur: SchedCtx) -> Step {
+        user_go(cur)?;
+        self.push(t, cur, *ev);
+        Ok((cur, true))
+    }
+
+    fn heap_metric(&mut self, ev: &mut BaseEvent, t: &TableRef, cur: SchedCtx) -> Step {
+        check_ctx(cur, Need::Must, Need::Must, Need::May)?;
+        self.push(t, cur, *ev);
+        Ok((cur, true))
+    }
+
+    fn proc_ranges(&mut self, p: ProcId) -> Result<&mut Ranges, OrderError> {
+        match self.ps.get_mut(&p) {
+            Some(s) => Ok(&mut s.ranges),
+            // Go dereferences a missing P here and crashes; we report it.
+            None => Err(state_err(format!("sweep event for unknown proc {p}"))),
+        }
+    }
+
+    fn sweep_begin(&mut self, ev: &mut BaseEvent, t: &TableRef, cur: SchedCtx) -> Step {
+        check_ctx(cur, Need::Must, Need::Must, Need::May)?;
+        let r = RangeType {
+            ty: range_start(ev.ty),
+            desc: 0,
+        };
+        self.proc_ranges(cur.p)?.begin(r)?;
+        self.push(t, cur, *ev);
+        Ok((cur, true))
+    }
+
+    fn sweep_active(&mut self, ev: &mut BaseEvent, t: &TableRef, gen: u64, cur: SchedCtx) -> Step {
+        let pid = ev.args[0] as ProcId;
+        let initial = gen == self.initial_gen;
+        let Some(p) = self.ps.get_mut(&pid) else {
+            return Err(state_err(format!(
+                "encountered GCSweepActive for unknown proc {pid}"
+            )));
+        };
+        let r = RangeType {
+            ty: range_start(ev.ty),
+            desc: 0,
+        };
+        p.ranges.active(r, initial)?;
+        self.push(t, cur, *ev);
+        Ok((cur, true))
+    }
+
+    fn sweep_end(&mut self, ev: &mut BaseEvent, t: &TableRef, cur: SchedCtx) -> Step {
+        check_ctx(cur, Need::Must, Need::Must, Need::May)?;
+        self.proc_ranges(cur.p)?.end(ev.ty)?;
+        self.push(t, cur, *ev);
+        Ok((cur, true))
+    }
+
+    fn go_range_begin(&mut self, ev: &mut BaseEvent, t: &TableRef, cur: SchedCtx) -> Step {
+        user_go(cur)?;
+        let desc = if ev.ty == Ty::STW_BEGIN.0 {
+            ev.args[0]
+        } else {
+            0
+        };
+        let Some(g) = self.gs.get_mut(&cur.g) else {
+            return Err(state_err(format!(
+                "encountered event of type {} without known state for current goroutine {}",
+                ev.ty, cur.g
+            )));
+        };
+        g.ranges.begin(RangeType {
+            ty: range_start(ev.ty),
+            desc,
+        })?;
+        self.push(t, cur, *ev);
+        Ok((cur, true))
+    }
+
+    fn go_range_active(
+        &mut self,
+        ev: &mut BaseEvent,
+        t: &TableRef,
+        gen: u64,
+        cur: SchedCtx,
+    ) -> Step {
+        let gid = ev.args[0] as GoId;
+        let initial = gen == self.initial_gen;
+        let Some(g) = self.gs.get_mut(&gid) else {
+            return Err(state_err(format!(
+                "uninitialized goroutine {gid} found during {}",
+                wire_name(ev.ty)
+            )));
+        };
+        let r = RangeType {
+            ty: range_start(ev.ty),
+            desc: 0,
+        };
+        g.ranges.active(r, initial)?;
+        self.push(t, cur, *ev);
+        Ok((cur, true))
+    }
+
+    fn go_range_end(&mut self, ev: &mut BaseEvent, t: &TableRef, cur: SchedCtx) -> Step {
+        user_go(cur)?;
+        let Some(g) = self.gs.get_mut(&cur.g) else {
+            return Err(state_err(format!(
+                "encountered event of type {} without known state for current goroutine {}",
+                ev.ty, cur.g
+            )));
+        };
+        let desc = g.ranges.end(ev.ty)?;
+        if ev.ty == Ty::STW_END.0 {
+            ev.args[0] = desc;
+        }
+        self.push(t, cur, *ev);
+        Ok((cur, true))
+    }
+
+    fn alloc_free(&mut self, ev: &mut BaseEvent, t: &TableRef, cur: SchedCtx) -> Step {
+        check_ctx(cur, Need::Must, Need::May, Need::May)?;
+        self.push(t, cur, *ev);
+        Ok((cur, true))
+    }
+
+    /// What is known of goroutine `g` now.
+    pub(crate) fn goroutine_state(&self, g: GoId) -> Option<GoState> {
+        self.gs
+            .get(&g)
+            .map(|s| status::go_state(s.status).unwrap_or(GoState::Undetermined))
+    }
+
+    /// What is known of P `p` now.
+    pub(crate) fn proc_state(&self, p: ProcId) -> Option<ProcState> {
+        self.ps
+            .get(&p)
+            .map(|s| status::proc_state(s.status).unwrap_or(ProcState::Undetermined))
+    }
+
+    /// The goroutine and P M `m` holds now.
+    pub(crate) fn thread_state(&self, m: ThreadId) -> Option<(GoId, ProcId)> {
+        self.ms.get(&m).map(|s| (s.g, s.p))
+    }
+
+    /// Every goroutine known now.
+    pub(crate) fn goroutines(&self) -> impl Iterator<Item = (GoId, GoState)> + '_ {
+        self.gs.iter().map(|(&g, s)| {
+            (
+                g,
+                status::go_state(s.status).unwrap_or(GoState::Undetermined),
+            )
+        })
+    }
+
+    /// Every M known now, with the goroutine and P it holds.
+    pub(crate) fn threads(&self) -> impl Iterator<Item = (ThreadId, GoId, ProcId)> + '_ {
+        self.ms.iter().map(|(&m, s)| (m, s.g, s.p))
+    }
+}

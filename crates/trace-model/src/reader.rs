@@ -1,0 +1,636 @@
+//! The reader: generations in, one ordered stream of events out.
+//!
+//! A generation's events sit in per-M batches. The reader keeps a cursor on each M's next event
+//! (the frontier, a min-heap by time), and asks the ordering whether the earliest can happen;
+//! if not, it tries the others in time order. CPU samples, which no ordering constrains, are
+//! merged in by time. A `Sync` event opens every generation and closes the trace. This is the
+//! algorithm of Go's `internal/trace.Reader`, including the exact heap operations, so that events
+//! with equal timestamps come out in Go's order.
+
+use crate::error::{Error, ErrorKind, OrderError, Result};
+use crate::event::{BaseEvent, Event, GoId, GoState, ProcId, ProcState, SchedCtx, ThreadId, Time};
+use crate::gosort::sort_func;
+use crate::order::Ordering;
+use crate::table::{Table, TableRef};
+use std::borrow::Cow;
+use std::io::Read;
+use std::sync::Arc;
+use trace_format::v2::{Generation, Generations};
+use trace_format::varint;
+use trace_format::{EventType, Family, StreamReader, Trace, Version};
+
+/// One batch of an M: its base time and where its events are.
+#[derive(Debug, Clone, Copy)]
+struct BatchRef {
+    time: u64,
+    /// Range in the generation's bytes.
+    start: usize,
+    end: usize,
+    /// Byte offset of the data in the trace, for errors.
+    offset: u64,
+}
+
+/// A generation ready to order: its tables and each M's batches.
+struct GenData<'a> {
+    number: u64,
+    table: TableRef,
+    bytes: Cow<'a, [u8]>,
+    /// Each M's batches, Ms in order of first appearance (Go's order).
+    ms: Vec<(ThreadId, Vec<BatchRef>)>,
+    cpu_samples: Vec<CpuSampleEvent>,
+    min_ts: u64,
+    /// Byte offset just past the generation in the trace.
+    end_offset: u64,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct CpuSampleEvent {
+    ctx: SchedCtx,
+    time: Time,
+    stack: u64,
+}
+
+impl<'a> GenData<'a> {
+    /// Collects a generation. `input`, when given, is the whole trace the generation borrows
+    /// from, so batches are referred to in place; otherwise their bytes are copied.
+    fn new(g: &Generation<'_>, input: Option<&'a [u8]>) -> GenData<'a> {
+        let table = Table::from_generation(g);
+        let freq = table.freq;
+        let mut owned = Vec::new();
+        let mut ms: Vec<(ThreadId, Vec<BatchRef>)> = Vec::new();
+        for b in g.batches() {
+            let data = b.data();
+            let start = match input {
+                Some(_) => b.data_offset() as usize,
+                None => {
+                    owned.extend_from_slice(data);
+                    owned.len() - data.len()
+                }
+            };
+            let r = BatchRef {
+                time: b.time(),
+                start,
+                end: start + data.len(),
+                offset: b.data_offset(),
+            };
+            let m = b.m() as ThreadId;
+            match ms.iter_mut().find(|(id, _)| *id == m) {
+                Some((_, list)) => list.push(r),
+                None => ms.push((m, vec![r])),
+            }
+        }
+        let mut cpu_samples: Vec<CpuSampleEvent> = g
+            .cpu_samples()
+            .iter()
+            .map(|s| CpuSampleEvent {
+                ctx: SchedCtx {
+                    g: if s.g == 0 {
+                        crate::event::NO_GOROUTINE
+                    } else {
+                        s.g as GoId
+                    },
+                    p: s.p as ProcId,
+                    m: s.m as ThreadId,
+                },
+                time: freq.mul(s.time),
+                stack: s.stack,
+            })
+            .collect();
+        sort_func(&mut cpu_samples, |a, b| a.time.cmp(&b.time));
+        GenData {
+            number: g.number(),
+            table: Arc::new(table),
+            bytes: match input {
+                Some(i) => Cow::Borrowed(i),
+                None => Cow::Owned(owned),
+            },
+            ms,
+            cpu_samples,
+            min_ts: g.min_time(),
+            end_offset: g.end_offset(),
+        }
+    }
+}
+
+/// A cursor on an M's next event.
+#[derive(Debug, Clone)]
+struct Cursor {
+    m: ThreadId,
+    /// Index of the M in [`GenData::ms`].
+    mi: usize,
+    batch: usize,
+    pos: usize,
+    last_ts: Time,
+    ev: BaseEvent,
+    /// Byte offset of `ev` in the trace.
+    offset: u64,
+}
+
+impl Cursor {
+    /// Reads the M's next event into `ev`; `false` when the M has no more.
+    fn next_event(&mut self, gen: &GenData<'_>) -> Result<bool> {
+        let Some((_, batches)) = gen.ms.get(self.mi) else {
+            return Ok(false);
+        };
+        while let Some(b) = batches.get(self.batch) {
+            if b.start + self.pos < b.end {
+                break;
+            }
+            self.batch += 1;
+            self.pos = 0;
+            self.last_ts = 0;
+        }
+        let Some(&b) = batches.get(self.batch) else {
+            return Ok(false);
+        };
+        let freq = gen.table.freq;
+        if self.last_ts == 0 {
+            self.last_ts = freq.mul(b.time);
+        }
+        let data = gen.bytes.get(b.start..b.end).unwrap_or_default();
+        let at = self.pos;
+        let offset = b.offset + at as u64;
+        let (n, dt) = decode_timed(data, at, &mut self.ev, b.offset)
+            .map_err(|kind| Error::new(kind).at(gen.number, self.m, "", offset))?;
+        self.ev.time = freq.mul(dt).wrapping_add(self.last_ts);
+        self.last_ts = self.ev.time;
+        self.pos = n;
+        self.offset = offset;
+        Ok(true)
+    }
+}
+
+/// Decodes the timed event at `data[pos..]` into `ev` (type and arguments), returning the
+/// position after it and its timestamp delta.
+fn decode_timed(
+    data: &[u8],
+    pos: usize,
+    ev: &mut BaseEvent,
+    base: u64,
+) -> std::result::Result<(usize, u64), ErrorKind> {
+    let bad_varint = |what, at: usize| {
+        ErrorKind::Format(trace_format::Error::new(
+            trace_format::ErrorKind::BadVarint(what),
+            base + at as u64,
+        ))
+    };
+    let Some(&ty) = data.get(pos) else {
+        return Err(bad_varint("event type", pos));
+    };
+    // Go orders with the newest table whatever the trace's version.
+    let spec = trace_format::spec::lookup(Version::Go1_26, EventType(ty));
+    let Some(spec) = spec else {
+        return Err(OrderError::BadEventType(ty).into());
+    };
+    if spec.args.is_empty() || !spec.timed {
+        return Err(OrderError::Untimed(ty).into());
+    }
+    let (dt, mut p) = varint::read(data, pos + 1).map_err(|_| bad_varint("timestamp", pos + 1))?;
+    ev.ty = ty;
+    ev.args = [0; 4];
+    for i in 0..spec.args.len() - 1 {
+        let (v, next) = varint::read(data, p).map_err(|_| bad_varint("event argument", p))?;
+        if let Some(slot) = ev.args.get_mut(i) {
+            *slot = v;
+        }
+        p = next;
+    }
+    Ok((p, dt))
+}
+
+/// Go's heap of cursors, ordered by the time of their next event. The exact sift operations
+/// matter: they decide which of two events with the same time is tried first.
+mod heap {
+    use super::Cursor;
+
+    pub(super) fn insert(h: &mut Vec<Cursor>, c: Cursor) {
+        h.push(c);
+        let last = h.len() - 1;
+        sift_up(h, last);
+    }
+
+    pub(super) fn update(h: &mut [Cursor], i: usize) {
+        if sift_up(h, i) != i {
+            return;
+        }
+        sift_down(h, i);
+    }
+
+    pub(super) fn remove(h: &mut Vec<Cursor>, mut i: usize) {
+        while i > 0 {
+            h.swap((i - 1) / 2, i);
+            i = (i - 1) / 2;
+        }
+        let last = h.len() - 1;
+        h.swap(0, last);
+        h.pop();
+        sift_down(h, 0);
+    }
+
+    fn sift_up(h: &mut [Cursor], mut i: usize) -> usize {
+        while i > 0 && h[(i - 1) / 2].ev.time > h[i].ev.time {
+            h.swap((i - 1) / 2, i);
+            i = (i - 1) / 2;
+        }
+        i
+    }
+
+    fn sift_down(h: &mut [Cursor], mut i: usize) {
+        loop {
+            let m = min3(h, i, 2 * i + 1, 2 * i + 2);
+            if m == i {
+                break;
+            }
+            h.swap(i, m);
+            i = m;
+        }
+    }
+
+    fn min3(h: &[Cursor], i0: usize, i1: usize, i2: usize) -> usize {
+        let mut min = i0;
+        let mut t = h.get(i0).map_or(i64::MAX, |c| c.ev.time);
+        for i in [i1, i2] {
+            if let Some(c) = h.get(i) {
+                if c.ev.time < t {
+                    t = c.ev.time;
+                    min = i;
+                }
+            }
+        }
+        min
+    }
+}
+
+/// Where generations come from.
+enum Source<'a> {
+    /// A trace in memory: batches are used in place.
+    Slice {
+        input: &'a [u8],
+        generations: Generations<'a>,
+    },
+    /// A stream: each generation's bytes are read, then copied out of the stream's buffer.
+    Stream(Box<StreamReader<Box<dyn Read + 'a>>>),
+}
+
+impl<'a> Source<'a> {
+    fn next_generation(&mut self) -> Result<Option<GenData<'a>>> {
+        match self {
+            Source::Slice { input, generations } => match generations.next() {
+                None => Ok(None),
+                Some(g) => Ok(Some(GenData::new(&g?, Some(input)))),
+            },
+            Source::Stream(r) => match r.next_generation()? {
+                None => Ok(None),
+                Some(g) => Ok(Some(GenData::new(&g, None))),
+            },
+        }
+    }
+}
+
+/// Reads the events of a Go 1.22+ trace in order, one at a time, with the state of every
+/// goroutine, P and M at that point. Memory holds the current generation, not the trace.
+///
+/// ```
+/// # fn main() -> Result<(), trace_model::Error> {
+/// let bytes = std::fs::read("../../testdata/traces/go1.23.9/chan.trace").unwrap();
+/// let mut reader = trace_model::Reader::new(&bytes)?;
+/// let mut blocked = 0;
+/// while let Some(event) = reader.next_event()? {
+///     if let Some(t) = event.state_transition() {
+///         if t.goroutine().is_some_and(|(_, to)| to == trace_model::GoState::Waiting) {
+///             blocked += 1;
+///         }
+///     }
+/// }
+/// assert!(blocked > 0);
+/// # Ok(()) }
+/// ```
+pub struct Reader<'a> {
+    version: Version,
+    source: Source<'a>,
+    gen: Option<GenData<'a>>,
+    frontier: Vec<Cursor>,
+    cpu_samples: std::vec::IntoIter<CpuSampleEvent>,
+    order: Ordering,
+    syncs: u64,
+    last_ts: Time,
+    /// An error reading the next generation, reported after the `Sync` that precedes it.
+    pending: Option<Error>,
+    /// The final `Sync` has been read.
+    finished: bool,
+    read_to: u64,
+    done: bool,
+}
+
+impl<'a> Reader<'a> {
+    /// Reads a trace held in memory: Go's binary format (Go 1.22+), or Go's raw text format
+    /// (`Trace Go1.N` and one event per line).
+    pub fn new(bytes: &'a [u8]) -> Result<Reader<'a>> {
+        if bytes.starts_with(b"Trace Go") {
+            return Self::from_text(bytes);
+        }
+        let trace = Trace::parse(bytes)?;
+        let version = trace.version();
+        require_v2(version)?;
+        let generations = trace.generations()?;
+        Ok(Self::with_source(
+            version,
+            Source::Slice {
+                input: bytes,
+                generations,
+            },
+        ))
+    }
+
+    /// Reads a binary trace from a stream, holding one generation at a time.
+    pub fn from_read<R: Read + 'a>(r: R) -> Result<Reader<'a>> {
+        let stream = StreamReader::new(Box::new(r) as Box<dyn Read + 'a>)?;
+        let version = stream.version();
+        require_v2(version)?;
+        Ok(Self::with_source(version, Source::Stream(Box::new(stream))))
+    }
+
+    /// Reads Go's raw text format: the events are encoded back to the binary format first, so
+    /// byte offsets in errors refer to that encoding.
+    fn from_text(text: &[u8]) -> Result<Reader<'a>> {
+        let mut r = trace_format::TextReader::new(text)?;
+        let version = r.version();
+        require_v2(version)?;
+        let mut bin = version.header().to_vec();
+        for ev in &mut r {
+            ev?.encode(&mut bin);
+        }
+        let stream = StreamReader::new(Box::new(std::io::Cursor::new(bin)) as Box<dyn Read + 'a>)?;
+        Ok(Self::with_source(version, Source::Stream(Box::new(stream))))
+    }
+
+    fn with_source(version: Version, source: Source<'a>) -> Reader<'a> {
+        Reader {
+            version,
+            source,
+            gen: None,
+            frontier: Vec::new(),
+            cpu_samples: Vec::new().into_iter(),
+            order: Ordering::new(),
+            syncs: 0,
+            last_ts: 0,
+            pending: None,
+            finished: false,
+            read_to: 0,
+            done: false,
+        }
+    }
+
+    /// The trace's version.
+    pub fn version(&self) -> Version {
+        self.version
+    }
+
+    /// How far into the trace the reader has read: the byte offset just past the generation
+    /// being ordered. For progress reports.
+    pub fn bytes_read(&self) -> u64 {
+        self.read_to
+    }
+
+    /// The number of the generation being read, 0 before the first.
+    pub fn generation(&self) -> u64 {
+        self.gen.as_ref().map_or(0, |g| g.number)
+    }
+
+    /// The state of goroutine `g` after the last event read, if the trace has told it.
+    pub fn goroutine_state(&self, g: GoId) -> Option<GoState> {
+        self.order.goroutine_state(g)
+    }
+
+    /// The state of P `p` after the last event read, if the trace has told it.
+    pub fn proc_state(&self, p: ProcId) -> Option<ProcState> {
+        self.order.proc_state(p)
+    }
+
+    /// The goroutine and P that M `m` holds after the last event read
+    /// ([`NO_GOROUTINE`](crate::NO_GOROUTINE), [`NO_PROC`](crate::NO_PROC) for none).
+    pub fn thread_state(&self, m: ThreadId) -> Option<(GoId, ProcId)> {
+        self.order.thread_state(m)
+    }
+
+    /// Every goroutine the trace has told of and not seen end, with its state.
+    pub fn goroutines(&self) -> impl Iterator<Item = (GoId, GoState)> + '_ {
+        self.order.goroutines()
+    }
+
+    /// Every M seen, with the goroutine and P it holds.
+    pub fn threads(&self) -> impl Iterator<Item = (ThreadId, GoId, ProcId)> + '_ {
+        self.order.threads()
+    }
+
+    /// The next event, `None` after the last. After an error, `None`.
+    pub fn next_event(&mut self) -> Result<Option<Event>> {
+        if self.done {
+            return Ok(None);
+        }
+        match self.read() {
+            Ok(Some(mut ev)) => {
+                if let Err(e) = validate_ids(&ev) {
+                    self.done = true;
+                    return Err(Error::new(e).in_generation(self.generation()));
+                }
+                // Go makes time strictly increase.
+                if ev.base.time <= self.last_ts {
+                    ev.base.time = self.last_ts.wrapping_add(1);
+                }
+                self.last_ts = ev.base.time;
+                Ok(Some(ev))
+            }
+            Ok(None) => {
+                self.done = true;
+                Ok(None)
+            }
+            Err(e) => {
+                self.done = true;
+                Err(e)
+            }
+        }
+    }
+
+    fn sync(&mut self, table: Option<TableRef>, time: Time) -> Event {
+        self.syncs += 1;
+        Event::new_sync(table, time, self.syncs)
+    }
+
+    fn read(&mut self) -> Result<Option<Event>> {
+        if self.finished {
+            return Ok(None);
+        }
+        if let Some(ev) = self.order.queue.pop_front() {
+            return Ok(Some(ev));
+        }
+        if self.frontier.is_empty() && self.cpu_samples.len() == 0 {
+            return self.next_generation();
+        }
+        let Some(gen) = self.gen.as_ref() else {
+            return Ok(None);
+        };
+        if let Some(s) = self.cpu_samples.as_slice().first() {
+            if self.frontier.first().is_none_or(|c| s.time < c.ev.time) {
+                let s = *s;
+                self.cpu_samples.next();
+                let mut base = BaseEvent {
+                    ty: EventType::CPU_SAMPLE.0,
+                    time: s.time,
+                    args: [0; 4],
+                };
+                base.args[0] = s.stack;
+                return Ok(Some(Event::new(&gen.table, s.ctx, base)));
+            }
+        }
+        if !self.try_advance(0)? {
+            let frontier = &mut self.frontier;
+            sort_func(frontier, |a, b| a.ev.time.cmp(&b.ev.time));
+            let mut advanced = false;
+            for i in 1..self.frontier.len() {
+                if self.try_advance(i)? {
+                    advanced = true;
+                    break;
+                }
+            }
+            if !advanced {
+                return Err(Error::new(OrderError::Stuck {
+                    generation: self.generation(),
+                }));
+            }
+        }
+        match self.order.queue.pop_front() {
+            Some(ev) => Ok(Some(ev)),
+            None => Err(Error::new(OrderError::State(
+                "internal error: advanced, but no event".into(),
+            ))),
+        }
+    }
+
+    /// Tries to apply cursor `i`'s event; on success moves the cursor on.
+    fn try_advance(&mut self, i: usize) -> Result<bool> {
+        let Some(gen) = self.gen.as_ref() else {
+            return Ok(false);
+        };
+        let Some(c) = self.frontier.get_mut(i) else {
+            return Ok(false);
+        };
+        let ok = self
+            .order
+            .advance(&mut c.ev, &gen.table, c.m, gen.number)
+            .map_err(|e| {
+                let name = trace_format::spec::lookup(Version::Go1_26, EventType(c.ev.ty))
+                    .map_or("", |s| s.name);
+                Error::new(e).at(gen.number, c.m, name, c.offset)
+            })?;
+        if !ok {
+            return Ok(false);
+        }
+        if c.next_event(gen)? {
+            heap::update(&mut self.frontier, i);
+        } else {
+            heap::remove(&mut self.frontier, i);
+        }
+        Ok(true)
+    }
+
+    /// Moves to the next generation: its `Sync` event; the final `Sync` at the end; or, when
+    /// the next generation can't be read, a `Sync` and then the error, as Go does.
+    fn next_generation(&mut self) -> Result<Option<Event>> {
+        if let Some(e) = self.pending.take() {
+            return Err(e);
+        }
+        let next = match self.source.next_generation() {
+            Ok(Some(g)) => g,
+            Ok(None) => {
+                self.gen = None;
+                self.finished = true;
+                let t = self.last_ts;
+                return Ok(Some(self.sync(None, t)));
+            }
+            Err(e) => {
+                let generation = self.generation();
+                self.pending = Some(e.in_generation(generation.saturating_add(1)));
+                self.gen = None;
+                let t = self.last_ts;
+                return Ok(Some(self.sync(None, t)));
+            }
+        };
+        self.cpu_samples = Vec::new().into_iter();
+        self.read_to = next.end_offset;
+        let gen = self.gen.insert(next);
+        for (mi, &(m, _)) in gen.ms.iter().enumerate() {
+            let mut c = Cursor {
+                m,
+                mi,
+                batch: 0,
+                pos: 0,
+                last_ts: 0,
+                ev: BaseEvent {
+                    ty: 0,
+                    time: 0,
+                    args: [0; 4],
+                },
+                offset: 0,
+            };
+            if c.next_event(gen)? {
+                heap::insert(&mut self.frontier, c);
+            }
+        }
+        self.cpu_samples = std::mem::take(&mut gen.cpu_samples).into_iter();
+        let time = gen.table.freq.mul(gen.min_ts);
+        let table = gen.table.clone();
+        Ok(Some(self.sync(Some(table), time)))
+    }
+}
+
+fn require_v2(version: Version) -> Result<()> {
+    match version.family() {
+        Family::V2 => Ok(()),
+        Family::V1 => Err(Error::new(ErrorKind::Unsupported(version.minor()))),
+    }
+}
+
+/// Go checks every string and stack ID an event refers to against its generation's tables.
+fn validate_ids(ev: &Event) -> std::result::Result<(), OrderError> {
+    let ty = ev.base.ty;
+    if ty == crate::event::EV_SYNC || ty == EventType::CPU_SAMPLE.0 {
+        return Ok(());
+    }
+    let Some(table) = ev.table.as_deref() else {
+        return Ok(());
+    };
+    let Some(spec) = trace_format::spec::lookup(Version::Go1_26, EventType(ty)) else {
+        return Ok(());
+    };
+    let arg = |i: usize| i.checked_sub(1).and_then(|i| ev.base.args.get(i)).copied();
+    for &i in spec.stack_ids {
+        let id = arg(i).unwrap_or(0);
+        if !table.has_stack(id) {
+            return Err(OrderError::InvalidId {
+                what: "stack",
+                id,
+                event: spec.name,
+            });
+        }
+    }
+    for &i in spec.string_ids {
+        let id = arg(i).unwrap_or(0);
+        if table.string(id).is_none() {
+            return Err(OrderError::InvalidId {
+                what: "string",
+                id,
+                event: spec.name,
+            });
+        }
+    }
+    Ok(())
+}
+
+impl Iterator for Reader<'_> {
+    type Item = Result<Event>;
+
+    fn next(&mut self) -> Option<Result<Event>> {
+        self.next_event().transpose()
+    }
+}

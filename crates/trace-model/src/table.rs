@@ -1,0 +1,140 @@
+//! A generation's tables, owned and shared by every event of the generation: strings, stacks,
+//! the frame of each PC, the clock, and the experimental batches.
+
+use std::sync::Arc;
+use trace_format::hash::IdMap;
+use trace_format::v2::Generation;
+
+/// One frame as the stack table records it: string IDs for the function and file.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct FrameRecord {
+    pub(crate) func: u64,
+    pub(crate) file: u64,
+    pub(crate) line: u64,
+}
+
+/// The wall and monotonic clocks read at one trace timestamp (Go 1.25+).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Snapshot {
+    /// Trace timestamp in ticks.
+    pub(crate) ticks: u64,
+    pub(crate) mono: u64,
+    pub(crate) sec: u64,
+    pub(crate) nsec: u64,
+}
+
+/// An experimental batch: its experiment, the M that wrote it and its bytes.
+#[derive(Debug, Clone)]
+pub(crate) struct ExpBatch {
+    pub(crate) experiment: u8,
+    pub(crate) m: u64,
+    pub(crate) data: Box<[u8]>,
+}
+
+/// What events of one generation refer to. Go's reader keeps the same per generation.
+#[derive(Debug, Default)]
+pub struct Table {
+    strings: IdMap<u64, Box<[u8]>>,
+    stacks: IdMap<u64, Box<[u64]>>,
+    frames: IdMap<u64, FrameRecord>,
+    pub(crate) freq: Frequency,
+    pub(crate) snapshot: Option<Snapshot>,
+    pub(crate) exp_batches: Vec<ExpBatch>,
+}
+
+/// Nanoseconds per tick, as Go computes it: `1 / (ticks per second / 1e9)`.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub(crate) struct Frequency(pub(crate) f64);
+
+impl Frequency {
+    pub(crate) fn from_ticks_per_second(f: u64) -> Frequency {
+        Frequency(1.0 / (f as f64 / 1e9))
+    }
+
+    /// Ticks to nanoseconds, rounding toward zero as Go's float-to-int conversion does.
+    #[inline]
+    pub(crate) fn mul(self, ticks: u64) -> i64 {
+        go_f64_to_i64(ticks as f64 * self.0)
+    }
+}
+
+/// Go's `int64(f)`: truncation; out of range (and NaN) gives the x86-64 "indefinite" value, as
+/// the conversion instruction Go emits there does.
+#[inline]
+pub(crate) fn go_f64_to_i64(f: f64) -> i64 {
+    // 2^63 as a float: the first value past the range.
+    const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+    if (-LIMIT..LIMIT).contains(&f) {
+        f as i64
+    } else {
+        i64::MIN
+    }
+}
+
+impl Table {
+    /// Copies a generation's tables out of the decoded generation.
+    pub(crate) fn from_generation(g: &Generation<'_>) -> Table {
+        let mut t = Table {
+            freq: Frequency::from_ticks_per_second(g.frequency()),
+            snapshot: g.clock_snapshot().map(|c| Snapshot {
+                ticks: c.time,
+                mono: c.mono,
+                sec: c.sec,
+                nsec: c.nsec,
+            }),
+            ..Table::default()
+        };
+        t.strings.reserve(g.string_count());
+        for (id, s) in g.strings() {
+            t.strings.insert(id, s.into());
+        }
+        t.stacks.reserve(g.stack_count());
+        for (id, frames) in g.stacks() {
+            let mut pcs = Vec::with_capacity(frames.len());
+            for f in frames.iter() {
+                pcs.push(f.pc);
+                if let Some(first) = g.frame_for_pc(f.pc) {
+                    t.frames.entry(f.pc).or_insert(FrameRecord {
+                        func: first.func,
+                        file: first.file,
+                        line: first.line,
+                    });
+                }
+            }
+            t.stacks.insert(id, pcs.into());
+        }
+        for b in g.experimental_batches() {
+            if let trace_format::v2::BatchKind::Experimental(e) = b.kind() {
+                t.exp_batches.push(ExpBatch {
+                    experiment: e.0,
+                    m: b.m(),
+                    data: b.data().into(),
+                });
+            }
+        }
+        t
+    }
+
+    /// The string with this ID; 0 is the empty string.
+    pub(crate) fn string(&self, id: u64) -> Option<&[u8]> {
+        if id == 0 {
+            return Some(&[]);
+        }
+        self.strings.get(&id).map(|s| &s[..])
+    }
+
+    pub(crate) fn has_stack(&self, id: u64) -> bool {
+        id == 0 || self.stacks.contains_key(&id)
+    }
+
+    pub(crate) fn stack_pcs(&self, id: u64) -> &[u64] {
+        self.stacks.get(&id).map_or(&[], |s| &s[..])
+    }
+
+    pub(crate) fn frame(&self, pc: u64) -> FrameRecord {
+        self.frames.get(&pc).copied().unwrap_or_default()
+    }
+}
+
+/// The shared handle events keep.
+pub(crate) type TableRef = Arc<Table>;

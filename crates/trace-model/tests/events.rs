@@ -1,0 +1,175 @@
+//! The ordered event stream against Go: every committed Go 1.22+ trace gives exactly Go 1.27's
+//! `Event.String()` dump (`go tool trace -d=parsed`), read from a slice, from a stream and from
+//! Go's raw text format; and Go's own test suite succeeds or fails where Go's does.
+
+#[path = "../../trace-format/tests/common/mod.rs"]
+mod common;
+
+use std::fmt::Write as _;
+use std::path::Path;
+use trace_model::{Event, Reader};
+
+/// What `go tool trace -d=parsed` prints for these events.
+fn dump(events: impl Iterator<Item = trace_model::Result<Event>>) -> trace_model::Result<String> {
+    let mut out = String::new();
+    for ev in events {
+        writeln!(out, "{}", ev?).unwrap();
+    }
+    Ok(out)
+}
+
+fn v2_traces() -> Vec<std::path::PathBuf> {
+    common::traces()
+        .into_iter()
+        .filter(|p| {
+            let bytes = std::fs::read(p).unwrap();
+            trace_model::format::Version::from_header(&bytes)
+                .is_ok_and(|v| v.family() == trace_model::format::Family::V2)
+        })
+        .collect()
+}
+
+fn golden(trace: &Path, kind: &str) -> String {
+    let name = trace.file_stem().unwrap().to_str().unwrap();
+    std::fs::read_to_string(trace.with_file_name(format!("{name}.{kind}.golden")))
+        .unwrap_or_else(|e| panic!("{}: {kind} golden: {e}", trace.display()))
+}
+
+/// First line where two dumps differ, for a readable failure.
+fn first_difference(got: &str, want: &str) -> String {
+    for (i, (g, w)) in got.lines().zip(want.lines()).enumerate() {
+        if g != w {
+            return format!("line {}:\n  got:  {g}\n  want: {w}", i + 1);
+        }
+    }
+    format!(
+        "lengths differ: got {} lines, want {}",
+        got.lines().count(),
+        want.lines().count()
+    )
+}
+
+#[test]
+fn events_equal_go_on_every_v2_trace() {
+    let traces = v2_traces();
+    assert!(
+        traces.len() >= 60,
+        "expected the committed v2 traces, found {}",
+        traces.len()
+    );
+    for trace in traces {
+        let bytes = std::fs::read(&trace).unwrap();
+        let want = golden(&trace, "events");
+        let got = dump(Reader::new(&bytes).unwrap())
+            .unwrap_or_else(|e| panic!("{}: {e}", trace.display()));
+        assert!(
+            got == want,
+            "{}: {}",
+            trace.display(),
+            first_difference(&got, &want)
+        );
+    }
+}
+
+#[test]
+fn stream_and_text_inputs_give_the_same_events() {
+    for trace in v2_traces() {
+        let bytes = std::fs::read(&trace).unwrap();
+        let want = golden(&trace, "events");
+        let got = dump(Reader::from_read(&bytes[..]).unwrap()).unwrap();
+        assert!(
+            got == want,
+            "{} (stream): {}",
+            trace.display(),
+            first_difference(&got, &want)
+        );
+        // Go's raw text of the same trace reads back to the same events.
+        let text = golden(&trace, "raw");
+        let got = dump(Reader::new(text.as_bytes()).unwrap()).unwrap();
+        assert!(
+            got == want,
+            "{} (text): {}",
+            trace.display(),
+            first_difference(&got, &want)
+        );
+    }
+}
+
+#[test]
+fn state_queries_follow_the_events() {
+    let bytes = std::fs::read(common::testdata().join("traces/go1.27.3/chan.trace")).unwrap();
+    let mut r = Reader::new(&bytes).unwrap();
+    let mut checked = 0;
+    while let Some(ev) = r.next_event().unwrap() {
+        let Some(t) = ev.state_transition() else {
+            continue;
+        };
+        if let Some((_, to)) = t.goroutine() {
+            let now = r.goroutine_state(t.resource.id);
+            if to == trace_model::GoState::NotExist {
+                assert_eq!(now, None, "{ev}");
+            } else {
+                assert_eq!(now, Some(to), "{ev}");
+            }
+            checked += 1;
+        }
+        if let Some((_, to)) = t.proc() {
+            assert_eq!(r.proc_state(t.resource.id), Some(to), "{ev}");
+        }
+        if ev.thread() >= 0 && ev.kind() == trace_model::EventKind::StateTransition {
+            assert!(r.thread_state(ev.thread()).is_some());
+        }
+    }
+    assert!(checked > 100);
+}
+
+#[test]
+fn go_suite_successes_succeed_and_failures_fail() {
+    let Some(goroot) =
+        common::goroot_or_skip("1.27.3", "go_suite_successes_succeed_and_failures_fail")
+    else {
+        return;
+    };
+    let dir = goroot.join("src/internal/trace/testdata/tests");
+    let mut cases: Vec<_> = std::fs::read_dir(&dir)
+        .expect("Go's test suite")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "test"))
+        .collect();
+    cases.sort();
+    assert!(cases.len() >= 22, "found {} cases", cases.len());
+    for case in cases {
+        let content = std::fs::read_to_string(&case).unwrap();
+        let name = case.file_name().unwrap().to_string_lossy().into_owned();
+        let start = content.find("-- trace --\n").expect("trace section") + "-- trace --\n".len();
+        let expect = &content[..start];
+        let text = &content[start..];
+        let text = text.split("\n-- ").next().unwrap_or(text);
+        let result = Reader::new(text.as_bytes()).and_then(|r| dump(r).map(|_| ()));
+        if expect.contains("-- expect --\nSUCCESS") {
+            if let Err(e) = result {
+                panic!("{name}: Go succeeds, we fail: {e}");
+            }
+        } else {
+            // `FAILURE "regexp"`: the patterns are literals joined by `.*`.
+            let pattern = expect
+                .split("FAILURE ")
+                .nth(1)
+                .and_then(|s| s.lines().next())
+                .map(|s| s.trim().trim_matches('"'))
+                .unwrap_or_else(|| panic!("{name}: no expectation"));
+            let Err(e) = result else {
+                panic!("{name}: Go fails, we succeed");
+            };
+            let message = e.to_string();
+            let mut rest = message.as_str();
+            for literal in pattern.split(".*").filter(|l| !l.is_empty()) {
+                let Some(i) = rest.find(literal) else {
+                    panic!("{name}: error {message:?} does not match Go's {pattern:?}");
+                };
+                rest = &rest[i + literal.len()..];
+            }
+        }
+    }
+}

@@ -1,0 +1,43 @@
+//! Prints every event of a Go trace as Go's `Event.String()` prints it, one after another:
+//! the output of `go tool trace -d=parsed`. Reads Go's binary format or its raw text format.
+//!
+//! Usage: `trace-events TRACE`. On an error: the events before it, then the error on stderr and
+//! exit status 1.
+
+use std::io::{BufWriter, Write};
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let mut args = std::env::args_os().skip(1);
+    let (Some(path), None) = (args.next(), args.next()) else {
+        eprintln!("usage: trace-events TRACE");
+        return ExitCode::from(2);
+    };
+    let bytes = match std::fs::read(&path) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("trace-events: {}: {e}", path.to_string_lossy());
+            return ExitCode::FAILURE;
+        }
+    };
+    let stdout = std::io::stdout();
+    let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
+    let result = (|| -> Result<(), Box<dyn std::error::Error>> {
+        for event in gotrace::model::Reader::new(&bytes)? {
+            writeln!(out, "{}", event?)?;
+        }
+        Ok(())
+    })();
+    let flushed = out.flush();
+    match (result, flushed) {
+        (Ok(()), Ok(())) => ExitCode::SUCCESS,
+        (Err(e), _) => {
+            eprintln!("trace-events: {e}");
+            ExitCode::FAILURE
+        }
+        (_, Err(e)) => {
+            eprintln!("trace-events: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

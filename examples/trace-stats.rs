@@ -1,0 +1,165 @@
+//! One streaming pass over a Go trace that prints what it holds: events by kind, goroutines,
+//! Ps, Ms, generations, duration, GC cycles and total stop-the-world time.
+//!
+//! Usage: `trace-stats TRACE`. A progress bar goes to stderr when stderr is a terminal and the
+//! trace is large.
+
+use gotrace::format::hash::IdHasher;
+use gotrace::model::{EventKind, Reader, ResourceKind};
+use std::collections::{BTreeMap, HashSet};
+use std::hash::BuildHasherDefault;
+
+/// IDs seen: goroutines, Ps or Ms.
+type IdSet = HashSet<i64, BuildHasherDefault<IdHasher>>;
+
+const KINDS: [EventKind; 15] = [
+    EventKind::Bad,
+    EventKind::Sync,
+    EventKind::Metric,
+    EventKind::Label,
+    EventKind::StackSample,
+    EventKind::RangeBegin,
+    EventKind::RangeActive,
+    EventKind::RangeEnd,
+    EventKind::TaskBegin,
+    EventKind::TaskEnd,
+    EventKind::RegionBegin,
+    EventKind::RegionEnd,
+    EventKind::Log,
+    EventKind::StateTransition,
+    EventKind::Experimental,
+];
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+
+#[derive(Default)]
+struct Stats {
+    events: u64,
+    by_kind: [u64; KINDS.len()],
+    goroutines: IdSet,
+    procs: IdSet,
+    threads: IdSet,
+    generations: u64,
+    first: Option<i64>,
+    last: i64,
+    gc_cycles: u64,
+    stw_total: i64,
+    stw_open: BTreeMap<i64, i64>,
+}
+
+impl Stats {
+    fn add(&mut self, ev: &gotrace::model::Event) {
+        self.events += 1;
+        let kind = ev.kind();
+        if let Some(i) = KINDS.iter().position(|&k| k == kind) {
+            self.by_kind[i] += 1;
+        }
+        let t = ev.time();
+        self.first.get_or_insert(t);
+        self.last = t;
+        for (set, id) in [
+            (&mut self.goroutines, ev.goroutine()),
+            (&mut self.procs, ev.proc()),
+            (&mut self.threads, ev.thread()),
+        ] {
+            if id >= 0 {
+                set.insert(id);
+            }
+        }
+        match kind {
+            EventKind::Sync => self.generations += 1,
+            EventKind::StateTransition => {
+                if let Some(st) = ev.state_transition() {
+                    match st.resource.kind {
+                        ResourceKind::Goroutine => self.goroutines.insert(st.resource.id),
+                        ResourceKind::Proc => self.procs.insert(st.resource.id),
+                        _ => false,
+                    };
+                }
+            }
+            EventKind::RangeBegin | EventKind::RangeEnd => {
+                let Some(r) = ev.range() else { return };
+                if &*r.name == b"GC concurrent mark phase" && kind == EventKind::RangeBegin {
+                    self.gc_cycles += 1;
+                } else if r.name.starts_with(b"stop-the-world") {
+                    if kind == EventKind::RangeBegin {
+                        self.stw_open.insert(r.scope.id, t);
+                    } else if let Some(start) = self.stw_open.remove(&r.scope.id) {
+                        self.stw_total += t - start;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn print(&self, out: &mut impl Write) -> std::io::Result<()> {
+        let duration = self.first.map_or(0, |f| self.last - f);
+        writeln!(out, "events       {}", self.events)?;
+        for (kind, &n) in KINDS.iter().zip(&self.by_kind) {
+            if n > 0 {
+                writeln!(out, "  {:<16} {n}", kind.name())?;
+            }
+        }
+        writeln!(out, "generations  {}", self.generations.saturating_sub(1))?;
+        writeln!(out, "goroutines   {}", self.goroutines.len())?;
+        writeln!(out, "Ps           {}", self.procs.len())?;
+        writeln!(out, "Ms           {}", self.threads.len())?;
+        writeln!(out, "duration     {}", ns(duration))?;
+        writeln!(out, "GC cycles    {}", self.gc_cycles)?;
+        writeln!(out, "STW total    {}", ns(self.stw_total))
+    }
+}
+
+fn ns(v: i64) -> String {
+    format!("{:.3} ms ({v} ns)", v as f64 / 1e6)
+}
+
+fn main() -> ExitCode {
+    let mut args = std::env::args_os().skip(1);
+    let (Some(path), None) = (args.next(), args.next()) else {
+        eprintln!("usage: trace-stats TRACE");
+        return ExitCode::from(2);
+    };
+    let bytes = match std::fs::read(&path) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("trace-stats: {}: {e}", path.to_string_lossy());
+            return ExitCode::FAILURE;
+        }
+    };
+    let total = bytes.len() as u64;
+    let progress = std::io::stderr().is_terminal() && total > 16 << 20;
+    let mut stats = Stats::default();
+    let result = (|| -> Result<(), gotrace::model::Error> {
+        let mut reader = Reader::new(&bytes)?;
+        let mut shown = u64::MAX;
+        while let Some(ev) = reader.next_event()? {
+            stats.add(&ev);
+            if progress && ev.kind() == EventKind::Sync {
+                let pct = reader.bytes_read() * 100 / total.max(1);
+                if pct != shown {
+                    shown = pct;
+                    let bar = "#".repeat((pct / 2) as usize);
+                    eprint!("\r[{bar:<50}] {pct:3}%");
+                }
+            }
+        }
+        Ok(())
+    })();
+    if progress {
+        eprintln!();
+    }
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = stats.print(&mut out) {
+        eprintln!("trace-stats: {e}");
+        return ExitCode::FAILURE;
+    }
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("trace-stats: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
