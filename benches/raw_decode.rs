@@ -9,25 +9,10 @@
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use gotrace::format::{StreamReader, Trace};
 use std::hint::black_box;
-use std::path::PathBuf;
 
-fn bench_trace() -> (PathBuf, Vec<u8>) {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let path = std::env::var_os("GOTRACE_BENCH_TRACE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("target/bench/large.trace"));
-    if let Ok(b) = std::fs::read(&path) {
-        return (path, b);
-    }
-    let small = root.join("testdata/traces/go1.27.3/generations.trace");
-    eprintln!(
-        "{} not found (run scripts/gen-large-trace.sh); benchmarking the small {} instead",
-        path.display(),
-        small.display()
-    );
-    let b = std::fs::read(&small).expect("committed testdata trace");
-    (small, b)
-}
+#[path = "common.rs"]
+mod common;
+use common::bench_trace;
 
 fn raw_decode(c: &mut Criterion) {
     let (path, bytes) = bench_trace();

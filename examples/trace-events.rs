@@ -13,8 +13,8 @@ fn main() -> ExitCode {
         eprintln!("usage: trace-events TRACE");
         return ExitCode::from(2);
     };
-    let bytes = match std::fs::read(&path) {
-        Ok(b) => b,
+    let file = match std::fs::File::open(&path) {
+        Ok(f) => f,
         Err(e) => {
             eprintln!("trace-events: {}: {e}", path.to_string_lossy());
             return ExitCode::FAILURE;
@@ -23,8 +23,10 @@ fn main() -> ExitCode {
     let stdout = std::io::stdout();
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
     let result = (|| -> Result<(), Box<dyn std::error::Error>> {
-        for event in gotrace::model::Reader::new(&bytes)? {
-            writeln!(out, "{}", event?)?;
+        // Streaming: one generation in memory at a time.
+        let mut reader = gotrace::model::Reader::from_read(file)?;
+        while let Some(event) = reader.next_event()? {
+            writeln!(out, "{event}")?;
         }
         Ok(())
     })();

@@ -121,21 +121,24 @@ fn main() -> ExitCode {
         eprintln!("usage: trace-stats TRACE");
         return ExitCode::from(2);
     };
-    let bytes = match std::fs::read(&path) {
-        Ok(b) => b,
+    let (file, total) = match std::fs::File::open(&path).and_then(|f| {
+        let len = f.metadata()?.len();
+        Ok((f, len))
+    }) {
+        Ok(f) => f,
         Err(e) => {
             eprintln!("trace-stats: {}: {e}", path.to_string_lossy());
             return ExitCode::FAILURE;
         }
     };
-    let total = bytes.len() as u64;
     let progress = std::io::stderr().is_terminal() && total > 16 << 20;
     let mut stats = Stats::default();
     let result = (|| -> Result<(), gotrace::model::Error> {
-        let mut reader = Reader::new(&bytes)?;
+        // Streaming: one generation in memory at a time.
+        let mut reader = Reader::from_read(file)?;
         let mut shown = u64::MAX;
         while let Some(ev) = reader.next_event()? {
-            stats.add(&ev);
+            stats.add(ev);
             if progress && ev.kind() == EventKind::Sync {
                 let pct = reader.bytes_read() * 100 / total.max(1);
                 if pct != shown {

@@ -681,19 +681,28 @@ pub(crate) mod status {
     }
 }
 
-impl Event {
-    pub(crate) fn new(table: &TableRef, ctx: SchedCtx, base: BaseEvent) -> Event {
-        Event {
-            table: Some(table.clone()),
+/// An event ordered but not yet read: everything but the table, which is the current
+/// generation's (or none, for the syncs that end a trace).
+#[derive(Debug, Clone)]
+pub(crate) struct Pending {
+    pub(crate) ctx: SchedCtx,
+    pub(crate) base: BaseEvent,
+    pub(crate) task_type: Option<Arc<[u8]>>,
+    pub(crate) has_table: bool,
+}
+
+impl Pending {
+    pub(crate) fn new(ctx: SchedCtx, base: BaseEvent) -> Pending {
+        Pending {
             ctx,
             base,
             task_type: None,
+            has_table: true,
         }
     }
 
-    pub(crate) fn new_sync(table: Option<TableRef>, time: Time, n: u64) -> Event {
-        Event {
-            table,
+    pub(crate) fn sync(with_table: bool, time: Time, n: u64) -> Pending {
+        Pending {
             ctx: SchedCtx::NONE,
             base: BaseEvent {
                 ty: EV_SYNC,
@@ -701,7 +710,34 @@ impl Event {
                 args: [n, 0, 0, 0],
             },
             task_type: None,
+            has_table: with_table,
         }
+    }
+}
+
+impl Event {
+    pub(crate) fn empty() -> Event {
+        Event {
+            table: None,
+            ctx: SchedCtx::NONE,
+            base: BaseEvent {
+                ty: EV_SYNC,
+                time: 0,
+                args: [0; 4],
+            },
+            task_type: None,
+        }
+    }
+
+    /// Makes this event `p`, with `table` the current generation's.
+    pub(crate) fn set(&mut self, p: Pending, table: Option<&TableRef>) {
+        match (table.filter(|_| p.has_table), &self.table) {
+            (Some(t), Some(mine)) if Arc::ptr_eq(t, mine) => {}
+            (t, _) => self.table = t.cloned(),
+        }
+        self.ctx = p.ctx;
+        self.base = p.base;
+        self.task_type = p.task_type;
     }
 
     fn table(&self) -> Option<&Table> {

@@ -9,7 +9,7 @@
 
 use crate::error::OrderError;
 use crate::event::{
-    status, BaseEvent, Event, GoId, ProcId, SchedCtx, ThreadId, NO_GOROUTINE, NO_PROC, NO_TASK,
+    status, BaseEvent, GoId, Pending, ProcId, SchedCtx, ThreadId, NO_GOROUTINE, NO_PROC, NO_TASK,
     NO_THREAD,
 };
 use crate::event::{GoState, ProcState};
@@ -203,7 +203,7 @@ pub(crate) struct Ordering {
     gc_seq: u64,
     gc: GcState,
     initial_gen: u64,
-    pub(crate) queue: VecDeque<Event>,
+    pub(crate) queue: VecDeque<Pending>,
 }
 
 type Step = Result<(SchedCtx, bool), OrderError>;
@@ -248,36 +248,36 @@ impl Ordering {
             }
         };
         let (new, ok) = match Ty(ev.ty) {
-            Ty::PROCS_CHANGE | Ty::GO_LABEL | Ty::USER_LOG => self.annotation(ev, table, cur),
-            Ty::PROC_START => self.proc_start(ev, table, gen, cur),
-            Ty::PROC_STOP => self.proc_stop(ev, table, cur),
-            Ty::PROC_STEAL => self.proc_steal(ev, table, gen, cur),
-            Ty::PROC_STATUS => self.proc_status(ev, table, gen, cur),
-            Ty::GO_CREATE | Ty::GO_CREATE_BLOCKED => self.go_create(ev, table, gen, cur),
-            Ty::GO_CREATE_SYSCALL => self.go_create_syscall(ev, table, gen, cur),
-            Ty::GO_START => self.go_start(ev, table, gen, cur),
-            Ty::GO_DESTROY | Ty::GO_STOP | Ty::GO_BLOCK => self.go_stop_exec(ev, table, cur),
-            Ty::GO_DESTROY_SYSCALL => self.go_destroy_syscall(ev, table, cur),
-            Ty::GO_UNBLOCK => self.go_unblock(ev, table, gen, cur),
-            Ty::GO_SYSCALL_BEGIN => self.go_syscall_begin(ev, table, gen, cur),
-            Ty::GO_SYSCALL_END => self.go_syscall_end(ev, table, cur),
-            Ty::GO_SYSCALL_END_BLOCKED => self.go_syscall_end_blocked(ev, table, cur),
-            Ty::GO_STATUS | Ty::GO_STATUS_STACK => self.go_status(ev, table, gen, cur),
-            Ty::STW_BEGIN | Ty::GC_MARK_ASSIST_BEGIN => self.go_range_begin(ev, table, cur),
-            Ty::STW_END | Ty::GC_MARK_ASSIST_END => self.go_range_end(ev, table, cur),
-            Ty::GC_MARK_ASSIST_ACTIVE => self.go_range_active(ev, table, gen, cur),
-            Ty::GC_ACTIVE => self.gc_active(ev, table, gen, cur),
-            Ty::GC_BEGIN => self.gc_begin(ev, table, cur),
-            Ty::GC_END => self.gc_end(ev, table, cur),
-            Ty::GC_SWEEP_BEGIN => self.sweep_begin(ev, table, cur),
-            Ty::GC_SWEEP_ACTIVE => self.sweep_active(ev, table, gen, cur),
-            Ty::GC_SWEEP_END => self.sweep_end(ev, table, cur),
-            Ty::HEAP_ALLOC | Ty::HEAP_GOAL => self.heap_metric(ev, table, cur),
+            Ty::PROCS_CHANGE | Ty::GO_LABEL | Ty::USER_LOG => self.annotation(ev, cur),
+            Ty::PROC_START => self.proc_start(ev, gen, cur),
+            Ty::PROC_STOP => self.proc_stop(ev, cur),
+            Ty::PROC_STEAL => self.proc_steal(ev, gen, cur),
+            Ty::PROC_STATUS => self.proc_status(ev, gen, cur),
+            Ty::GO_CREATE | Ty::GO_CREATE_BLOCKED => self.go_create(ev, gen, cur),
+            Ty::GO_CREATE_SYSCALL => self.go_create_syscall(ev, gen, cur),
+            Ty::GO_START => self.go_start(ev, gen, cur),
+            Ty::GO_DESTROY | Ty::GO_STOP | Ty::GO_BLOCK => self.go_stop_exec(ev, cur),
+            Ty::GO_DESTROY_SYSCALL => self.go_destroy_syscall(ev, cur),
+            Ty::GO_UNBLOCK => self.go_unblock(ev, gen, cur),
+            Ty::GO_SYSCALL_BEGIN => self.go_syscall_begin(ev, gen, cur),
+            Ty::GO_SYSCALL_END => self.go_syscall_end(ev, cur),
+            Ty::GO_SYSCALL_END_BLOCKED => self.go_syscall_end_blocked(ev, cur),
+            Ty::GO_STATUS | Ty::GO_STATUS_STACK => self.go_status(ev, gen, cur),
+            Ty::STW_BEGIN | Ty::GC_MARK_ASSIST_BEGIN => self.go_range_begin(ev, cur),
+            Ty::STW_END | Ty::GC_MARK_ASSIST_END => self.go_range_end(ev, cur),
+            Ty::GC_MARK_ASSIST_ACTIVE => self.go_range_active(ev, gen, cur),
+            Ty::GC_ACTIVE => self.gc_active(ev, gen, cur),
+            Ty::GC_BEGIN => self.gc_begin(ev, cur),
+            Ty::GC_END => self.gc_end(ev, cur),
+            Ty::GC_SWEEP_BEGIN => self.sweep_begin(ev, cur),
+            Ty::GC_SWEEP_ACTIVE => self.sweep_active(ev, gen, cur),
+            Ty::GC_SWEEP_END => self.sweep_end(ev, cur),
+            Ty::HEAP_ALLOC | Ty::HEAP_GOAL => self.heap_metric(ev, cur),
             Ty::USER_TASK_BEGIN => self.task_begin(ev, table, cur),
-            Ty::USER_TASK_END => self.task_end(ev, table, cur),
+            Ty::USER_TASK_END => self.task_end(ev, cur),
             Ty::USER_REGION_BEGIN => self.region_begin(ev, table, cur),
             Ty::USER_REGION_END => self.region_end(ev, table, cur),
-            Ty::GO_SWITCH | Ty::GO_SWITCH_DESTROY => self.go_switch(ev, table, gen, cur),
+            Ty::GO_SWITCH | Ty::GO_SWITCH_DESTROY => self.go_switch(ev, gen, cur),
             Ty::SPAN
             | Ty::SPAN_ALLOC
             | Ty::SPAN_FREE
@@ -286,7 +286,7 @@ impl Ordering {
             | Ty::HEAP_OBJECT_FREE
             | Ty::GOROUTINE_STACK
             | Ty::GOROUTINE_STACK_ALLOC
-            | Ty::GOROUTINE_STACK_FREE => self.alloc_free(ev, table, cur),
+            | Ty::GOROUTINE_STACK_FREE => self.alloc_free(ev, cur),
             _ => return Err(OrderError::BadEventType(ev.ty)),
         }?;
         if ok && m != NO_THREAD {
@@ -298,13 +298,12 @@ impl Ordering {
         Ok(ok)
     }
 
-    fn push(&mut self, table: &TableRef, ctx: SchedCtx, base: BaseEvent) {
-        self.queue.push_back(Event::new(table, ctx, base));
+    fn push(&mut self, ctx: SchedCtx, base: BaseEvent) {
+        self.queue.push_back(Pending::new(ctx, base));
     }
 
-    fn synth(&mut self, table: &TableRef, ctx: SchedCtx, ty: Ty, time: i64, args: [u64; 4]) {
+    fn synth(&mut self, ctx: SchedCtx, ty: Ty, time: i64, args: [u64; 4]) {
         self.push(
-            table,
             ctx,
             BaseEvent {
                 ty: ty.0,
@@ -314,13 +313,7 @@ impl Ordering {
         );
     }
 
-    fn proc_status(
-        &mut self,
-        ev: &mut BaseEvent,
-        t: &TableRef,
-        gen: u64,
-        mut cur: SchedCtx,
-    ) -> Step {
+    fn proc_status(&mut self, ev: &mut BaseEvent, gen: u64, mut cur: SchedCtx) -> Step {
         let pid = ev.args[0] as ProcId;
         let st = ev.args[1];
         let Some(mut old) = status::proc_state(st) else {
@@ -389,11 +382,11 @@ impl Ordering {
                 )));
             }
         }
-        self.push(t, cur, *ev);
+        self.push(cur, *ev);
         Ok((new, true))
     }
 
-    fn proc_start(&mut self, ev: &mut BaseEvent, t: &TableRef, gen: u64, cur: SchedCtx) -> Step {
+    fn proc_start(&mut self, ev: &mut BaseEvent, gen: u64, cur: SchedCtx) -> Step {
         let pid = ev.args[0] as ProcId;
         let seq = Seq::new(gen, ev.args[1]);
         match self.ps.get(&pid) {
@@ -406,11 +399,11 @@ impl Ordering {
             s.status = status::PROC_RUNNING;
             s.seq = seq;
         }
-        self.push(t, cur, *ev);
+        self.push(cur, *ev);
         Ok((SchedCtx { p: pid, ..cur }, true))
     }
 
-    fn proc_stop(&mut self, ev: &mut BaseEvent, t: &TableRef, cur: SchedCtx) -> Step {
+    fn proc_stop(&mut self, ev: &mut BaseEvent, cur: SchedCtx) -> Step {
         let name = wire_name(ev.ty);
         let Some(s) = self.ps.get_mut(&cur.p) else {
             return Err(state_err(format!(
@@ -425,11 +418,11 @@ impl Ordering {
         }
         check_ctx(cur, Need::Must, Need::Must, Need::May)?;
         s.status = status::PROC_IDLE;
-        self.push(t, cur, *ev);
+        self.push(cur, *ev);
         Ok((SchedCtx { p: NO_PROC, ..cur }, true))
     }
 
-    fn proc_steal(&mut self, ev: &mut BaseEvent, t: &TableRef, gen: u64, cur: SchedCtx) -> Step {
+    fn proc_steal(&mut self, ev: &mut BaseEvent, gen: u64, cur: SchedCtx) -> Step {
         let pid = ev.args[0] as ProcId;
         let seq = Seq::new(gen, ev.args[1]);
         let old = match self.ps.get(&pid) {
@@ -449,7 +442,7 @@ impl Ordering {
             s.seq = seq;
         }
         if old == status::PROC_SYSCALL_ABANDONED {
-            self.push(t, cur, *ev);
+            self.push(cur, *ev);
             return Ok((cur, true));
         }
         let mid = ev.args[2] as ThreadId;
@@ -462,7 +455,7 @@ impl Ordering {
                 )));
             }
             new.p = NO_PROC;
-            self.push(t, cur, *ev);
+            self.push(cur, *ev);
             return Ok((new, true));
         }
         let Some(ms) = self.ms.get_mut(&mid) else {
@@ -477,11 +470,11 @@ impl Ordering {
             )));
         }
         ms.p = NO_PROC;
-        self.push(t, cur, *ev);
+        self.push(cur, *ev);
         Ok((new, true))
     }
 
-    fn go_status(&mut self, ev: &mut BaseEvent, t: &TableRef, gen: u64, mut cur: SchedCtx) -> Step {
+    fn go_status(&mut self, ev: &mut BaseEvent, gen: u64, mut cur: SchedCtx) -> Step {
         let gid = ev.args[0] as GoId;
         let mid = ev.args[1] as ThreadId;
         let st = ev.args[2];
@@ -552,11 +545,11 @@ impl Ordering {
             }
             _ => {}
         }
-        self.push(t, cur, *ev);
+        self.push(cur, *ev);
         Ok((new, true))
     }
 
-    fn go_create(&mut self, ev: &mut BaseEvent, t: &TableRef, gen: u64, cur: SchedCtx) -> Step {
+    fn go_create(&mut self, ev: &mut BaseEvent, gen: u64, cur: SchedCtx) -> Step {
         check_ctx(cur, Need::Must, Need::Must, Need::May)?;
         if let Some(s) = self.gs.get(&cur.g) {
             if s.status != status::GO_RUNNING {
@@ -578,7 +571,7 @@ impl Ordering {
             status::GO_RUNNABLE
         };
         self.gs.insert(newg, GState::new(st, Seq::new(gen, 0)));
-        self.push(t, cur, *ev);
+        self.push(cur, *ev);
         Ok((cur, true))
     }
 
@@ -604,7 +597,7 @@ impl Ordering {
         Ok(s)
     }
 
-    fn go_stop_exec(&mut self, ev: &mut BaseEvent, t: &TableRef, cur: SchedCtx) -> Step {
+    fn go_stop_exec(&mut self, ev: &mut BaseEvent, cur: SchedCtx) -> Step {
         user_go(cur)?;
         let ty = ev.ty;
         let s = self.current_g(ty, cur.g, status::GO_RUNNING)?;
@@ -615,7 +608,7 @@ impl Ordering {
                 self.gs.remove(&cur.g);
             }
         }
-        self.push(t, cur, *ev);
+        self.push(cur, *ev);
         Ok((
             SchedCtx {
                 g: NO_GOROUTINE,
@@ -625,7 +618,7 @@ impl Ordering {
         ))
     }
 
-    fn go_start(&mut self, ev: &mut BaseEvent, t: &TableRef, gen: u64, cur: SchedCtx) -> Step {
+    fn go_start(&mut self, ev: &mut BaseEvent, gen: u64, cur: SchedCtx) -> Step {
         let gid = ev.args[0] as GoId;
         let seq = Seq::new(gen, ev.args[1]);
         match self.gs.get(&gid) {
@@ -637,11 +630,11 @@ impl Ordering {
             s.status = status::GO_RUNNING;
             s.seq = seq;
         }
-        self.push(t, cur, *ev);
+        self.push(cur, *ev);
         Ok((SchedCtx { g: gid, ..cur }, true))
     }
 
-    fn go_unblock(&mut self, ev: &mut BaseEvent, t: &TableRef, gen: u64, cur: SchedCtx) -> Step {
+    fn go_unblock(&mut self, ev: &mut BaseEvent, gen: u64, cur: SchedCtx) -> Step {
         let gid = ev.args[0] as GoId;
         let seq = Seq::new(gen, ev.args[1]);
         match self.gs.get_mut(&gid) {
@@ -651,11 +644,11 @@ impl Ordering {
             }
             _ => return Ok((cur, false)),
         }
-        self.push(t, cur, *ev);
+        self.push(cur, *ev);
         Ok((cur, true))
     }
 
-    fn go_switch(&mut self, ev: &mut BaseEvent, t: &TableRef, gen: u64, cur: SchedCtx) -> Step {
+    fn go_switch(&mut self, ev: &mut BaseEvent, gen: u64, cur: SchedCtx) -> Step {
         user_go(cur)?;
         self.current_g(ev.ty, cur.g, status::GO_RUNNING)?;
         let next = ev.args[0] as GoId;
@@ -664,16 +657,16 @@ impl Ordering {
             Some(s) if s.status == status::GO_WAITING && seq.succeeds(s.seq) => {}
             _ => return Ok((cur, false)),
         }
-        self.push(t, cur, *ev);
+        self.push(cur, *ev);
         // A switch is the current goroutine blocking or ending and the next one starting.
         if ev.ty == Ty::GO_SWITCH.0 {
             if let Some(s) = self.gs.get_mut(&cur.g) {
                 s.status = status::GO_WAITING;
             }
-            self.synth(t, cur, Ty::GO_BLOCK, ev.time, [0; 4]);
+            self.synth(cur, Ty::GO_BLOCK, ev.time, [0; 4]);
         } else {
             self.gs.remove(&cur.g);
-            self.synth(t, cur, Ty::GO_DESTROY, ev.time, [0; 4]);
+            self.synth(cur, Ty::GO_DESTROY, ev.time, [0; 4]);
         }
         if let Some(s) = self.gs.get_mut(&next) {
             s.status = status::GO_RUNNING;
@@ -684,7 +677,6 @@ impl Ordering {
             ..cur
         };
         self.synth(
-            t,
             start,
             Ty::GO_START,
             ev.time,
@@ -693,13 +685,7 @@ impl Ordering {
         Ok((SchedCtx { g: next, ..cur }, true))
     }
 
-    fn go_syscall_begin(
-        &mut self,
-        ev: &mut BaseEvent,
-        t: &TableRef,
-        gen: u64,
-        cur: SchedCtx,
-    ) -> Step {
+    fn go_syscall_begin(&mut self, ev: &mut BaseEvent, gen: u64, cur: SchedCtx) -> Step {
         user_go(cur)?;
         self.current_g(ev.ty, cur.g, status::GO_RUNNING)?.status = status::GO_SYSCALL;
         let name = wire_name(ev.ty);
@@ -718,11 +704,11 @@ impl Ordering {
             )));
         }
         p.seq = pseq;
-        self.push(t, cur, *ev);
+        self.push(cur, *ev);
         Ok((cur, true))
     }
 
-    fn go_syscall_end(&mut self, ev: &mut BaseEvent, t: &TableRef, cur: SchedCtx) -> Step {
+    fn go_syscall_end(&mut self, ev: &mut BaseEvent, cur: SchedCtx) -> Step {
         user_go(cur)?;
         self.current_g(ev.ty, cur.g, status::GO_SYSCALL)?.status = status::GO_RUNNING;
         let name = wire_name(ev.ty);
@@ -740,11 +726,11 @@ impl Ordering {
             )));
         }
         p.status = status::PROC_RUNNING;
-        self.push(t, cur, *ev);
+        self.push(cur, *ev);
         Ok((cur, true))
     }
 
-    fn go_syscall_end_blocked(&mut self, ev: &mut BaseEvent, t: &TableRef, cur: SchedCtx) -> Step {
+    fn go_syscall_end_blocked(&mut self, ev: &mut BaseEvent, cur: SchedCtx) -> Step {
         if cur.p != NO_PROC {
             let Some(p) = self.ps.get(&cur.p) else {
                 return Err(state_err(format!(
@@ -760,7 +746,7 @@ impl Ordering {
         }
         check_ctx(cur, Need::Must, Need::May, Need::Must)?;
         self.current_g(ev.ty, cur.g, status::GO_SYSCALL)?.status = status::GO_RUNNABLE;
-        self.push(t, cur, *ev);
+        self.push(cur, *ev);
         Ok((
             SchedCtx {
                 g: NO_GOROUTINE,
@@ -770,13 +756,7 @@ impl Ordering {
         ))
     }
 
-    fn go_create_syscall(
-        &mut self,
-        ev: &mut BaseEvent,
-        t: &TableRef,
-        gen: u64,
-        cur: SchedCtx,
-    ) -> Step {
+    fn go_create_syscall(&mut self, ev: &mut BaseEvent, gen: u64, cur: SchedCtx) -> Step {
         check_ctx(cur, Need::Must, Need::May, Need::Not)?;
         let newg = ev.args[0] as GoId;
         if self.gs.contains_key(&newg) {
@@ -786,11 +766,11 @@ impl Ordering {
         }
         self.gs
             .insert(newg, GState::new(status::GO_SYSCALL, Seq::new(gen, 0)));
-        self.push(t, cur, *ev);
+        self.push(cur, *ev);
         Ok((SchedCtx { g: newg, ..cur }, true))
     }
 
-    fn go_destroy_syscall(&mut self, ev: &mut BaseEvent, t: &TableRef, cur: SchedCtx) -> Step {
+    fn go_destroy_syscall(&mut self, ev: &mut BaseEvent, cur: SchedCtx) -> Step {
         check_ctx(cur, Need::Must, Need::May, Need::Must)?;
         self.current_g(ev.ty, cur.g, status::GO_SYSCALL)?;
         self.gs.remove(&cur.g);
@@ -817,9 +797,9 @@ impl Ordering {
             p.status = status::PROC_SYSCALL_ABANDONED;
             new.p = NO_PROC;
             let args = [cur.p as u64, 0, 0, status::PROC_SYSCALL];
-            self.synth(t, cur, Ty::PROC_STEAL, ev.time, args);
+            self.synth(cur, Ty::PROC_STEAL, ev.time, args);
         }
-        self.push(t, cur, *ev);
+        self.push(cur, *ev);
         Ok((new, true))
     }
 
@@ -848,11 +828,11 @@ impl Ordering {
             },
         );
         user_go(cur)?;
-        self.push(t, cur, *ev);
+        self.push(cur, *ev);
         Ok((cur, true))
     }
 
-    fn task_end(&mut self, ev: &mut BaseEvent, t: &TableRef, cur: SchedCtx) -> Step {
+    fn task_end(&mut self, ev: &mut BaseEvent, cur: SchedCtx) -> Step {
         let id = ev.args[0];
         let task_type = match self.tasks.remove(&id) {
             Some(ts) => {
@@ -865,7 +845,7 @@ impl Ordering {
             }
         };
         user_go(cur)?;
-        let mut e = Event::new(t, cur, *ev);
+        let mut e = Pending::new(cur, *ev);
         e.task_type = task_type;
         self.queue.push_back(e);
         Ok((cur, true))
@@ -907,7 +887,7 @@ impl Ordering {
             }
             g.regions.pop();
         }
-        self.push(t, cur, *ev);
+        self.push(cur, *ev);
         Ok((cur, true))
     }
 
@@ -919,7 +899,7 @@ impl Ordering {
         self.region_change(ev, t, cur, false)
     }
 
-    fn gc_active(&mut self, ev: &mut BaseEvent, t: &TableRef, gen: u64, cur: SchedCtx) -> Step {
+    fn gc_active(&mut self, ev: &mut BaseEvent, gen: u64, cur: SchedCtx) -> Step {
         let seq = ev.args[0];
         if gen == self.initial_gen {
             if self.gc != GcState::Undetermined {
@@ -929,7 +909,7 @@ impl Ordering {
             }
             self.gc_seq = seq;
             self.gc = GcState::Running;
-            self.push(t, cur, *ev);
+            self.push(cur, *ev);
             return Ok((cur, true));
         }
         if seq != self.gc_seq.wrapping_add(1) {
@@ -942,16 +922,16 @@ impl Ordering {
         }
         self.gc_seq = seq;
         user_go(cur)?;
-        self.push(t, cur, *ev);
+        self.push(cur, *ev);
         Ok((cur, true))
     }
 
-    fn gc_begin(&mut self, ev: &mut BaseEvent, t: &TableRef, cur: SchedCtx) -> Step {
+    fn gc_begin(&mut self, ev: &mut BaseEvent, cur: SchedCtx) -> Step {
         let seq = ev.args[0];
         if self.gc == GcState::Undetermined {
             self.gc_seq = seq;
             self.gc = GcState::Running;
-            self.push(t, cur, *ev);
+            self.push(cur, *ev);
             return Ok((cur, true));
         }
         if seq != self.gc_seq.wrapping_add(1) {
@@ -965,11 +945,11 @@ impl Ordering {
         self.gc_seq = seq;
         self.gc = GcState::Running;
         user_go(cur)?;
-        self.push(t, cur, *ev);
+        self.push(cur, *ev);
         Ok((cur, true))
     }
 
-    fn gc_end(&mut self, ev: &mut BaseEvent, t: &TableRef, cur: SchedCtx) -> Step {
+    fn gc_end(&mut self, ev: &mut BaseEvent, cur: SchedCtx) -> Step {
         let seq = ev.args[0];
         if seq != self.gc_seq.wrapping_add(1) {
             return Ok((cur, false));
@@ -990,19 +970,19 @@ impl Ordering {
         self.gc_seq = seq;
         self.gc = GcState::NotRunning;
         user_go(cur)?;
-        self.push(t, cur, *ev);
+        self.push(cur, *ev);
         Ok((cur, true))
     }
 
-    fn annotation(&mut self, ev: &mut BaseEvent, t: &TableRef, cur: SchedCtx) -> Step {
+    fn annotation(&mut self, ev: &mut BaseEvent, cur: SchedCtx) -> Step {
         user_go(cur)?;
-        self.push(t, cur, *ev);
+        self.push(cur, *ev);
         Ok((cur, true))
     }
 
-    fn heap_metric(&mut self, ev: &mut BaseEvent, t: &TableRef, cur: SchedCtx) -> Step {
+    fn heap_metric(&mut self, ev: &mut BaseEvent, cur: SchedCtx) -> Step {
         check_ctx(cur, Need::Must, Need::Must, Need::May)?;
-        self.push(t, cur, *ev);
+        self.push(cur, *ev);
         Ok((cur, true))
     }
 
@@ -1014,18 +994,18 @@ impl Ordering {
         }
     }
 
-    fn sweep_begin(&mut self, ev: &mut BaseEvent, t: &TableRef, cur: SchedCtx) -> Step {
+    fn sweep_begin(&mut self, ev: &mut BaseEvent, cur: SchedCtx) -> Step {
         check_ctx(cur, Need::Must, Need::Must, Need::May)?;
         let r = RangeType {
             ty: range_start(ev.ty),
             desc: 0,
         };
         self.proc_ranges(cur.p)?.begin(r)?;
-        self.push(t, cur, *ev);
+        self.push(cur, *ev);
         Ok((cur, true))
     }
 
-    fn sweep_active(&mut self, ev: &mut BaseEvent, t: &TableRef, gen: u64, cur: SchedCtx) -> Step {
+    fn sweep_active(&mut self, ev: &mut BaseEvent, gen: u64, cur: SchedCtx) -> Step {
         let pid = ev.args[0] as ProcId;
         let initial = gen == self.initial_gen;
         let Some(p) = self.ps.get_mut(&pid) else {
@@ -1038,18 +1018,18 @@ impl Ordering {
             desc: 0,
         };
         p.ranges.active(r, initial)?;
-        self.push(t, cur, *ev);
+        self.push(cur, *ev);
         Ok((cur, true))
     }
 
-    fn sweep_end(&mut self, ev: &mut BaseEvent, t: &TableRef, cur: SchedCtx) -> Step {
+    fn sweep_end(&mut self, ev: &mut BaseEvent, cur: SchedCtx) -> Step {
         check_ctx(cur, Need::Must, Need::Must, Need::May)?;
         self.proc_ranges(cur.p)?.end(ev.ty)?;
-        self.push(t, cur, *ev);
+        self.push(cur, *ev);
         Ok((cur, true))
     }
 
-    fn go_range_begin(&mut self, ev: &mut BaseEvent, t: &TableRef, cur: SchedCtx) -> Step {
+    fn go_range_begin(&mut self, ev: &mut BaseEvent, cur: SchedCtx) -> Step {
         user_go(cur)?;
         let desc = if ev.ty == Ty::STW_BEGIN.0 {
             ev.args[0]
@@ -1066,17 +1046,11 @@ impl Ordering {
             ty: range_start(ev.ty),
             desc,
         })?;
-        self.push(t, cur, *ev);
+        self.push(cur, *ev);
         Ok((cur, true))
     }
 
-    fn go_range_active(
-        &mut self,
-        ev: &mut BaseEvent,
-        t: &TableRef,
-        gen: u64,
-        cur: SchedCtx,
-    ) -> Step {
+    fn go_range_active(&mut self, ev: &mut BaseEvent, gen: u64, cur: SchedCtx) -> Step {
         let gid = ev.args[0] as GoId;
         let initial = gen == self.initial_gen;
         let Some(g) = self.gs.get_mut(&gid) else {
@@ -1090,11 +1064,11 @@ impl Ordering {
             desc: 0,
         };
         g.ranges.active(r, initial)?;
-        self.push(t, cur, *ev);
+        self.push(cur, *ev);
         Ok((cur, true))
     }
 
-    fn go_range_end(&mut self, ev: &mut BaseEvent, t: &TableRef, cur: SchedCtx) -> Step {
+    fn go_range_end(&mut self, ev: &mut BaseEvent, cur: SchedCtx) -> Step {
         user_go(cur)?;
         let Some(g) = self.gs.get_mut(&cur.g) else {
             return Err(state_err(format!(
@@ -1106,13 +1080,13 @@ impl Ordering {
         if ev.ty == Ty::STW_END.0 {
             ev.args[0] = desc;
         }
-        self.push(t, cur, *ev);
+        self.push(cur, *ev);
         Ok((cur, true))
     }
 
-    fn alloc_free(&mut self, ev: &mut BaseEvent, t: &TableRef, cur: SchedCtx) -> Step {
+    fn alloc_free(&mut self, ev: &mut BaseEvent, cur: SchedCtx) -> Step {
         check_ctx(cur, Need::Must, Need::May, Need::May)?;
-        self.push(t, cur, *ev);
+        self.push(cur, *ev);
         Ok((cur, true))
     }
 

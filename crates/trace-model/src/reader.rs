@@ -8,7 +8,9 @@
 //! with equal timestamps come out in Go's order.
 
 use crate::error::{Error, ErrorKind, OrderError, Result};
-use crate::event::{BaseEvent, Event, GoId, GoState, ProcId, ProcState, SchedCtx, ThreadId, Time};
+use crate::event::{
+    BaseEvent, Event, GoId, GoState, Pending, ProcId, ProcState, SchedCtx, ThreadId, Time,
+};
 use crate::gosort::sort_func;
 use crate::order::Ordering;
 use crate::table::{Table, TableRef};
@@ -320,6 +322,9 @@ pub struct Reader<'a> {
     finished: bool,
     read_to: u64,
     done: bool,
+    /// The event handed out last: only its table changes per generation, so handing out
+    /// events costs no reference counting.
+    slot: Event,
 }
 
 impl<'a> Reader<'a> {
@@ -342,8 +347,16 @@ impl<'a> Reader<'a> {
         ))
     }
 
-    /// Reads a binary trace from a stream, holding one generation at a time.
+    /// Reads a trace from a stream, holding one generation at a time. Go's raw text format is
+    /// recognised by its first line and read whole.
     pub fn from_read<R: Read + 'a>(r: R) -> Result<Reader<'a>> {
+        let mut r = std::io::BufReader::with_capacity(64 << 10, r);
+        let head = std::io::BufRead::fill_buf(&mut r)?;
+        if head.starts_with(b"Trace Go") {
+            let mut text = Vec::new();
+            r.read_to_end(&mut text)?;
+            return Self::from_text(&text);
+        }
         let stream = StreamReader::new(Box::new(r) as Box<dyn Read + 'a>)?;
         let version = stream.version();
         require_v2(version)?;
@@ -378,6 +391,7 @@ impl<'a> Reader<'a> {
             finished: false,
             read_to: 0,
             done: false,
+            slot: Event::empty(),
         }
     }
 
@@ -423,23 +437,27 @@ impl<'a> Reader<'a> {
         self.order.threads()
     }
 
-    /// The next event, `None` after the last. After an error, `None`.
-    pub fn next_event(&mut self) -> Result<Option<Event>> {
+    /// The next event, `None` after the last; after an error, `None`. The event is lent until
+    /// the next call (clone it to keep it): the fastest way through a trace. The reader is also
+    /// an [`Iterator`] of owned events.
+    pub fn next_event(&mut self) -> Result<Option<&Event>> {
         if self.done {
             return Ok(None);
         }
         match self.read() {
-            Ok(Some(mut ev)) => {
-                if let Err(e) = validate_ids(&ev) {
+            Ok(Some(p)) => {
+                self.slot.set(p, self.gen.as_ref().map(|g| &g.table));
+                if let Err(e) = validate_ids(&self.slot) {
                     self.done = true;
                     return Err(Error::new(e).in_generation(self.generation()));
                 }
                 // Go makes time strictly increase.
+                let ev = &mut self.slot;
                 if ev.base.time <= self.last_ts {
                     ev.base.time = self.last_ts.wrapping_add(1);
                 }
                 self.last_ts = ev.base.time;
-                Ok(Some(ev))
+                Ok(Some(&self.slot))
             }
             Ok(None) => {
                 self.done = true;
@@ -452,12 +470,12 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn sync(&mut self, table: Option<TableRef>, time: Time) -> Event {
+    fn sync(&mut self, with_table: bool, time: Time) -> Pending {
         self.syncs += 1;
-        Event::new_sync(table, time, self.syncs)
+        Pending::sync(with_table, time, self.syncs)
     }
 
-    fn read(&mut self) -> Result<Option<Event>> {
+    fn read(&mut self) -> Result<Option<Pending>> {
         if self.finished {
             return Ok(None);
         }
@@ -467,9 +485,6 @@ impl<'a> Reader<'a> {
         if self.frontier.is_empty() && self.cpu_samples.len() == 0 {
             return self.next_generation();
         }
-        let Some(gen) = self.gen.as_ref() else {
-            return Ok(None);
-        };
         if let Some(s) = self.cpu_samples.as_slice().first() {
             if self.frontier.first().is_none_or(|c| s.time < c.ev.time) {
                 let s = *s;
@@ -480,7 +495,7 @@ impl<'a> Reader<'a> {
                     args: [0; 4],
                 };
                 base.args[0] = s.stack;
-                return Ok(Some(Event::new(&gen.table, s.ctx, base)));
+                return Ok(Some(Pending::new(s.ctx, base)));
             }
         }
         if !self.try_advance(0)? {
@@ -536,7 +551,7 @@ impl<'a> Reader<'a> {
 
     /// Moves to the next generation: its `Sync` event; the final `Sync` at the end; or, when
     /// the next generation can't be read, a `Sync` and then the error, as Go does.
-    fn next_generation(&mut self) -> Result<Option<Event>> {
+    fn next_generation(&mut self) -> Result<Option<Pending>> {
         if let Some(e) = self.pending.take() {
             return Err(e);
         }
@@ -546,14 +561,14 @@ impl<'a> Reader<'a> {
                 self.gen = None;
                 self.finished = true;
                 let t = self.last_ts;
-                return Ok(Some(self.sync(None, t)));
+                return Ok(Some(self.sync(false, t)));
             }
             Err(e) => {
                 let generation = self.generation();
                 self.pending = Some(e.in_generation(generation.saturating_add(1)));
                 self.gen = None;
                 let t = self.last_ts;
-                return Ok(Some(self.sync(None, t)));
+                return Ok(Some(self.sync(false, t)));
             }
         };
         self.cpu_samples = Vec::new().into_iter();
@@ -579,8 +594,7 @@ impl<'a> Reader<'a> {
         }
         self.cpu_samples = std::mem::take(&mut gen.cpu_samples).into_iter();
         let time = gen.table.freq.mul(gen.min_ts);
-        let table = gen.table.clone();
-        Ok(Some(self.sync(Some(table), time)))
+        Ok(Some(self.sync(true, time)))
     }
 }
 
@@ -631,6 +645,6 @@ impl Iterator for Reader<'_> {
     type Item = Result<Event>;
 
     fn next(&mut self) -> Option<Result<Event>> {
-        self.next_event().transpose()
+        self.next_event().map(|e| e.cloned()).transpose()
     }
 }

@@ -31,11 +31,52 @@ pub(crate) struct ExpBatch {
     pub(crate) data: Box<[u8]>,
 }
 
+/// A table keyed by the IDs the runtime hands out, which count up from 1: a vector when they
+/// are dense enough, a map otherwise (hostile or odd input).
+#[derive(Debug)]
+enum IdTable<T> {
+    Dense(Vec<Option<T>>),
+    Sparse(IdMap<u64, T>),
+}
+
+impl<T> Default for IdTable<T> {
+    fn default() -> Self {
+        IdTable::Dense(Vec::new())
+    }
+}
+
+impl<T> IdTable<T> {
+    fn build(entries: Vec<(u64, T)>) -> IdTable<T> {
+        let max = entries.iter().map(|e| e.0).max().unwrap_or(0);
+        // Dense while it costs at most a few slots per entry.
+        if max <= 4 * entries.len() as u64 + 64 {
+            let mut v: Vec<Option<T>> = Vec::new();
+            v.resize_with(max as usize + 1, || None);
+            for (id, t) in entries {
+                if let Some(slot) = v.get_mut(id as usize) {
+                    *slot = Some(t);
+                }
+            }
+            IdTable::Dense(v)
+        } else {
+            IdTable::Sparse(entries.into_iter().collect())
+        }
+    }
+
+    #[inline]
+    fn get(&self, id: u64) -> Option<&T> {
+        match self {
+            IdTable::Dense(v) => v.get(usize::try_from(id).ok()?)?.as_ref(),
+            IdTable::Sparse(m) => m.get(&id),
+        }
+    }
+}
+
 /// What events of one generation refer to. Go's reader keeps the same per generation.
 #[derive(Debug, Default)]
 pub struct Table {
-    strings: IdMap<u64, Box<[u8]>>,
-    stacks: IdMap<u64, Box<[u64]>>,
+    strings: IdTable<Box<[u8]>>,
+    stacks: IdTable<Box<[u64]>>,
     frames: IdMap<u64, FrameRecord>,
     pub(crate) freq: Frequency,
     pub(crate) snapshot: Option<Snapshot>,
@@ -84,11 +125,8 @@ impl Table {
             }),
             ..Table::default()
         };
-        t.strings.reserve(g.string_count());
-        for (id, s) in g.strings() {
-            t.strings.insert(id, s.into());
-        }
-        t.stacks.reserve(g.stack_count());
+        t.strings = IdTable::build(g.strings().map(|(id, s)| (id, s.into())).collect());
+        let mut stacks = Vec::with_capacity(g.stack_count());
         for (id, frames) in g.stacks() {
             let mut pcs = Vec::with_capacity(frames.len());
             for f in frames.iter() {
@@ -101,8 +139,9 @@ impl Table {
                     });
                 }
             }
-            t.stacks.insert(id, pcs.into());
+            stacks.push((id, pcs.into()));
         }
+        t.stacks = IdTable::build(stacks);
         for b in g.experimental_batches() {
             if let trace_format::v2::BatchKind::Experimental(e) = b.kind() {
                 t.exp_batches.push(ExpBatch {
@@ -120,15 +159,15 @@ impl Table {
         if id == 0 {
             return Some(&[]);
         }
-        self.strings.get(&id).map(|s| &s[..])
+        self.strings.get(id).map(|s| &s[..])
     }
 
     pub(crate) fn has_stack(&self, id: u64) -> bool {
-        id == 0 || self.stacks.contains_key(&id)
+        id == 0 || self.stacks.get(id).is_some()
     }
 
     pub(crate) fn stack_pcs(&self, id: u64) -> &[u64] {
-        self.stacks.get(&id).map_or(&[], |s| &s[..])
+        self.stacks.get(id).map_or(&[], |s| &s[..])
     }
 
     pub(crate) fn frame(&self, pc: u64) -> FrameRecord {

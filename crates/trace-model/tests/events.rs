@@ -100,7 +100,8 @@ fn state_queries_follow_the_events() {
     let bytes = std::fs::read(common::testdata().join("traces/go1.27.3/chan.trace")).unwrap();
     let mut r = Reader::new(&bytes).unwrap();
     let mut checked = 0;
-    while let Some(ev) = r.next_event().unwrap() {
+    // Owned events, so the reader's state can be queried beside each.
+    while let Some(ev) = r.next().transpose().unwrap() {
         let Some(t) = ev.state_transition() else {
             continue;
         };

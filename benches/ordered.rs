@@ -1,0 +1,60 @@
+//! The full ordered pass of trace-model over a large trace: every event in Go's order with
+//! goroutine, P and M state, as `trace-events` and the profiles read it.
+//!
+//! Run: `scripts/gen-large-trace.sh && cargo bench --bench ordered`
+//! (`scripts/time-model.sh` times the same pass against Go's reader.)
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use gotrace::model::Reader;
+use std::hint::black_box;
+
+#[path = "common.rs"]
+mod common;
+use common::bench_trace;
+
+fn ordered(c: &mut Criterion) {
+    let (path, bytes) = bench_trace();
+    eprintln!("trace: {} ({} bytes)", path.display(), bytes.len());
+    let mut g = c.benchmark_group("ordered");
+    g.throughput(Throughput::Bytes(bytes.len() as u64));
+    g.sample_size(10);
+
+    // From memory, batches read in place, each event lent by the reader.
+    g.bench_function("slice", |b| {
+        b.iter(|| {
+            let mut r = Reader::new(black_box(&bytes)).unwrap();
+            let mut n = 0i64;
+            while let Some(ev) = r.next_event().unwrap() {
+                n = n.wrapping_add(ev.goroutine());
+            }
+            n
+        })
+    });
+
+    // From a stream: one generation's bytes at a time.
+    g.bench_function("stream", |b| {
+        b.iter(|| {
+            let mut r = Reader::from_read(black_box(&bytes[..])).unwrap();
+            let mut n = 0i64;
+            while let Some(ev) = r.next_event().unwrap() {
+                n = n.wrapping_add(ev.goroutine());
+            }
+            n
+        })
+    });
+
+    // As an iterator of owned events (each holds a reference to its generation's tables).
+    g.bench_function("owned", |b| {
+        b.iter(|| {
+            let mut n = 0i64;
+            for ev in Reader::new(black_box(&bytes)).unwrap() {
+                n = n.wrapping_add(ev.unwrap().goroutine());
+            }
+            n
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, ordered);
+criterion_main!(benches);
