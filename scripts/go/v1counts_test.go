@@ -4,6 +4,7 @@
 //
 // scripts/gen-v1-counts.sh copies this file into $(go env GOROOT)/src/internal/trace/ of Go
 // 1.21.13 and runs: TRACE=a:b:c go test -v -count=1 -run TestV1Counts internal/trace
+// With V1NAMES set, a first line gives Go's name of each event type: V1NAMES 1=Batch 2=...
 package trace
 
 import (
@@ -16,6 +17,14 @@ import (
 )
 
 func TestV1Counts(t *testing.T) {
+	if os.Getenv("V1NAMES") != "" {
+		var b strings.Builder
+		b.WriteString("V1NAMES")
+		for typ := 1; typ < EvCount; typ++ {
+			fmt.Fprintf(&b, " %d=%s", typ, EventDescriptions[typ].Name)
+		}
+		fmt.Println(b.String())
+	}
 	for _, path := range filepath.SplitList(os.Getenv("TRACE")) {
 		if path == "" {
 			continue

