@@ -3,6 +3,7 @@
 # writes Go's answers beside each trace:
 #   <name>.raw.golden     Go 1.27.3's raw reader and TextWriter (Trace Go1.N + go tool trace -d=wire)
 #   <name>.events.golden  Go 1.27.3's Event.String() of each event (go tool trace -d=parsed)
+#   <name>.TYPE.pprof.golden  Go 1.27.3's go tool trace -pprof=TYPE, TYPE net, sync, syscall, sched
 # v1 traces (Go 1.19, 1.21) also get events goldens (Go 1.27 converts 1.11+ traces); their wire
 # counts go to testdata/v1-counts.golden via scripts/gen-v1-counts.sh.
 #
@@ -53,6 +54,11 @@ for v in "${versions[@]}"; do
       echo "Go 1.27 cannot parse $out/$name.trace: $(cat "$tmp/err")" >&2
       rm -f "$out/$name.events.golden"
       [ "$minor" -lt 22 ] || exit 1
+    fi
+    if [ -f "$out/$name.events.golden" ]; then
+      for t in net sync syscall sched; do
+        "$go127" tool trace -pprof=$t "$out/$name.trace" > "$out/$name.$t.pprof.golden"
+      done
     fi
     printf '%-45s %7d bytes, go 1.%s\n' "$out/$name.trace" "$(stat -c %s "$out/$name.trace")" "$minor"
   done

@@ -1,0 +1,360 @@
+//! The four blocking profiles, computed in one streaming pass over the ordered events.
+//!
+//! A goroutine's time in the profiled state runs from the transition into that state (with a
+//! matching reason) to the transition out of it, and is charged to the stack of the event that
+//! began it. As `go tool trace` does, only the part of that time inside the goroutine's
+//! lifetime counts, where the lifetime begins when the goroutine first runs (or at time 0 if it
+//! never does): Go's goroutine summary decides that, and so its rules are followed here.
+
+use crate::{Error, Frame, Record};
+use std::collections::HashMap;
+use trace_format::hash::IdMap;
+use trace_model::{Event, EventKind, GoId, GoState, Reader, ResourceKind, Time};
+
+/// Which profile: the same names as `go tool trace -pprof=TYPE`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ProfileKind {
+    /// Waiting on the network.
+    Net,
+    /// Blocked on channels, select, and sync primitives.
+    Sync,
+    /// In system calls.
+    Syscall,
+    /// Runnable, waiting to be scheduled.
+    Sched,
+}
+
+impl ProfileKind {
+    /// All four, in Go's order.
+    pub const ALL: [ProfileKind; 4] = [
+        ProfileKind::Net,
+        ProfileKind::Sync,
+        ProfileKind::Syscall,
+        ProfileKind::Sched,
+    ];
+
+    /// Go's name: `net`, `sync`, `syscall` or `sched`.
+    pub fn name(self) -> &'static str {
+        match self {
+            ProfileKind::Net => "net",
+            ProfileKind::Sync => "sync",
+            ProfileKind::Syscall => "syscall",
+            ProfileKind::Sched => "sched",
+        }
+    }
+
+    /// The kind named `name` (`net`, `sync`, `syscall`, `sched`).
+    pub fn from_name(name: &str) -> Option<ProfileKind> {
+        ProfileKind::ALL.into_iter().find(|k| k.name() == name)
+    }
+
+    fn state(self) -> GoState {
+        match self {
+            ProfileKind::Net | ProfileKind::Sync => GoState::Waiting,
+            ProfileKind::Syscall => GoState::Syscall,
+            ProfileKind::Sched => GoState::Runnable,
+        }
+    }
+
+    fn tracks(self, reason: &[u8]) -> bool {
+        let has = |s: &[u8]| reason.windows(s.len()).any(|w| w == s);
+        match self {
+            ProfileKind::Net => reason == b"network",
+            ProfileKind::Sync => has(b"chan") || has(b"sync") || has(b"select"),
+            ProfileKind::Syscall | ProfileKind::Sched => true,
+        }
+    }
+}
+
+/// What part of the trace to profile. The default is all of it, as `go tool trace -pprof`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filter {
+    /// Only goroutines with this name (their start function), as `go tool trace`'s goroutine
+    /// pages offer.
+    pub goroutine: Option<String>,
+    /// Only time inside the outermost user regions of this type.
+    pub region: Option<String>,
+    /// Only time at or after this trace time (nanoseconds).
+    pub from: Option<Time>,
+    /// Only time at or before this trace time (nanoseconds).
+    pub to: Option<Time>,
+}
+
+/// What Go's goroutine summary knows of a goroutine that the profiles need.
+#[derive(Debug, Default)]
+struct Goroutine {
+    /// When it first ran.
+    start: Option<Time>,
+    /// Its name: the outermost function of the first transition stack seen.
+    name: Option<Box<[u8]>>,
+    /// Time in the profiled state that ended before it first ran: it counts only if the
+    /// goroutine never runs. Stack index and duration.
+    before_start: Vec<(u32, i64)>,
+    /// The profiled interval in progress: its start and stack.
+    tracking: Option<(Time, u32)>,
+    /// Open regions of the filter's type (start times), innermost last.
+    open_regions: Vec<Time>,
+    /// Closed regions of the filter's type: start and end.
+    regions: Vec<(Time, Time)>,
+    in_summary: bool,
+}
+
+/// A stack as the profile keys it: its first 128 PCs, and the frames last seen for them.
+#[derive(Debug)]
+struct StackEntry {
+    frames: Vec<Frame>,
+}
+
+/// Go keeps at most this many frames of a stack, and merges stacks with the same first PCs.
+const MAX_STACK: usize = 128;
+
+struct Profiler<'f> {
+    kind: ProfileKind,
+    filter: &'f Filter,
+    gs: IdMap<GoId, Goroutine>,
+    stack_ids: HashMap<Vec<u64>, u32>,
+    stacks: Vec<StackEntry>,
+    /// Count and time per goroutine and stack.
+    totals: HashMap<(GoId, u32), (u64, i64)>,
+}
+
+impl Profiler<'_> {
+    fn stack_index(&mut self, ev: &Event) -> u32 {
+        let stack = ev.stack();
+        let mut pcs: Vec<u64> = stack.frames().take(MAX_STACK).map(|f| f.pc).collect();
+        // Go keys stacks by a zero-padded array of PCs.
+        while pcs.last() == Some(&0) {
+            pcs.pop();
+        }
+        let frames = || {
+            stack
+                .frames()
+                .take(MAX_STACK)
+                .map(|f| Frame {
+                    pc: f.pc,
+                    func: f.func.to_vec(),
+                    file: f.file.to_vec(),
+                    line: f.line,
+                })
+                .collect()
+        };
+        if let Some(&i) = self.stack_ids.get(&pcs) {
+            return i;
+        }
+        let i = self.stacks.len() as u32;
+        self.stacks.push(StackEntry { frames: frames() });
+        self.stack_ids.insert(pcs, i);
+        i
+    }
+
+    /// The time of `[t0, t1]` that counts for goroutine `g`, or `None` if that depends on
+    /// whether it ever runs.
+    fn overlap(&self, g: &Goroutine, t0: Time, t1: Time) -> Option<i64> {
+        let (mut lo, mut hi) = (t0, t1);
+        if let Some(from) = self.filter.from {
+            lo = lo.max(from);
+        }
+        if let Some(to) = self.filter.to {
+            hi = hi.min(to);
+        }
+        if self.filter.region.is_some() {
+            return Some(region_overlap(g, lo, hi));
+        }
+        match g.start {
+            Some(s) if s > hi => Some(0),
+            Some(s) => Some(hi - lo.max(s)),
+            None => None,
+        }
+    }
+
+    fn event(&mut self, ev: &Event) {
+        match ev.kind() {
+            EventKind::StateTransition => self.transition(ev),
+            EventKind::RegionBegin | EventKind::RegionEnd => self.region(ev),
+            _ => {}
+        }
+    }
+
+    fn region(&mut self, ev: &Event) {
+        let Some(want) = self.filter.region.as_deref() else {
+            return;
+        };
+        let Some(r) = ev.region() else { return };
+        if r.ty != want.as_bytes() {
+            return;
+        }
+        let g = self.gs.entry(ev.goroutine()).or_default();
+        if ev.kind() == EventKind::RegionBegin {
+            g.open_regions.push(ev.time());
+        } else {
+            // A region whose beginning the trace lacks began at the start of the trace.
+            let start = g.open_regions.pop().unwrap_or(0);
+            g.regions.push((start, ev.time()));
+        }
+    }
+
+    fn transition(&mut self, ev: &Event) {
+        let Some(st) = ev.state_transition() else {
+            return;
+        };
+        if st.resource.kind != ResourceKind::Goroutine {
+            return;
+        }
+        let Some((old, new)) = st.goroutine() else {
+            return;
+        };
+        let id = st.resource.id;
+        let t = ev.time();
+
+        // What Go's summary learns from this transition: first, as the summary is complete
+        // before Go computes profiles.
+        if old != new {
+            let g = self.gs.entry(id).or_default();
+            if matches!(old, GoState::Undetermined | GoState::NotExist) {
+                g.in_summary = true;
+            }
+            if g.in_summary {
+                if g.name.is_none() {
+                    if let Some(last) = st.stack.frames().last() {
+                        g.name = Some(last.func.into());
+                    }
+                }
+                if new == GoState::Running && g.start.is_none() {
+                    g.start = Some(t);
+                    // Intervals that ended before it ran don't overlap its lifetime.
+                    g.before_start.clear();
+                }
+            }
+        }
+
+        let state = self.kind.state();
+        let tracking = self.gs.get(&id).and_then(|g| g.tracking);
+        let Some((t0, stack)) = tracking else {
+            if new == state && self.kind.tracks(st.reason) {
+                let stack = self.stack_index(ev);
+                self.gs.entry(id).or_default().tracking = Some((t, stack));
+            }
+            return;
+        };
+        if new == state {
+            return;
+        }
+        let Some(g) = self.gs.get(&id) else { return };
+        let counted = if g.in_summary {
+            self.overlap(g, t0, t)
+        } else {
+            Some(0)
+        };
+        let g = self.gs.entry(id).or_default();
+        g.tracking = None;
+        match counted {
+            Some(d) if d > 0 => {
+                let e = self.totals.entry((id, stack)).or_default();
+                e.0 += 1;
+                e.1 += d;
+            }
+            Some(_) => {}
+            None => g.before_start.push((stack, t - t0)),
+        }
+    }
+
+    fn finish(mut self) -> Vec<Record> {
+        // Goroutines that never ran: their lifetime is the whole trace.
+        for (&id, g) in &mut self.gs {
+            for &(stack, d) in &g.before_start {
+                if d > 0 {
+                    let e = self.totals.entry((id, stack)).or_default();
+                    e.0 += 1;
+                    e.1 += d;
+                }
+            }
+        }
+        let mut by_stack: Vec<Option<(u64, i64)>> = vec![None; self.stacks.len()];
+        let name = self.filter.goroutine.as_deref().map(str::as_bytes);
+        for ((g, stack), (count, time)) in self.totals {
+            if let Some(want) = name {
+                let has = self.gs.get(&g).and_then(|g| g.name.as_deref());
+                if has != Some(want) {
+                    continue;
+                }
+            }
+            if let Some(slot) = by_stack.get_mut(stack as usize) {
+                let e = slot.get_or_insert((0, 0));
+                e.0 += count;
+                e.1 += time;
+            }
+        }
+        let mut records = Vec::new();
+        for (entry, totals) in self.stacks.into_iter().zip(by_stack) {
+            if let Some((count, time)) = totals {
+                records.push(Record {
+                    stack: entry.frames,
+                    count,
+                    time,
+                });
+            }
+        }
+        records
+    }
+}
+
+/// Time of `[lo, hi]` inside the goroutine's outermost matching regions (open ones extend to
+/// `hi`), as Go counts it: regions sorted by start, each skipped if it begins before the
+/// previous kept one ends.
+fn region_overlap(g: &Goroutine, lo: Time, hi: Time) -> i64 {
+    let mut regions: Vec<(Time, Time)> = g.regions.clone();
+    regions.extend(g.open_regions.iter().map(|&s| (s, Time::MAX)));
+    regions.sort_unstable();
+    let mut last_end = Time::MIN;
+    let mut total = 0;
+    for (s, e) in regions {
+        if s < last_end {
+            continue;
+        }
+        last_end = e;
+        if e < lo || hi < s {
+            continue;
+        }
+        total += e.min(hi) - s.max(lo);
+    }
+    total
+}
+
+/// Computes a profile from every event of `reader`, as `go tool trace -pprof=KIND` does.
+///
+/// ```
+/// # fn main() -> Result<(), trace_pprof::Error> {
+/// use trace_pprof::{compute, Filter, ProfileKind};
+/// let bytes = std::fs::read("../../testdata/traces/go1.26.6/mutex.trace").unwrap();
+/// let mut reader = trace_model::Reader::new(&bytes)?;
+/// let records = compute(&mut reader, ProfileKind::Sync, &Filter::default())?;
+/// assert!(records.iter().any(|r| r.count > 0 && r.time > 0));
+/// # Ok(()) }
+/// ```
+pub fn compute(
+    reader: &mut Reader<'_>,
+    kind: ProfileKind,
+    filter: &Filter,
+) -> Result<Vec<Record>, Error> {
+    let mut p = Profiler {
+        kind,
+        filter,
+        gs: IdMap::default(),
+        stack_ids: HashMap::new(),
+        stacks: Vec::new(),
+        totals: HashMap::new(),
+    };
+    while let Some(ev) = reader.next_event()? {
+        p.event(ev);
+    }
+    if let Some(want) = &filter.goroutine {
+        if !p
+            .gs
+            .values()
+            .any(|g| g.in_summary && g.name.as_deref() == Some(want.as_bytes()))
+        {
+            return Err(Error::NoGoroutine(want.clone()));
+        }
+    }
+    Ok(p.finish())
+}

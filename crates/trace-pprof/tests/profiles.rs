@@ -1,0 +1,59 @@
+//! Profiles against Go: for every committed Go 1.22+ trace and each type, exactly the samples of
+//! Go 1.27's `go tool trace -pprof=TYPE` (committed beside the trace as `NAME.TYPE.pprof.golden`),
+//! compared as values and stacks of function, file, line and address.
+
+#[path = "../../trace-format/tests/common/mod.rs"]
+mod common;
+
+use trace_model::format::{Family, Version};
+use trace_pprof::{
+    build, canonical_samples, compute, read_profile, write_gzip, Filter, ProfileKind,
+};
+
+fn v2_traces() -> Vec<std::path::PathBuf> {
+    common::traces()
+        .into_iter()
+        .filter(|p| {
+            let bytes = std::fs::read(p).unwrap();
+            Version::from_header(&bytes).is_ok_and(|v| v.family() == Family::V2)
+        })
+        .collect()
+}
+
+fn ours(bytes: &[u8], kind: ProfileKind, filter: &Filter) -> trace_pprof::Profile {
+    let mut reader = trace_model::Reader::new(bytes).unwrap();
+    let records = compute(&mut reader, kind, filter).unwrap();
+    // Through the encoder and back, as go tool pprof would read it.
+    let mut gz = Vec::new();
+    write_gzip(&build(&records), &mut gz).unwrap();
+    read_profile(&gz).unwrap()
+}
+
+#[test]
+fn profiles_equal_go_on_every_v2_trace() {
+    let traces = v2_traces();
+    assert!(traces.len() >= 60, "found {} traces", traces.len());
+    let mut nonempty = 0;
+    for trace in traces {
+        let bytes = std::fs::read(&trace).unwrap();
+        for kind in ProfileKind::ALL {
+            let name = trace.file_stem().unwrap().to_str().unwrap();
+            let golden = trace.with_file_name(format!("{name}.{}.pprof.golden", kind.name()));
+            let want = canonical_samples(&read_profile(&std::fs::read(&golden).unwrap()).unwrap());
+            let got = canonical_samples(&ours(&bytes, kind, &Filter::default()));
+            if got != want {
+                let missing: Vec<_> = want.iter().filter(|s| !got.contains(s)).take(3).collect();
+                let extra: Vec<_> = got.iter().filter(|s| !want.contains(s)).take(3).collect();
+                panic!(
+                    "{} -pprof={}: {} samples, Go has {}\nonly Go: {missing:#?}\nonly ours: {extra:#?}",
+                    trace.display(),
+                    kind.name(),
+                    got.len(),
+                    want.len()
+                );
+            }
+            nonempty += usize::from(!got.is_empty());
+        }
+    }
+    assert!(nonempty > 100, "too few non-empty profiles: {nonempty}");
+}
