@@ -33,6 +33,8 @@ all_programs() { (cd testdata/programs && for d in */; do echo "${d%/}"; done); 
 export GOCACHE=${GOCACHE:-/tmp/gotrace-gocache} GOTOOLCHAIN=local
 go127=~/.cache/go-1.27.3/bin/go
 trace_raw=$root/target/release/examples/trace-raw
+trace_events=$root/target/release/examples/trace-events
+trace2pprof=$root/target/release/examples/trace2pprof
 keep=$root/target/conformance
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -75,7 +77,7 @@ stage_setup() {
   for v in 1.21.13 "${V2_VERSIONS[@]}"; do
     have_go "$v" || scripts/install-go.sh "$v" || echo "warning: could not install Go $v" >&2
   done
-  cargo build --quiet --release --example trace-raw
+  cargo build --quiet --release --example trace-raw --example trace-events --example trace2pprof
 }
 
 # ---- fresh traces ---------------------------------------------------------------------------------
@@ -213,11 +215,81 @@ stage_v1() {
   done
 }
 
-# Later stages go here: model events (trace-events against -d=parsed), profiles (trace2pprof).
+# ---- stage model: Go 1.22+ ordered events, byte for byte ----------------------------------------
+
+stage_model() {
+  echo "== model: trace-events against Go 1.27.3's go tool trace -d=parsed"
+  local rel f
+  while read -r rel; do
+    f=$work/$rel
+    # Go prints the clock snapshot's wall time in the local zone; ours is UTC.
+    if ! TZ=UTC "$go127" tool trace -d=parsed "$f" > "$work/want" 2> "$work/err"; then
+      fail model "$rel" "Go 1.27.3 cannot read it" "$work/err"
+      continue
+    fi
+    if ! "$trace_events" "$f" > "$work/got" 2> "$work/err"; then
+      fail model "$rel" "trace-events failed: $(head -n 1 "$work/err")"
+      continue
+    fi
+    if diff "$work/got" "$work/want" > "$work/diff"; then
+      pass model "$rel" "$(grep -c '^M=' "$work/want") events identical"
+    else
+      fail model "$rel" "differs from Go (< ours, > Go's):" "$work/diff"
+    fi
+  done < <(fresh_traces v2)
+}
+
+# ---- stage pprof: Go 1.22+ profiles, sample for sample ---------------------------------------------
+
+# The samples of a profile, canonical and sorted, as `go tool pprof -raw` lists them with each
+# location resolved to its address, function, file and line.
+canonical_profile() {
+  "$go127" tool pprof -raw "$1" 2> /dev/null | awk '
+    /^Samples:/ { mode = "s"; next }
+    /^Locations/ { mode = "l"; next }
+    /^Mappings/ { mode = ""; next }
+    mode == "s" && /^ *[0-9]+ +[0-9]+:/ {
+      n++; val[n] = $1 " " $2; ids[n] = ""; for (i = 3; i <= NF; i++) ids[n] = ids[n] " " $i; next }
+    mode == "l" && /^ *[0-9]+: 0x/ { id = $1; sub(/:$/, "", id); loc[id] = $2 " " $3 " " $4 " " $5; next }
+    END { for (i = 1; i <= n; i++) { s = val[i]; m = split(ids[i], a, " ");
+            for (j = 1; j <= m; j++) s = s " | " loc[a[j]]; print s } }' | sort
+}
+
+stage_pprof() {
+  echo "== pprof: trace2pprof against Go 1.27.3's go tool trace -pprof, then go tool pprof -top"
+  local rel f t
+  while read -r rel; do
+    f=$work/$rel
+    for t in net sync syscall sched; do
+      if ! "$go127" tool trace -pprof=$t "$f" > "$work/want.pb.gz" 2> "$work/err"; then
+        fail pprof "$rel" "go tool trace -pprof=$t failed" "$work/err"
+        continue
+      fi
+      if ! "$trace2pprof" -pprof=$t -o "$work/got.pb.gz" "$f" 2> "$work/err"; then
+        fail pprof "$rel" "trace2pprof -pprof=$t failed: $(head -n 1 "$work/err")"
+        continue
+      fi
+      if ! "$go127" tool pprof -top "$work/got.pb.gz" > /dev/null 2> "$work/err"; then
+        fail pprof "$rel" "go tool pprof cannot read our -pprof=$t profile" "$work/err"
+        continue
+      fi
+      canonical_profile "$work/want.pb.gz" > "$work/want"
+      canonical_profile "$work/got.pb.gz" > "$work/got"
+      if diff "$work/got" "$work/want" > "$work/diff"; then
+        pass pprof "$rel" "-pprof=$t: $(wc -l < "$work/want") samples identical"
+      else
+        fail pprof "$rel" "-pprof=$t samples differ (< ours, > Go's):" "$work/diff"
+      fi
+    done
+  done < <(fresh_traces v2)
+}
+
 
 stage_setup
 stage_traces
 stage_raw
+stage_model
+stage_pprof
 stage_v1
 
 echo "== conformance: $passed ok, $failed failed, $skipped skipped, $((SECONDS - start)) s"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Times the full ordered pass over a large trace: Go 1.27's internal/trace reader against
-# trace-model (the trace-stats example reads every event in one streaming pass).
+# Times the ordered pass and a profile over a large trace against Go 1.27: its internal/trace
+# reader against trace-stats (one streaming pass), and go tool trace -pprof=TYPE against
+# trace2pprof (PPROF_TYPES, default sched), checking the samples are the same.
 # Usage: scripts/time-model.sh [TRACE]   (default: target/bench/large.trace, made if missing)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,3 +24,23 @@ GOTRACE_TRACE=$PWD/$trace /usr/bin/time -f "%e s %M KB" /tmp/gotrace-readall.tes
 cargo build --release --quiet --example trace-stats
 echo "== trace-model, streaming (wall s, max RSS KB)"
 /usr/bin/time -f "%e s %M KB" target/release/examples/trace-stats "$trace" | head -1
+
+# The profiles: go tool trace -pprof against trace2pprof, and the samples compared.
+cargo build --release --quiet --example trace2pprof
+source <(sed -n '/^canonical_profile()/,/^}/p' scripts/conformance.sh)
+go127=$go
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"; rm -f "$goroot/src/internal/trace/gotrace_readall_test.go"' EXIT
+for t in ${PPROF_TYPES:-sched}; do
+  echo "== go tool trace -pprof=$t (wall s, max RSS KB)"
+  /usr/bin/time -f "%e s %M KB" "$go" tool trace -pprof=$t "$trace" > "$tmp/go.pb.gz"
+  echo "== trace2pprof -pprof=$t (wall s, max RSS KB)"
+  /usr/bin/time -f "%e s %M KB" target/release/examples/trace2pprof -pprof=$t -o "$tmp/ours.pb.gz" "$trace"
+  canonical_profile "$tmp/go.pb.gz" > "$tmp/go.txt"
+  canonical_profile "$tmp/ours.pb.gz" > "$tmp/ours.txt"
+  if cmp -s "$tmp/go.txt" "$tmp/ours.txt"; then
+    echo "samples identical ($(wc -l < "$tmp/go.txt"))"
+  else
+    echo "samples DIFFER"; diff "$tmp/ours.txt" "$tmp/go.txt" | head -20; exit 1
+  fi
+done
