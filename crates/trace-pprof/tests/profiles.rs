@@ -57,3 +57,82 @@ fn profiles_equal_go_on_every_v2_trace() {
     }
     assert!(nonempty > 100, "too few non-empty profiles: {nonempty}");
 }
+
+/// Go's web pages filter profiles by goroutine name and by region type: the same filters give
+/// the same samples (cases in testdata/filters/MANIFEST, made by scripts/gen-filter-goldens.sh).
+#[test]
+fn filters_equal_go() {
+    let dir = common::testdata().join("filters");
+    let manifest = std::fs::read_to_string(dir.join("MANIFEST")).unwrap();
+    let mut cases = 0;
+    let mut nonempty = 0;
+    for line in manifest.lines() {
+        let f: Vec<&str> = line.split('\t').collect();
+        let [golden, trace, kind, filter_kind, value] = f[..] else {
+            panic!("bad manifest line {line:?}");
+        };
+        let kind = ProfileKind::from_name(kind).unwrap();
+        let mut filter = Filter::default();
+        match filter_kind {
+            "goroutine" => filter.goroutine = Some(value.to_string()),
+            "region" => filter.region = Some(value.to_string()),
+            other => panic!("unknown filter {other}"),
+        }
+        let bytes = std::fs::read(common::testdata().join("..").join(trace)).unwrap();
+        let want =
+            canonical_samples(&read_profile(&std::fs::read(dir.join(golden)).unwrap()).unwrap());
+        let got = canonical_samples(&ours(&bytes, kind, &filter));
+        assert_eq!(got, want, "{trace} -pprof={} {filter:?}", kind.name());
+        cases += 1;
+        nonempty += usize::from(!want.is_empty());
+    }
+    assert!(
+        cases >= 50 && nonempty >= 20,
+        "{cases} cases, {nonempty} non-empty"
+    );
+}
+
+#[test]
+fn time_window_counts_only_its_part() {
+    let bytes = std::fs::read(common::testdata().join("traces/go1.27.3/mutex.trace")).unwrap();
+    let total = |filter: &Filter| -> i64 {
+        let mut reader = trace_model::Reader::new(&bytes).unwrap();
+        compute(&mut reader, ProfileKind::Sync, filter)
+            .unwrap()
+            .iter()
+            .map(|r| r.time)
+            .sum()
+    };
+    let all = total(&Filter::default());
+    let first = trace_model::Reader::new(&bytes)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .time();
+    let last = trace_model::Reader::new(&bytes)
+        .unwrap()
+        .last()
+        .unwrap()
+        .unwrap()
+        .time();
+    let mid = first + (last - first) / 2;
+    let a = total(&Filter {
+        to: Some(mid),
+        ..Filter::default()
+    });
+    let b = total(&Filter {
+        from: Some(mid),
+        ..Filter::default()
+    });
+    assert!(all > 0 && a > 0 && b > 0, "all={all} a={a} b={b}");
+    // Intervals that span the midpoint split between the halves; none is lost or counted twice.
+    assert_eq!(a + b, all);
+    assert_eq!(
+        total(&Filter {
+            from: Some(last + 1),
+            ..Filter::default()
+        }),
+        0
+    );
+}
