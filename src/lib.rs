@@ -20,3 +20,8 @@
 pub use trace_format as format;
 pub use trace_model as model;
 pub use trace_pprof as pprof;
+
+/// The README's Rust examples, compiled and run as doctests so they can't go stale.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeExamples;
