@@ -239,6 +239,33 @@ stage_model() {
   done < <(fresh_traces v2)
 }
 
+# ---- stage truncated: cut traces, the events before the error --------------------------------------
+
+# A trace cut short (a killed process, a partial download): Go prints the events it can, then
+# fails; we must print the same events and fail too.
+stage_truncated() {
+  echo "== truncated: trace-events against go tool trace -d=parsed on traces cut at 30/60/90%"
+  local rel f size pct
+  while read -r rel; do
+    f=$work/$rel
+    size=$(stat -c %s "$f")
+    for pct in 30 60 90; do
+      head -c $((size * pct / 100)) "$f" > "$work/cut.trace"
+      if TZ=UTC "$go127" tool trace -d=parsed "$work/cut.trace" > "$work/want" 2> "$work/err"; then
+        skip trunc "$rel" "cut at $pct%: Go reads it whole"
+        continue
+      fi
+      if "$trace_events" "$work/cut.trace" > "$work/got" 2> "$work/err"; then
+        fail trunc "$rel" "cut at $pct%: Go fails, trace-events succeeds"
+      elif diff "$work/got" "$work/want" > "$work/diff"; then
+        pass trunc "$rel" "cut at $pct%: $(grep -c '^M=' "$work/want") events, then both fail"
+      else
+        fail trunc "$rel" "cut at $pct%: events differ (< ours, > Go's):" "$work/diff"
+      fi
+    done
+  done < <(fresh_traces v2)
+}
+
 # ---- stage pprof: Go 1.22+ profiles, sample for sample ---------------------------------------------
 
 # The samples of a profile, canonical and sorted, as `go tool pprof -raw` lists them with each
@@ -289,6 +316,7 @@ stage_setup
 stage_traces
 stage_raw
 stage_model
+stage_truncated
 stage_pprof
 stage_v1
 
