@@ -325,6 +325,7 @@ pub struct Reader<'a> {
     /// The event handed out last: only its table changes per generation, so handing out
     /// events costs no reference counting.
     slot: Event,
+    id_slots: &'static [IdSlots; 256],
 }
 
 impl<'a> Reader<'a> {
@@ -392,6 +393,7 @@ impl<'a> Reader<'a> {
             read_to: 0,
             done: false,
             slot: Event::empty(),
+            id_slots: id_slots(),
         }
     }
 
@@ -447,7 +449,7 @@ impl<'a> Reader<'a> {
         match self.read() {
             Ok(Some(p)) => {
                 self.slot.set(p, self.gen.as_ref().map(|g| &g.table));
-                if let Err(e) = validate_ids(&self.slot) {
+                if let Err(e) = validate_ids(&self.slot, self.id_slots) {
                     self.done = true;
                     return Err(Error::new(e).in_generation(self.generation()));
                 }
@@ -605,36 +607,73 @@ fn require_v2(version: Version) -> Result<()> {
     }
 }
 
+/// For each event type, the argument slots holding stack IDs and string IDs.
+#[derive(Clone, Copy, Default)]
+struct IdSlots {
+    stacks: [u8; 4],
+    n_stacks: u8,
+    strings: [u8; 4],
+    n_strings: u8,
+}
+
+fn id_slots() -> &'static [IdSlots; 256] {
+    static SLOTS: std::sync::OnceLock<[IdSlots; 256]> = std::sync::OnceLock::new();
+    SLOTS.get_or_init(|| {
+        let mut t = [IdSlots::default(); 256];
+        for (ty, slots) in t.iter_mut().enumerate() {
+            let Some(spec) = trace_format::spec::lookup(Version::Go1_26, EventType(ty as u8))
+            else {
+                continue;
+            };
+            // Spec indices count the timestamp; argument slots don't.
+            for &i in spec.stack_ids.iter().take(4) {
+                if let Some(slot) = i.checked_sub(1).filter(|&s| s < 4) {
+                    slots.stacks[slots.n_stacks as usize] = slot as u8;
+                    slots.n_stacks += 1;
+                }
+            }
+            for &i in spec.string_ids.iter().take(4) {
+                if let Some(slot) = i.checked_sub(1).filter(|&s| s < 4) {
+                    slots.strings[slots.n_strings as usize] = slot as u8;
+                    slots.n_strings += 1;
+                }
+            }
+        }
+        t
+    })
+}
+
 /// Go checks every string and stack ID an event refers to against its generation's tables.
-fn validate_ids(ev: &Event) -> std::result::Result<(), OrderError> {
+fn validate_ids(ev: &Event, slots: &[IdSlots; 256]) -> std::result::Result<(), OrderError> {
     let ty = ev.base.ty;
     if ty == crate::event::EV_SYNC || ty == EventType::CPU_SAMPLE.0 {
+        return Ok(());
+    }
+    let s = &slots[ty as usize];
+    if s.n_stacks == 0 && s.n_strings == 0 {
         return Ok(());
     }
     let Some(table) = ev.table.as_deref() else {
         return Ok(());
     };
-    let Some(spec) = trace_format::spec::lookup(Version::Go1_26, EventType(ty)) else {
-        return Ok(());
-    };
-    let arg = |i: usize| i.checked_sub(1).and_then(|i| ev.base.args.get(i)).copied();
-    for &i in spec.stack_ids {
-        let id = arg(i).unwrap_or(0);
+    let name = || trace_format::spec::lookup(Version::Go1_26, EventType(ty)).map_or("", |s| s.name);
+    for &i in &s.stacks[..s.n_stacks as usize] {
+        let id = ev.base.args[i as usize];
         if !table.has_stack(id) {
             return Err(OrderError::InvalidId {
                 what: "stack",
                 id,
-                event: spec.name,
+                event: name(),
             });
         }
     }
-    for &i in spec.string_ids {
-        let id = arg(i).unwrap_or(0);
+    for &i in &s.strings[..s.n_strings as usize] {
+        let id = ev.base.args[i as usize];
         if table.string(id).is_none() {
             return Err(OrderError::InvalidId {
                 what: "string",
                 id,
-                event: spec.name,
+                event: name(),
             });
         }
     }
