@@ -446,8 +446,12 @@ impl<'a> Reader<'a> {
         if self.done {
             return Ok(None);
         }
-        match self.read() {
-            Ok(Some(p)) => {
+        match self.fill() {
+            Ok(true) => {
+                let Some(p) = self.order.queue.pop_front() else {
+                    self.done = true;
+                    return Ok(None);
+                };
                 self.slot.set(p, self.gen.as_ref().map(|g| &g.table));
                 if let Err(e) = validate_ids(&self.slot, self.id_slots) {
                     self.done = true;
@@ -461,7 +465,7 @@ impl<'a> Reader<'a> {
                 self.last_ts = ev.base.time;
                 Ok(Some(&self.slot))
             }
-            Ok(None) => {
+            Ok(false) => {
                 self.done = true;
                 Ok(None)
             }
@@ -477,15 +481,18 @@ impl<'a> Reader<'a> {
         Pending::sync(with_table, time, self.syncs)
     }
 
-    fn read(&mut self) -> Result<Option<Pending>> {
-        if self.finished {
-            return Ok(None);
+    /// Makes sure the queue holds the next event; `false` at the end of the trace.
+    fn fill(&mut self) -> Result<bool> {
+        if !self.order.queue.is_empty() {
+            return Ok(true);
         }
-        if let Some(ev) = self.order.queue.pop_front() {
-            return Ok(Some(ev));
+        if self.finished {
+            return Ok(false);
         }
         if self.frontier.is_empty() && self.cpu_samples.len() == 0 {
-            return self.next_generation();
+            let p = self.next_generation()?;
+            self.order.queue.push_back(p);
+            return Ok(true);
         }
         if let Some(s) = self.cpu_samples.as_slice().first() {
             if self.frontier.first().is_none_or(|c| s.time < c.ev.time) {
@@ -497,7 +504,8 @@ impl<'a> Reader<'a> {
                     args: [0; 4],
                 };
                 base.args[0] = s.stack;
-                return Ok(Some(Pending::new(s.ctx, base)));
+                self.order.queue.push_back(Pending::new(s.ctx, base));
+                return Ok(true);
             }
         }
         if !self.try_advance(0)? {
@@ -516,12 +524,12 @@ impl<'a> Reader<'a> {
                 }));
             }
         }
-        match self.order.queue.pop_front() {
-            Some(ev) => Ok(Some(ev)),
-            None => Err(Error::new(OrderError::State(
+        if self.order.queue.is_empty() {
+            return Err(Error::new(OrderError::State(
                 "internal error: advanced, but no event".into(),
-            ))),
+            )));
         }
+        Ok(true)
     }
 
     /// Tries to apply cursor `i`'s event; on success moves the cursor on.
@@ -553,7 +561,7 @@ impl<'a> Reader<'a> {
 
     /// Moves to the next generation: its `Sync` event; the final `Sync` at the end; or, when
     /// the next generation can't be read, a `Sync` and then the error, as Go does.
-    fn next_generation(&mut self) -> Result<Option<Pending>> {
+    fn next_generation(&mut self) -> Result<Pending> {
         if let Some(e) = self.pending.take() {
             return Err(e);
         }
@@ -563,14 +571,14 @@ impl<'a> Reader<'a> {
                 self.gen = None;
                 self.finished = true;
                 let t = self.last_ts;
-                return Ok(Some(self.sync(false, t)));
+                return Ok(self.sync(false, t));
             }
             Err(e) => {
                 let generation = self.generation();
                 self.pending = Some(e.in_generation(generation.saturating_add(1)));
                 self.gen = None;
                 let t = self.last_ts;
-                return Ok(Some(self.sync(false, t)));
+                return Ok(self.sync(false, t));
             }
         };
         self.cpu_samples = Vec::new().into_iter();
@@ -596,7 +604,7 @@ impl<'a> Reader<'a> {
         }
         self.cpu_samples = std::mem::take(&mut gen.cpu_samples).into_iter();
         let time = gen.table.freq.mul(gen.min_ts);
-        Ok(Some(self.sync(true, time)))
+        Ok(self.sync(true, time))
     }
 }
 
