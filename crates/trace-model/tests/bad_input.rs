@@ -1,0 +1,88 @@
+//! Hostile input through the model: real traces cut at many points and with bytes flipped give
+//! events and then at most one typed error — never a panic or a hang.
+
+#[path = "../../trace-format/tests/common/mod.rs"]
+mod common;
+
+use std::fmt::Write as _;
+use trace_model::Reader;
+
+/// Reads every event (printing each, to exercise Display) and returns how many there were and
+/// whether it ended in an error.
+fn drain(bytes: &[u8]) -> (usize, bool) {
+    let mut reader = match Reader::new(bytes) {
+        Ok(r) => r,
+        Err(e) => {
+            assert!(!e.to_string().is_empty());
+            return (0, true);
+        }
+    };
+    let mut n = 0;
+    let mut out = String::new();
+    loop {
+        match reader.next_event() {
+            Ok(Some(ev)) => {
+                out.clear();
+                write!(out, "{ev}").unwrap();
+                n += 1;
+            }
+            Ok(None) => return (n, false),
+            Err(e) => {
+                assert!(!e.to_string().is_empty());
+                // After an error the reader stays ended.
+                assert!(matches!(reader.next_event(), Ok(None)));
+                return (n, true);
+            }
+        }
+    }
+}
+
+fn sample_traces() -> Vec<Vec<u8>> {
+    [
+        "go1.22.10/chan.trace",
+        "go1.23.9/syscall.trace",
+        "go1.25.5/flightrecorder.trace",
+        "go1.27.3/cpuprof.trace",
+    ]
+    .iter()
+    .map(|p| std::fs::read(common::testdata().join("traces").join(p)).unwrap())
+    .collect()
+}
+
+#[test]
+fn truncated_traces_end_in_an_error_not_a_panic() {
+    for bytes in sample_traces() {
+        let (full, failed) = drain(&bytes);
+        assert!(!failed && full > 0);
+        // Every few bytes. A cut between batches can leave a valid shorter trace (before Go
+        // 1.26 nothing marks a generation's end), but a cut inside one must be noticed.
+        let (mut cuts, mut errors) = (0, 0);
+        for cut in (0..bytes.len()).step_by(7) {
+            let (n, failed) = drain(&bytes[..cut]);
+            assert!(
+                failed || n <= full,
+                "cut at {cut}: more events than the whole trace"
+            );
+            cuts += 1;
+            errors += usize::from(failed);
+        }
+        assert!(
+            errors * 10 >= cuts * 9,
+            "only {errors} of {cuts} cuts failed"
+        );
+    }
+}
+
+#[test]
+fn flipped_bytes_give_events_or_an_error() {
+    for bytes in sample_traces() {
+        let mut damaged = bytes.clone();
+        for at in (16..bytes.len()).step_by(5) {
+            for mask in [0x01u8, 0x80, 0xff] {
+                damaged[at] ^= mask;
+                drain(&damaged);
+                damaged[at] ^= mask;
+            }
+        }
+    }
+}
