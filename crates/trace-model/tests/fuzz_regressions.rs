@@ -1,0 +1,211 @@
+//! Replays the inputs the fuzzer found (`fuzz/regressions/model/*`) through exactly what the
+//! cargo-fuzz target `model` does, on stable and without libFuzzer, so a fixed crash stays
+//! fixed. Seed inputs of the `model` corpus go the same way with stricter checks (so the replay
+//! can fail even while no regression is recorded), and so does Go's own `FuzzReader` corpus when
+//! a Go 1.27.3 source tree is installed.
+
+#[path = "../../trace-format/tests/common/mod.rs"]
+mod common;
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use trace_model::Reader;
+
+/// The `drain` of `fuzz/fuzz_targets/model.rs`, also saying how it ended: the events read,
+/// printed one per line, and the error that stopped it, if any.
+fn drain(mut r: Reader<'_>) -> (String, Option<String>) {
+    let mut out = String::new();
+    loop {
+        match r.next_event() {
+            Ok(Some(ev)) => {
+                writeln!(out, "{ev}").unwrap();
+                let _ = ev.state_transition();
+                let _ = ev.range();
+            }
+            Ok(None) => return (out, None),
+            Err(e) => {
+                let msg = e.to_string();
+                assert!(!msg.is_empty());
+                return (out, Some(msg));
+            }
+        }
+    }
+}
+
+/// What the target does with one input: read it from a slice and from a stream. Returns both
+/// outcomes (`None` where the reader could not start).
+type Outcome = Option<(String, Option<String>)>;
+
+fn model_target(data: &[u8]) -> (Outcome, Outcome) {
+    let slice = Reader::new(data).ok().map(drain);
+    let stream = Reader::from_read(data).ok().map(drain);
+    (slice, stream)
+}
+
+/// Every file in `fuzz/regressions/model/`, sorted; none if the directory doesn't exist.
+fn regressions() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/regressions/model");
+    let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_file())
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn model_regressions_replay() {
+    for path in regressions() {
+        eprintln!("replaying {}", path.display());
+        model_target(&std::fs::read(&path).unwrap());
+    }
+}
+
+#[test]
+fn model_target_on_seeds() {
+    let traces = common::testdata().join("traces");
+    for name in [
+        "go1.22.10/chan.trace",
+        "go1.23.9/syscall.trace",
+        "go1.25.5/flightrecorder.trace",
+        "go1.27.3/cpuprof.trace",
+        "go1.27.3/net.raw.golden",
+    ] {
+        let path = traces.join(name);
+        let bytes = std::fs::read(&path).unwrap();
+        let (slice, stream) = model_target(&bytes);
+        // A real trace (binary or text) reads to its end, the same from a slice and a stream.
+        let (events, err) = slice.unwrap_or_else(|| panic!("{name}: slice reader didn't start"));
+        assert_eq!(err, None, "{name}");
+        assert!(!events.is_empty(), "{name}: no events");
+        assert_eq!(stream, Some((events, None)), "{name}: stream differs");
+        // Cuts and flipped bytes are handled: events, then at most one error.
+        let step = bytes.len() / 40 + 1;
+        for cut in (0..bytes.len()).step_by(step) {
+            model_target(&bytes[..cut]);
+        }
+        let mut damaged = bytes.clone();
+        for at in (0..bytes.len()).step_by(step) {
+            damaged[at] ^= 0xff;
+            model_target(&damaged);
+            damaged[at] ^= 0xff;
+        }
+    }
+    // A v1 trace, hostile headers and sizes: whatever they give, not a panic.
+    let v1 = std::fs::read(traces.join("go1.21.13/chan.trace")).unwrap();
+    model_target(&v1);
+    for hostile in [
+        &b""[..],
+        b"go 1.22 trace\x00\x00\x00",
+        b"go 1.26 trace\x00\x00\x00\x01\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01",
+        b"go 1.99 trace\x00\x00\x00",
+        b"Trace Go1.22\n",
+        b"Trace Go1.22\nEventBatch gen=1 m=0 time=1 size=99999999999999999999\n",
+        b"Trace Go1.26\nNoSuchEvent x=1\n",
+    ] {
+        model_target(hostile);
+    }
+}
+
+#[test]
+fn model_target_on_go_fuzz_corpus() {
+    let Some(goroot) = common::goroot_or_skip("1.27.3", "model_target_on_go_fuzz_corpus") else {
+        return;
+    };
+    let dir = goroot.join("src/internal/trace/testdata/fuzz/FuzzReader");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "{}: empty", dir.display());
+    for path in files {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let data = go_fuzz_bytes(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert!(
+            data.starts_with(b"go 1."),
+            "{}: decoded to {:?}",
+            path.display(),
+            &data[..data.len().min(16)]
+        );
+        model_target(&data);
+    }
+}
+
+#[test]
+fn go_fuzz_bytes_decodes_every_escape() {
+    let file = "go test fuzz v1\n[]byte(\"a\\x00\\xff\\n\\t\\\\\\\"\\'\\a\\b\\f\\r\\v\\101\\u00e9\\U0001F600\")\n";
+    let mut want = b"a\x00\xff\n\t\\\"'\x07\x08\x0c\r\x0bA".to_vec();
+    want.extend_from_slice("\u{e9}\u{1F600}".as_bytes());
+    assert_eq!(go_fuzz_bytes(file).unwrap(), want);
+    assert!(go_fuzz_bytes("go test fuzz v1\nstring(\"x\")\n").is_err());
+    assert!(go_fuzz_bytes("[]byte(\"x\")\n").is_err());
+}
+
+/// The one `[]byte("...")` value of a file in Go's `go test fuzz v1` corpus format.
+fn go_fuzz_bytes(file: &str) -> Result<Vec<u8>, String> {
+    let mut lines = file.lines().map(str::trim).filter(|l| !l.is_empty());
+    if lines.next() != Some("go test fuzz v1") {
+        return Err("not a `go test fuzz v1` file".into());
+    }
+    let value = lines.next().ok_or("no value")?;
+    if lines.next().is_some() {
+        return Err("more than one value".into());
+    }
+    let lit = value
+        .strip_prefix("[]byte(\"")
+        .and_then(|v| v.strip_suffix("\")"))
+        .ok_or_else(|| format!("not a []byte(\"...\") value: {value}"))?;
+    unquote_go(lit)
+}
+
+/// The bytes of the body of a Go interpreted string literal (between the quotes).
+fn unquote_go(s: &str) -> Result<Vec<u8>, String> {
+    let mut out = Vec::with_capacity(s.len());
+    let mut chars = s.chars();
+    let hex = |chars: &mut std::str::Chars<'_>, n: usize| -> Result<u32, String> {
+        let digits: String = chars.take(n).collect();
+        if digits.len() != n {
+            return Err(format!("short escape {digits:?}"));
+        }
+        u32::from_str_radix(&digits, 16).map_err(|e| format!("{digits:?}: {e}"))
+    };
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            let mut buf = [0; 4];
+            out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+            continue;
+        }
+        let e = chars.next().ok_or("trailing backslash")?;
+        let byte = match e {
+            'a' => 0x07,
+            'b' => 0x08,
+            'f' => 0x0c,
+            'n' => b'\n',
+            'r' => b'\r',
+            't' => b'\t',
+            'v' => 0x0b,
+            '\\' | '\'' | '"' => e as u8,
+            'x' => hex(&mut chars, 2)? as u8,
+            '0'..='7' => {
+                let rest: String = chars.by_ref().take(2).collect();
+                let v = u32::from_str_radix(&format!("{e}{rest}"), 8)
+                    .map_err(|_| format!("bad octal escape \\{e}{rest}"))?;
+                u8::try_from(v).map_err(|_| format!("octal escape out of range: \\{e}{rest}"))?
+            }
+            'u' | 'U' => {
+                let v = hex(&mut chars, if e == 'u' { 4 } else { 8 })?;
+                let c = char::from_u32(v).ok_or_else(|| format!("bad code point {v:#x}"))?;
+                let mut buf = [0; 4];
+                out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+                continue;
+            }
+            _ => return Err(format!("unknown escape \\{e}")),
+        };
+        out.push(byte);
+    }
+    Ok(out)
+}
