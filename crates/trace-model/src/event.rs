@@ -452,6 +452,12 @@ impl<'a> Stack<'a> {
         self.table.is_none() && self.id == 0
     }
 
+    /// The stack's ID in its generation's stack table (0 for none). Stacks of different
+    /// generations may share IDs.
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+
     /// The frames, innermost first.
     pub fn frames(&self) -> impl Iterator<Item = StackFrame<'a>> + 'a {
         let table = self.table;

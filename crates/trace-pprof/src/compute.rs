@@ -99,10 +99,13 @@ struct Goroutine {
     in_summary: bool,
 }
 
-/// A stack as the profile keys it: its first 128 PCs, and the frames last seen for them.
+/// A stack as the profile keys it: its first 128 PCs, and the frames of the stack that last
+/// claimed them.
 #[derive(Debug)]
 struct StackEntry {
     frames: Vec<Frame>,
+    /// Which stack (generation, ID) the frames are from.
+    ident: (u64, u64),
 }
 
 /// Go keeps at most this many frames of a stack, and merges stacks with the same first PCs.
@@ -113,37 +116,62 @@ struct Profiler<'f> {
     filter: &'f Filter,
     gs: IdMap<GoId, Goroutine>,
     stack_ids: HashMap<Vec<u64>, u32>,
+    /// Stacks (generation, ID) that currently own an entry.
+    by_ident: HashMap<(u64, u64), u32>,
     stacks: Vec<StackEntry>,
+    /// Sync events seen: the generation's number, for stack identity.
+    syncs: u64,
     /// Count and time per goroutine and stack.
     totals: HashMap<(GoId, u32), (u64, i64)>,
 }
 
 impl Profiler<'_> {
+    /// The entry of the event's stack. As in Go, stacks are told apart by identity (generation
+    /// and ID) and merged by their first 128 PCs, and an entry shows the frames of the last
+    /// stack of another identity that reached it (which matters when frames differ for the same
+    /// PCs, or for the empty stack and a stack of one zero PC).
     fn stack_index(&mut self, ev: &Event) -> u32 {
         let stack = ev.stack();
+        let ident = if stack.id() == 0 {
+            (0, 0)
+        } else {
+            (self.syncs, stack.id())
+        };
+        if let Some(&i) = self.by_ident.get(&ident) {
+            return i;
+        }
         let mut pcs: Vec<u64> = stack.frames().take(MAX_STACK).map(|f| f.pc).collect();
         // Go keys stacks by a zero-padded array of PCs.
         while pcs.last() == Some(&0) {
             pcs.pop();
         }
-        let frames = || {
-            stack
-                .frames()
-                .take(MAX_STACK)
-                .map(|f| Frame {
-                    pc: f.pc,
-                    func: f.func.to_vec(),
-                    file: f.file.to_vec(),
-                    line: f.line,
-                })
-                .collect()
+        let frames = stack
+            .frames()
+            .take(MAX_STACK)
+            .map(|f| Frame {
+                pc: f.pc,
+                func: f.func.to_vec(),
+                file: f.file.to_vec(),
+                line: f.line,
+            })
+            .collect();
+        let i = match self.stack_ids.get(&pcs) {
+            Some(&i) => {
+                if let Some(entry) = self.stacks.get_mut(i as usize) {
+                    self.by_ident.remove(&entry.ident);
+                    entry.frames = frames;
+                    entry.ident = ident;
+                }
+                i
+            }
+            None => {
+                let i = self.stacks.len() as u32;
+                self.stacks.push(StackEntry { frames, ident });
+                self.stack_ids.insert(pcs, i);
+                i
+            }
         };
-        if let Some(&i) = self.stack_ids.get(&pcs) {
-            return i;
-        }
-        let i = self.stacks.len() as u32;
-        self.stacks.push(StackEntry { frames: frames() });
-        self.stack_ids.insert(pcs, i);
+        self.by_ident.insert(ident, i);
         i
     }
 
@@ -169,6 +197,7 @@ impl Profiler<'_> {
 
     fn event(&mut self, ev: &Event) {
         match ev.kind() {
+            EventKind::Sync => self.syncs += 1,
             EventKind::StateTransition => self.transition(ev),
             EventKind::RegionBegin | EventKind::RegionEnd => self.region(ev),
             _ => {}
@@ -341,7 +370,9 @@ pub fn compute(
         filter,
         gs: IdMap::default(),
         stack_ids: HashMap::new(),
+        by_ident: HashMap::new(),
         stacks: Vec::new(),
+        syncs: 0,
         totals: HashMap::new(),
     };
     while let Some(ev) = reader.next_event()? {

@@ -10,9 +10,20 @@ use trace_pprof::{
     build, canonical_samples, compute, read_profile, write_gzip, Filter, ProfileKind,
 };
 
+/// The committed Go 1.22+ traces, and the regression traces in testdata/regressions (fresh
+/// traces on which a live conformance run once found a difference).
 fn v2_traces() -> Vec<std::path::PathBuf> {
+    let mut regressions: Vec<_> = std::fs::read_dir(common::testdata().join("regressions"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "trace"))
+        .collect();
+    regressions.sort();
     common::traces()
         .into_iter()
+        .chain(regressions)
         .filter(|p| {
             let bytes = std::fs::read(p).unwrap();
             Version::from_header(&bytes).is_ok_and(|v| v.family() == Family::V2)
