@@ -6,38 +6,14 @@ mod common;
 
 use trace_format::{TextReader, TextWriter, Trace};
 
-/// The `-- trace --` section of a txtar test case.
-fn trace_section(case: &str) -> &str {
-    let start = case.find("-- trace --\n").expect("trace section") + "-- trace --\n".len();
-    let rest = &case[start..];
-    match rest.find("\n-- ") {
-        Some(end) => &rest[..end + 1],
-        None => rest,
-    }
-}
-
 #[test]
 fn go_suite_round_trips() {
-    let Some(goroot) = common::goroot_or_skip("1.27.3", "go_suite_round_trips") else {
+    let Some(cases) = common::go_suite("go_suite_round_trips") else {
         return;
     };
-    let dir = goroot.join("src/internal/trace/testdata/tests");
-    let mut cases: Vec<_> = std::fs::read_dir(&dir)
-        .expect("Go's test suite")
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "test"))
-        .collect();
-    cases.sort();
-    assert!(
-        cases.len() >= 22,
-        "expected Go 1.27's 22 cases, found {}",
-        cases.len()
-    );
     for case in &cases {
-        let name = case.file_name().unwrap().to_string_lossy();
-        let content = std::fs::read_to_string(case).unwrap();
-        let text = trace_section(&content);
+        let name = &case.name;
+        let text = &case.trace;
 
         // text -> events -> text
         let reader = TextReader::new(text.as_bytes()).unwrap_or_else(|e| panic!("{name}: {e}"));
@@ -51,7 +27,7 @@ fn go_suite_round_trips() {
             w.write_event(ev).unwrap();
         }
         assert_eq!(
-            String::from_utf8(out).unwrap(),
+            &String::from_utf8(out).unwrap(),
             text,
             "{name}: text round trip"
         );
@@ -70,7 +46,7 @@ fn go_suite_round_trips() {
                 Err(e) => error = Some(e),
             }
         }
-        let expect_failure = content.contains("-- expect --\nFAILURE");
+        let expect_failure = case.expect.contains("-- expect --\nFAILURE");
         if let Some(e) = &error {
             // Only cases Go expects to fail may hold wire-level damage (a batch size that lies).
             assert!(expect_failure, "{name}: binary decode: {e}");

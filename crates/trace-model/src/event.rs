@@ -617,16 +617,8 @@ fn kind_of(ty: u8) -> EventKind {
         Ty::USER_REGION_BEGIN => K::RegionBegin,
         Ty::USER_REGION_END => K::RegionEnd,
         Ty::USER_LOG => K::Log,
-        Ty::SPAN
-        | Ty::SPAN_ALLOC
-        | Ty::SPAN_FREE
-        | Ty::HEAP_OBJECT
-        | Ty::HEAP_OBJECT_ALLOC
-        | Ty::HEAP_OBJECT_FREE
-        | Ty::GOROUTINE_STACK
-        | Ty::GOROUTINE_STACK_ALLOC
-        | Ty::GOROUTINE_STACK_FREE => K::Experimental,
         Ty(EV_SYNC) => K::Sync,
+        _ if is_experimental(ty) => K::Experimental,
         _ => K::Bad,
     }
 }
@@ -780,8 +772,7 @@ impl Event {
         if self.base.ty == EV_SYNC {
             return "Sync";
         }
-        trace_format::spec::lookup(trace_format::Version::Go1_26, Ty(self.base.ty))
-            .map_or("", |s| s.name)
+        wire_name(self.base.ty)
     }
 
     /// The stack of the event itself: where it happened.
@@ -1035,7 +1026,7 @@ impl Event {
         if self.kind() != EventKind::Experimental {
             return None;
         }
-        let spec = trace_format::spec::experimental_spec(Ty(self.base.ty))?;
+        let spec = spec_of(self.base.ty)?;
         Some(ExperimentalEvent {
             name: spec.name,
             experiment: spec.experiment.name().unwrap_or(""),
@@ -1046,12 +1037,29 @@ impl Event {
     }
 }
 
+/// The spec of a wire event type. Go's reader orders and interprets events with its newest
+/// table whatever the trace's version (a type a version lacks was refused when decoding).
+pub(crate) fn spec_of(ty: u8) -> Option<&'static trace_format::EventSpec> {
+    trace_format::spec::lookup(trace_format::Version::Go1_26, Ty(ty))
+}
+
+/// Go's name of a wire event type, empty for none.
+pub(crate) fn wire_name(ty: u8) -> &'static str {
+    spec_of(ty).map_or("", |s| s.name)
+}
+
+/// Whether a wire event type belongs to an experiment.
+pub(crate) fn is_experimental(ty: u8) -> bool {
+    spec_of(ty).is_some_and(|s| s.experiment != trace_format::Experiment::NONE)
+}
+
 /// Index in [`BaseEvent::args`] of an event's own stack ID (Go's first `StackIDs` entry, minus
 /// the timestamp).
 pub(crate) fn own_stack_arg(ty: u8) -> Option<usize> {
-    let spec = trace_format::spec::lookup(trace_format::Version::Go1_26, Ty(ty))
-        .or_else(|| trace_format::spec::experimental_spec(Ty(ty)))?;
-    spec.stack_ids.first().and_then(|&i| i.checked_sub(1))
+    spec_of(ty)?
+        .stack_ids
+        .first()
+        .and_then(|&i| i.checked_sub(1))
 }
 
 impl fmt::Display for Event {

@@ -9,8 +9,8 @@
 
 use crate::error::OrderError;
 use crate::event::{
-    status, BaseEvent, GoId, Pending, ProcId, SchedCtx, ThreadId, NO_GOROUTINE, NO_PROC, NO_TASK,
-    NO_THREAD,
+    is_experimental, status, wire_name, BaseEvent, GoId, Pending, ProcId, SchedCtx, ThreadId,
+    NO_GOROUTINE, NO_PROC, NO_TASK, NO_THREAD,
 };
 use crate::event::{GoState, ProcState};
 use crate::table::TableRef;
@@ -51,12 +51,6 @@ fn range_start(ty: u8) -> u8 {
         Ty::GC_MARK_ASSIST_ACTIVE | Ty::GC_MARK_ASSIST_END => Ty::GC_MARK_ASSIST_BEGIN.0,
         _ => ty,
     }
-}
-
-fn wire_name(ty: u8) -> &'static str {
-    trace_format::spec::lookup(trace_format::Version::Go1_26, Ty(ty))
-        .or_else(|| trace_format::spec::experimental_spec(Ty(ty)))
-        .map_or("<unknown>", |s| s.name)
 }
 
 #[derive(Debug, Default)]
@@ -278,15 +272,7 @@ impl Ordering {
             Ty::USER_REGION_BEGIN => self.region_begin(ev, table, cur),
             Ty::USER_REGION_END => self.region_end(ev, table, cur),
             Ty::GO_SWITCH | Ty::GO_SWITCH_DESTROY => self.go_switch(ev, gen, cur),
-            Ty::SPAN
-            | Ty::SPAN_ALLOC
-            | Ty::SPAN_FREE
-            | Ty::HEAP_OBJECT
-            | Ty::HEAP_OBJECT_ALLOC
-            | Ty::HEAP_OBJECT_FREE
-            | Ty::GOROUTINE_STACK
-            | Ty::GOROUTINE_STACK_ALLOC
-            | Ty::GOROUTINE_STACK_FREE => self.alloc_free(ev, cur),
+            _ if is_experimental(ev.ty) => self.alloc_free(ev, cur),
             _ => return Err(OrderError::BadEventType(ev.ty)),
         }?;
         if ok && m != NO_THREAD {
@@ -597,6 +583,16 @@ impl Ordering {
         Ok(s)
     }
 
+    /// The state of P `p`, which event type `ty` needs the trace to have told of.
+    fn known_proc(&mut self, p: ProcId, ty: u8) -> Result<&mut PState, OrderError> {
+        self.ps.get_mut(&p).ok_or_else(|| {
+            state_err(format!(
+                "uninitialized proc {p} found during {}",
+                wire_name(ty)
+            ))
+        })
+    }
+
     fn go_stop_exec(&mut self, ev: &mut BaseEvent, cur: SchedCtx) -> Step {
         user_go(cur)?;
         let ty = ev.ty;
@@ -689,12 +685,7 @@ impl Ordering {
         user_go(cur)?;
         self.current_g(ev.ty, cur.g, status::GO_RUNNING)?.status = status::GO_SYSCALL;
         let name = wire_name(ev.ty);
-        let Some(p) = self.ps.get_mut(&cur.p) else {
-            return Err(state_err(format!(
-                "uninitialized proc {} found during {name}",
-                cur.p
-            )));
-        };
+        let p = self.known_proc(cur.p, ev.ty)?;
         p.status = status::PROC_SYSCALL;
         let pseq = Seq::new(gen, ev.args[0]);
         if !pseq.succeeds(p.seq) {
@@ -711,13 +702,7 @@ impl Ordering {
     fn go_syscall_end(&mut self, ev: &mut BaseEvent, cur: SchedCtx) -> Step {
         user_go(cur)?;
         self.current_g(ev.ty, cur.g, status::GO_SYSCALL)?.status = status::GO_RUNNING;
-        let name = wire_name(ev.ty);
-        let Some(p) = self.ps.get_mut(&cur.p) else {
-            return Err(state_err(format!(
-                "uninitialized proc {} found during {name}",
-                cur.p
-            )));
-        };
+        let p = self.known_proc(cur.p, ev.ty)?;
         if p.status != status::PROC_SYSCALL {
             return Err(state_err(format!(
                 "expected proc {} in state Syscall, but got {} instead",
@@ -732,13 +717,7 @@ impl Ordering {
 
     fn go_syscall_end_blocked(&mut self, ev: &mut BaseEvent, cur: SchedCtx) -> Step {
         if cur.p != NO_PROC {
-            let Some(p) = self.ps.get(&cur.p) else {
-                return Err(state_err(format!(
-                    "uninitialized proc {} found during {}",
-                    cur.p,
-                    wire_name(ev.ty)
-                )));
-            };
+            let p = self.known_proc(cur.p, ev.ty)?;
             // Not before the P has been stolen from this M.
             if p.status == status::PROC_SYSCALL {
                 return Ok((cur, false));

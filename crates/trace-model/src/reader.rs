@@ -9,7 +9,8 @@
 
 use crate::error::{Error, ErrorKind, OrderError, Result};
 use crate::event::{
-    BaseEvent, Event, GoId, GoState, Pending, ProcId, ProcState, SchedCtx, ThreadId, Time,
+    spec_of, wire_name, BaseEvent, Event, GoId, GoState, Pending, ProcId, ProcState, SchedCtx,
+    ThreadId, Time,
 };
 use crate::gosort::sort_func;
 use crate::order::Ordering;
@@ -179,8 +180,7 @@ fn decode_timed(
     let Some(&ty) = data.get(pos) else {
         return Err(bad_varint("event type", pos));
     };
-    // Go orders with the newest table whatever the trace's version.
-    let spec = trace_format::spec::lookup(Version::Go1_26, EventType(ty));
+    let spec = spec_of(ty);
     let Some(spec) = spec else {
         return Err(OrderError::BadEventType(ty).into());
     };
@@ -544,8 +544,7 @@ impl<'a> Reader<'a> {
             .order
             .advance(&mut c.ev, &gen.table, c.m, gen.number)
             .map_err(|e| {
-                let name = trace_format::spec::lookup(Version::Go1_26, EventType(c.ev.ty))
-                    .map_or("", |s| s.name);
+                let name = wire_name(c.ev.ty);
                 Error::new(e).at(gen.number, c.m, name, c.offset)
             })?;
         if !ok {
@@ -629,8 +628,7 @@ fn id_slots() -> &'static [IdSlots; 256] {
     SLOTS.get_or_init(|| {
         let mut t = [IdSlots::default(); 256];
         for (ty, slots) in t.iter_mut().enumerate() {
-            let Some(spec) = trace_format::spec::lookup(Version::Go1_26, EventType(ty as u8))
-            else {
+            let Some(spec) = spec_of(ty as u8) else {
                 continue;
             };
             // Spec indices count the timestamp; argument slots don't.
@@ -664,7 +662,7 @@ fn validate_ids(ev: &Event, slots: &[IdSlots; 256]) -> std::result::Result<(), O
     let Some(table) = ev.table.as_deref() else {
         return Ok(());
     };
-    let name = || trace_format::spec::lookup(Version::Go1_26, EventType(ty)).map_or("", |s| s.name);
+    let name = || wire_name(ty);
     for &i in &s.stacks[..s.n_stacks as usize] {
         let id = ev.base.args[i as usize];
         if !table.has_stack(id) {

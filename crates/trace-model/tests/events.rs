@@ -19,14 +19,7 @@ fn dump(events: impl Iterator<Item = trace_model::Result<Event>>) -> trace_model
 }
 
 fn v2_traces() -> Vec<std::path::PathBuf> {
-    common::traces()
-        .into_iter()
-        .filter(|p| {
-            let bytes = std::fs::read(p).unwrap();
-            trace_model::format::Version::from_header(&bytes)
-                .is_ok_and(|v| v.family() == trace_model::format::Family::V2)
-        })
-        .collect()
+    common::traces_of(trace_model::format::Family::V2)
 }
 
 fn golden(trace: &Path, kind: &str) -> String {
@@ -126,27 +119,11 @@ fn state_queries_follow_the_events() {
 
 #[test]
 fn go_suite_successes_succeed_and_failures_fail() {
-    let Some(goroot) =
-        common::goroot_or_skip("1.27.3", "go_suite_successes_succeed_and_failures_fail")
-    else {
+    let Some(cases) = common::go_suite("go_suite_successes_succeed_and_failures_fail") else {
         return;
     };
-    let dir = goroot.join("src/internal/trace/testdata/tests");
-    let mut cases: Vec<_> = std::fs::read_dir(&dir)
-        .expect("Go's test suite")
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "test"))
-        .collect();
-    cases.sort();
-    assert!(cases.len() >= 22, "found {} cases", cases.len());
     for case in cases {
-        let content = std::fs::read_to_string(&case).unwrap();
-        let name = case.file_name().unwrap().to_string_lossy().into_owned();
-        let start = content.find("-- trace --\n").expect("trace section") + "-- trace --\n".len();
-        let expect = &content[..start];
-        let text = &content[start..];
-        let text = text.split("\n-- ").next().unwrap_or(text);
+        let (name, expect, text) = (&case.name, &case.expect, &case.trace);
         let result = Reader::new(text.as_bytes()).and_then(|r| dump(r).map(|_| ()));
         if expect.contains("-- expect --\nSUCCESS") {
             if let Err(e) = result {

@@ -7,60 +7,16 @@
 #[path = "../../trace-format/tests/common/mod.rs"]
 mod common;
 
-use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
-use trace_model::Reader;
+use std::path::PathBuf;
 
-/// The `drain` of `fuzz/fuzz_targets/model.rs`, also saying how it ended: the events read,
-/// printed one per line, and the error that stopped it, if any.
-fn drain(mut r: Reader<'_>) -> (String, Option<String>) {
-    let mut out = String::new();
-    loop {
-        match r.next_event() {
-            Ok(Some(ev)) => {
-                writeln!(out, "{ev}").unwrap();
-                let _ = ev.state_transition();
-                let _ = ev.range();
-            }
-            Ok(None) => return (out, None),
-            Err(e) => {
-                let msg = e.to_string();
-                assert!(!msg.is_empty());
-                return (out, Some(msg));
-            }
-        }
-    }
-}
-
-/// What the target does with one input: read it from a slice and from a stream. Returns both
-/// outcomes (`None` where the reader could not start).
-type Outcome = Option<(String, Option<String>)>;
-
-fn model_target(data: &[u8]) -> (Outcome, Outcome) {
-    let slice = Reader::new(data).ok().map(drain);
-    let stream = Reader::from_read(data).ok().map(drain);
-    (slice, stream)
-}
-
-/// Every file in `fuzz/regressions/model/`, sorted; none if the directory doesn't exist.
-fn regressions() -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/regressions/model");
-    let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.is_file())
-        .collect();
-    out.sort();
-    out
-}
+#[path = "../../../fuzz/targets/model.rs"]
+mod model_target;
 
 #[test]
 fn model_regressions_replay() {
-    for path in regressions() {
+    for path in common::fuzz_regressions("model") {
         eprintln!("replaying {}", path.display());
-        model_target(&std::fs::read(&path).unwrap());
+        model_target::run(&std::fs::read(&path).unwrap());
     }
 }
 
@@ -76,7 +32,7 @@ fn model_target_on_seeds() {
     ] {
         let path = traces.join(name);
         let bytes = std::fs::read(&path).unwrap();
-        let (slice, stream) = model_target(&bytes);
+        let (slice, stream) = model_target::run(&bytes);
         // A real trace (binary or text) reads to its end, the same from a slice and a stream.
         let (events, err) = slice.unwrap_or_else(|| panic!("{name}: slice reader didn't start"));
         assert_eq!(err, None, "{name}");
@@ -85,18 +41,18 @@ fn model_target_on_seeds() {
         // Cuts and flipped bytes are handled: events, then at most one error.
         let step = bytes.len() / 40 + 1;
         for cut in (0..bytes.len()).step_by(step) {
-            model_target(&bytes[..cut]);
+            model_target::run(&bytes[..cut]);
         }
         let mut damaged = bytes.clone();
         for at in (0..bytes.len()).step_by(step) {
             damaged[at] ^= 0xff;
-            model_target(&damaged);
+            model_target::run(&damaged);
             damaged[at] ^= 0xff;
         }
     }
     // A v1 trace, hostile headers and sizes: whatever they give, not a panic.
     let v1 = std::fs::read(traces.join("go1.21.13/chan.trace")).unwrap();
-    model_target(&v1);
+    model_target::run(&v1);
     for hostile in [
         &b""[..],
         b"go 1.22 trace\x00\x00\x00",
@@ -106,7 +62,7 @@ fn model_target_on_seeds() {
         b"Trace Go1.22\nEventBatch gen=1 m=0 time=1 size=99999999999999999999\n",
         b"Trace Go1.26\nNoSuchEvent x=1\n",
     ] {
-        model_target(hostile);
+        model_target::run(hostile);
     }
 }
 
@@ -131,7 +87,7 @@ fn model_target_on_go_fuzz_corpus() {
             path.display(),
             &data[..data.len().min(16)]
         );
-        model_target(&data);
+        model_target::run(&data);
     }
 }
 

@@ -80,6 +80,28 @@ pub struct Filter {
     pub to: Option<Time>,
 }
 
+impl Filter {
+    /// The time of `[t0, t1]` that counts for goroutine `g`, or `None` if that depends on
+    /// whether it ever runs.
+    fn overlap(&self, g: &Goroutine, t0: Time, t1: Time) -> Option<i64> {
+        let (mut lo, mut hi) = (t0, t1);
+        if let Some(from) = self.from {
+            lo = lo.max(from);
+        }
+        if let Some(to) = self.to {
+            hi = hi.min(to);
+        }
+        if self.region.is_some() {
+            return Some(region_overlap(g, lo, hi));
+        }
+        match g.start {
+            Some(s) if s > hi => Some(0),
+            Some(s) => Some(hi - lo.max(s)),
+            None => None,
+        }
+    }
+}
+
 /// What Go's goroutine summary knows of a goroutine that the profiles need.
 #[derive(Debug, Default)]
 struct Goroutine {
@@ -175,26 +197,6 @@ impl Profiler<'_> {
         i
     }
 
-    /// The time of `[t0, t1]` that counts for goroutine `g`, or `None` if that depends on
-    /// whether it ever runs.
-    fn overlap(&self, g: &Goroutine, t0: Time, t1: Time) -> Option<i64> {
-        let (mut lo, mut hi) = (t0, t1);
-        if let Some(from) = self.filter.from {
-            lo = lo.max(from);
-        }
-        if let Some(to) = self.filter.to {
-            hi = hi.min(to);
-        }
-        if self.filter.region.is_some() {
-            return Some(region_overlap(g, lo, hi));
-        }
-        match g.start {
-            Some(s) if s > hi => Some(0),
-            Some(s) => Some(hi - lo.max(s)),
-            None => None,
-        }
-    }
-
     fn event(&mut self, ev: &Event) {
         match ev.kind() {
             EventKind::Sync => self.syncs += 1,
@@ -237,8 +239,8 @@ impl Profiler<'_> {
 
         // What Go's summary learns from this transition: first, as the summary is complete
         // before Go computes profiles.
+        let g = self.gs.entry(id).or_default();
         if old != new {
-            let g = self.gs.entry(id).or_default();
             if matches!(old, GoState::Undetermined | GoState::NotExist) {
                 g.in_summary = true;
             }
@@ -257,8 +259,7 @@ impl Profiler<'_> {
         }
 
         let state = self.kind.state();
-        let tracking = self.gs.get(&id).and_then(|g| g.tracking);
-        let Some((t0, stack)) = tracking else {
+        let Some((t0, stack)) = g.tracking else {
             if new == state && self.kind.tracks(st.reason) {
                 let stack = self.stack_index(ev);
                 self.gs.entry(id).or_default().tracking = Some((t, stack));
@@ -268,14 +269,12 @@ impl Profiler<'_> {
         if new == state {
             return;
         }
-        let Some(g) = self.gs.get(&id) else { return };
+        g.tracking = None;
         let counted = if g.in_summary {
-            self.overlap(g, t0, t)
+            self.filter.overlap(g, t0, t)
         } else {
             Some(0)
         };
-        let g = self.gs.entry(id).or_default();
-        g.tracking = None;
         match counted {
             Some(d) if d > 0 => {
                 let e = self.totals.entry((id, stack)).or_default();

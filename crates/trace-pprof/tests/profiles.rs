@@ -5,7 +5,7 @@
 #[path = "../../trace-format/tests/common/mod.rs"]
 mod common;
 
-use trace_model::format::{Family, Version};
+use trace_model::format::Family;
 use trace_pprof::{
     build, canonical_samples, compute, read_profile, write_gzip, Filter, ProfileKind,
 };
@@ -13,22 +13,10 @@ use trace_pprof::{
 /// The committed Go 1.22+ traces, and the regression traces in testdata/regressions (fresh
 /// traces on which a live conformance run once found a difference).
 fn v2_traces() -> Vec<std::path::PathBuf> {
-    let mut regressions: Vec<_> = std::fs::read_dir(common::testdata().join("regressions"))
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "trace"))
-        .collect();
-    regressions.sort();
-    common::traces()
-        .into_iter()
-        .chain(regressions)
-        .filter(|p| {
-            let bytes = std::fs::read(p).unwrap();
-            Version::from_header(&bytes).is_ok_and(|v| v.family() == Family::V2)
-        })
-        .collect()
+    let regressions = common::files_with_ext(&common::testdata().join("regressions"), "trace");
+    let mut traces = common::traces_of(Family::V2);
+    traces.extend(regressions);
+    traces
 }
 
 fn ours(bytes: &[u8], kind: ProfileKind, filter: &Filter) -> trace_pprof::Profile {
