@@ -93,8 +93,8 @@ fn model_target_on_go_fuzz_corpus() {
 
 #[test]
 fn go_fuzz_bytes_decodes_every_escape() {
-    let file = "go test fuzz v1\n[]byte(\"a\\x00\\xff\\n\\t\\\\\\\"\\'\\a\\b\\f\\r\\v\\101\\u00e9\\U0001F600\")\n";
-    let mut want = b"a\x00\xff\n\t\\\"'\x07\x08\x0c\r\x0bA".to_vec();
+    let file = "go test fuzz v1\n[]byte(\"a\\x00\\xff\\n\\t\\\\\\\"\\a\\b\\f\\r\\v\\101\\u00e9\\U0001F600\")\n";
+    let mut want = b"a\x00\xff\n\t\\\"\x07\x08\x0c\r\x0bA".to_vec();
     want.extend_from_slice("\u{e9}\u{1F600}".as_bytes());
     assert_eq!(go_fuzz_bytes(file).unwrap(), want);
     assert!(go_fuzz_bytes("go test fuzz v1\nstring(\"x\")\n").is_err());
@@ -112,56 +112,11 @@ fn go_fuzz_bytes(file: &str) -> Result<Vec<u8>, String> {
         return Err("more than one value".into());
     }
     let lit = value
-        .strip_prefix("[]byte(\"")
-        .and_then(|v| v.strip_suffix("\")"))
+        .strip_prefix("[]byte(")
+        .and_then(|v| v.strip_suffix(')'))
+        .filter(|v| v.starts_with('"'))
         .ok_or_else(|| format!("not a []byte(\"...\") value: {value}"))?;
-    unquote_go(lit)
-}
-
-/// The bytes of the body of a Go interpreted string literal (between the quotes).
-fn unquote_go(s: &str) -> Result<Vec<u8>, String> {
-    let mut out = Vec::with_capacity(s.len());
-    let mut chars = s.chars();
-    let hex = |chars: &mut std::str::Chars<'_>, n: usize| -> Result<u32, String> {
-        let digits: String = chars.take(n).collect();
-        if digits.len() != n {
-            return Err(format!("short escape {digits:?}"));
-        }
-        u32::from_str_radix(&digits, 16).map_err(|e| format!("{digits:?}: {e}"))
-    };
-    while let Some(c) = chars.next() {
-        if c != '\\' {
-            let mut buf = [0; 4];
-            out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
-            continue;
-        }
-        let e = chars.next().ok_or("trailing backslash")?;
-        let byte = match e {
-            'a' => 0x07,
-            'b' => 0x08,
-            'f' => 0x0c,
-            'n' => b'\n',
-            'r' => b'\r',
-            't' => b'\t',
-            'v' => 0x0b,
-            '\\' | '\'' | '"' => e as u8,
-            'x' => hex(&mut chars, 2)? as u8,
-            '0'..='7' => {
-                let rest: String = chars.by_ref().take(2).collect();
-                let v = u32::from_str_radix(&format!("{e}{rest}"), 8)
-                    .map_err(|_| format!("bad octal escape \\{e}{rest}"))?;
-                u8::try_from(v).map_err(|_| format!("octal escape out of range: \\{e}{rest}"))?
-            }
-            'u' | 'U' => {
-                let v = hex(&mut chars, if e == 'u' { 4 } else { 8 })?;
-                let c = char::from_u32(v).ok_or_else(|| format!("bad code point {v:#x}"))?;
-                let mut buf = [0; 4];
-                out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
-                continue;
-            }
-            _ => return Err(format!("unknown escape \\{e}")),
-        };
-        out.push(byte);
-    }
-    Ok(out)
+    // Go writes the literal with strconv.Quote; our Unquote is Go's.
+    trace_model::format::text::quote::unquote(lit.as_bytes())
+        .ok_or_else(|| format!("not a Go string literal: {lit}"))
 }
