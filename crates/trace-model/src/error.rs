@@ -51,6 +51,10 @@ pub enum OrderError {
     /// Any other violation of a state machine, as Go words it.
     #[error("{0}")]
     State(String),
+    /// A v1 trace whose timestamps contradict the order its sequence numbers give (Go's
+    /// `ErrTimeOrder`; seen on machines whose CPUs' clocks disagree).
+    #[error("time stamps out of order")]
+    TimeOrder,
     /// No event of any M can come next: the trace contradicts itself.
     #[error(
         "broken trace: failed to advance: no M's next event is possible in generation {generation}"

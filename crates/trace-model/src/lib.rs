@@ -43,6 +43,7 @@ mod gosort;
 mod order;
 mod reader;
 mod table;
+mod v1;
 mod wall;
 
 pub use error::{Error, ErrorKind, OrderError, Result};

@@ -1076,6 +1076,63 @@ impl Ordering {
             .map(|s| status::go_state(s.status).unwrap_or(GoState::Undetermined))
     }
 
+    /// Follows the state transitions of an event that was ordered elsewhere (a v1 trace's,
+    /// which Go checks before converting), so the state queries answer for every version.
+    pub(crate) fn observe(&mut self, ev: &crate::event::Event) {
+        let mut holds = (ev.goroutine(), ev.proc());
+        if let Some(t) = ev.state_transition() {
+            let id = t.resource.id;
+            if let Some((_, to)) = t.goroutine() {
+                let status = match to {
+                    GoState::Runnable => status::GO_RUNNABLE,
+                    GoState::Running => status::GO_RUNNING,
+                    GoState::Syscall => status::GO_SYSCALL,
+                    GoState::Waiting => status::GO_WAITING,
+                    GoState::NotExist | GoState::Undetermined => 0,
+                };
+                if to == GoState::NotExist {
+                    self.gs.remove(&id);
+                } else {
+                    self.gs
+                        .entry(id)
+                        .or_insert_with(|| GState::new(status, Seq::new(0, 0)))
+                        .status = status;
+                }
+                if to.executing() && ev.base.ty == Ty::GO_START.0 {
+                    holds.0 = id;
+                } else if id == ev.goroutine() && !to.executing() {
+                    holds.0 = NO_GOROUTINE;
+                }
+            }
+            if let Some((_, to)) = t.proc() {
+                let status = match to {
+                    ProcState::Running => status::PROC_RUNNING,
+                    _ => status::PROC_IDLE,
+                };
+                self.ps
+                    .entry(id)
+                    .or_insert_with(|| PState {
+                        status,
+                        seq: Seq::new(0, 0),
+                        ranges: Ranges::default(),
+                    })
+                    .status = status;
+                if to == ProcState::Idle && id == ev.proc() {
+                    holds.1 = NO_PROC;
+                }
+            }
+        }
+        if ev.thread() != NO_THREAD {
+            self.ms.insert(
+                ev.thread(),
+                MState {
+                    g: holds.0,
+                    p: holds.1,
+                },
+            );
+        }
+    }
+
     /// What is known of P `p` now.
     pub(crate) fn proc_state(&self, p: ProcId) -> Option<ProcState> {
         self.ps

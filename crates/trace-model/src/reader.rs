@@ -15,6 +15,7 @@ use crate::event::{
 use crate::gosort::sort_func;
 use crate::order::Ordering;
 use crate::table::{Table, TableRef};
+use crate::v1::V1Events;
 use std::borrow::Cow;
 use std::io::Read;
 use std::sync::Arc;
@@ -272,6 +273,8 @@ enum Source<'a> {
     },
     /// A stream: each generation's bytes are read, then copied out of the stream's buffer.
     Stream(Box<StreamReader<Box<dyn Read + 'a>>>),
+    /// No generations: a v1 trace, read whole.
+    None,
 }
 
 impl<'a> Source<'a> {
@@ -285,6 +288,7 @@ impl<'a> Source<'a> {
                 None => Ok(None),
                 Some(g) => Ok(Some(GenData::new(&g, None))),
             },
+            Source::None => Ok(None),
         }
     }
 }
@@ -326,6 +330,8 @@ pub struct Reader<'a> {
     /// events costs no reference counting.
     slot: Event,
     id_slots: &'static [IdSlots; 256],
+    /// A Go 1.5–1.21 trace: read, ordered and checked whole when opened.
+    v1: Option<Box<V1Events>>,
 }
 
 impl<'a> Reader<'a> {
@@ -337,7 +343,9 @@ impl<'a> Reader<'a> {
         }
         let trace = Trace::parse(bytes)?;
         let version = trace.version();
-        require_v2(version)?;
+        if version.family() == Family::V1 {
+            return Self::from_v1(version, bytes);
+        }
         let generations = trace.generations()?;
         Ok(Self::with_source(
             version,
@@ -358,9 +366,18 @@ impl<'a> Reader<'a> {
             r.read_to_end(&mut text)?;
             return Self::from_text(&text);
         }
+        if head.len() >= trace_format::HEADER_LEN {
+            if let Ok(version) = Version::from_header(head) {
+                if version.family() == Family::V1 {
+                    // A v1 trace can only be ordered whole, as Go does too.
+                    let mut bytes = Vec::new();
+                    r.read_to_end(&mut bytes)?;
+                    return Self::from_v1(version, &bytes);
+                }
+            }
+        }
         let stream = StreamReader::new(Box::new(r) as Box<dyn Read + 'a>)?;
         let version = stream.version();
-        require_v2(version)?;
         Ok(Self::with_source(version, Source::Stream(Box::new(stream))))
     }
 
@@ -376,6 +393,15 @@ impl<'a> Reader<'a> {
         }
         let stream = StreamReader::new(Box::new(std::io::Cursor::new(bin)) as Box<dyn Read + 'a>)?;
         Ok(Self::with_source(version, Source::Stream(Box::new(stream))))
+    }
+
+    /// A v1 trace: everything is read, ordered and checked now.
+    fn from_v1(version: Version, bytes: &[u8]) -> Result<Reader<'a>> {
+        let v1 = V1Events::open(bytes)?;
+        let mut r = Self::with_source(version, Source::None);
+        r.read_to = bytes.len() as u64;
+        r.v1 = Some(Box::new(v1));
+        Ok(r)
     }
 
     fn with_source(version: Version, source: Source<'a>) -> Reader<'a> {
@@ -394,6 +420,7 @@ impl<'a> Reader<'a> {
             done: false,
             slot: Event::empty(),
             id_slots: id_slots(),
+            v1: None,
         }
     }
 
@@ -410,6 +437,10 @@ impl<'a> Reader<'a> {
 
     /// The number of the generation being read, 0 before the first.
     pub fn generation(&self) -> u64 {
+        if self.v1.is_some() {
+            // A v1 trace is one generation.
+            return 1;
+        }
         self.gen.as_ref().map_or(0, |g| g.number)
     }
 
@@ -445,6 +476,23 @@ impl<'a> Reader<'a> {
     pub fn next_event(&mut self) -> Result<Option<&Event>> {
         if self.done {
             return Ok(None);
+        }
+        if let Some(v1) = self.v1.as_mut() {
+            return match v1.next() {
+                Ok(Some(p)) => {
+                    self.slot.set(p, Some(&v1.table));
+                    self.order.observe(&self.slot);
+                    Ok(Some(&self.slot))
+                }
+                Ok(None) => {
+                    self.done = true;
+                    Ok(None)
+                }
+                Err(e) => {
+                    self.done = true;
+                    Err(e)
+                }
+            };
         }
         match self.fill() {
             Ok(true) => {

@@ -154,6 +154,21 @@ impl Table {
         t
     }
 
+    /// The tables of a v1 trace, which is one generation: strings, stacks as PCs, and the frame
+    /// of each PC. There is no clock to convert: v1 times are nanoseconds already.
+    pub(crate) fn from_v1(
+        strings: Vec<(u64, Box<[u8]>)>,
+        stacks: Vec<(u64, Box<[u64]>)>,
+        frames: IdMap<u64, FrameRecord>,
+    ) -> Table {
+        Table {
+            strings: IdTable::build(strings),
+            stacks: IdTable::build(stacks),
+            frames,
+            ..Table::default()
+        }
+    }
+
     /// The string with this ID; 0 is the empty string.
     pub(crate) fn string(&self, id: u64) -> Option<&[u8]> {
         if id == 0 {
