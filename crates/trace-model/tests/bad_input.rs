@@ -43,6 +43,8 @@ fn sample_traces() -> Vec<Vec<u8>> {
         "go1.23.9/syscall.trace",
         "go1.25.5/flightrecorder.trace",
         "go1.27.3/cpuprof.trace",
+        "go1.19/chan.trace",
+        "go1.21.13/annotations.trace",
     ]
     .iter()
     .map(|p| std::fs::read(common::testdata().join("traces").join(p)).unwrap())
@@ -66,8 +68,11 @@ fn truncated_traces_end_in_an_error_not_a_panic() {
             cuts += 1;
             errors += usize::from(failed);
         }
+        // A v1 trace has no batch lengths: a cut between two records is a shorter trace.
+        let v1 = trace_model::format::Version::from_header(&bytes)
+            .is_ok_and(|v| v.family() == trace_model::format::Family::V1);
         assert!(
-            errors * 10 >= cuts * 9,
+            v1 || errors * 10 >= cuts * 9,
             "only {errors} of {cuts} cuts failed"
         );
     }

@@ -1,4 +1,4 @@
-//! Profiles against Go: for every committed Go 1.22+ trace and each type, exactly the samples of
+//! Profiles against Go: for every committed trace (Go 1.19 to 1.27) and each type, exactly the samples of
 //! Go 1.27's `go tool trace -pprof=TYPE` (committed beside the trace as `NAME.TYPE.pprof.golden`),
 //! compared as values and stacks of function, file, line and address.
 
@@ -10,11 +10,13 @@ use trace_pprof::{
     build, canonical_samples, compute, read_profile, write_gzip, Filter, ProfileKind,
 };
 
-/// The committed Go 1.22+ traces, and the regression traces in testdata/regressions (fresh
+/// The committed traces of every version (Go 1.19 and 1.21 are read through the v1
+/// conversion, as Go 1.27 does), and the regression traces in testdata/regressions (fresh
 /// traces on which a live conformance run once found a difference).
-fn v2_traces() -> Vec<std::path::PathBuf> {
+fn all_traces() -> Vec<std::path::PathBuf> {
     let regressions = common::files_with_ext(&common::testdata().join("regressions"), "trace");
     let mut traces = common::traces_of(Family::V2);
+    traces.extend(common::traces_of(Family::V1));
     traces.extend(regressions);
     traces
 }
@@ -29,9 +31,9 @@ fn ours(bytes: &[u8], kind: ProfileKind, filter: &Filter) -> trace_pprof::Profil
 }
 
 #[test]
-fn profiles_equal_go_on_every_v2_trace() {
-    let traces = v2_traces();
-    assert!(traces.len() >= 60, "found {} traces", traces.len());
+fn profiles_equal_go_on_every_trace() {
+    let traces = all_traces();
+    assert!(traces.len() >= 80, "found {} traces", traces.len());
     let mut nonempty = 0;
     for trace in traces {
         let bytes = std::fs::read(&trace).unwrap();
@@ -54,7 +56,7 @@ fn profiles_equal_go_on_every_v2_trace() {
             nonempty += usize::from(!got.is_empty());
         }
     }
-    assert!(nonempty > 100, "too few non-empty profiles: {nonempty}");
+    assert!(nonempty > 160, "too few non-empty profiles: {nonempty}");
 }
 
 /// Go's web pages filter profiles by goroutine name and by region type: the same filters give
