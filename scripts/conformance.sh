@@ -5,6 +5,12 @@
 #   raw   (Go 1.22+)  target/release/examples/trace-raw TRACE  must be byte-identical to
 #                     "Trace Go1.N" + Go 1.27.3's `go tool trace -d=wire TRACE` (how the
 #                     testdata/*.raw.golden files are made, see scripts/gen-testdata.sh)
+#   model (all)       trace-events TRACE against Go 1.27.3's `go tool trace -d=parsed TRACE`:
+#                     byte for byte for Go 1.22+; for Go 1.19 and 1.21 (and Go's own 1.11-1.21
+#                     test traces) up to the equal-tick reordering Go's v1 reader does itself
+#   truncated (1.22+) traces cut at 30/60/90%: the same events before the error
+#   pprof (all)       trace2pprof -pprof=TYPE against go tool trace -pprof=TYPE, sample for
+#                     sample (v1: delays may differ by a few ns, as Go's own runs do)
 #   v1    (Go 1.19, 1.21)  our event, string and per-type counts (from trace-raw's v1 text form)
 #                     must equal what Go 1.21.13's readTrace reads, which Go 1.27.3's tracev1 must
 #                     read too (scripts/gen-v1-counts.sh --traces)
@@ -239,6 +245,46 @@ stage_model() {
   done < <(fresh_traces v2)
 }
 
+# ---- stage model-v1: Go 1.11-1.21 ordered events, up to Go's own nondeterminism ---------------
+
+# Go's dumps are compared by the ignored test live_v1_dumps of crates/trace-model/tests/v1.rs,
+# which holds the comparison (tests/common: v1_dumps_agree) the committed goldens use too.
+stage_model_v1() {
+  echo "== model-v1: the v1 model against Go 1.27.3's go tool trace -d=parsed"
+  local list=$work/v1dumps.list rel f n
+  : > "$list"
+  mkdir -p "$work/v1dumps"
+  local gotraces
+  gotraces=$("$go127" env GOROOT)/src/internal/trace/internal/tracev1/testdata
+  {
+    for f in "$gotraces"/*; do [ -f "$f" ] && echo "go:$(basename "$f") $f"; done
+    while read -r rel; do echo "$rel $work/$rel"; done < <(fresh_traces v1)
+  } > "$work/v1traces"
+  while read -r rel f; do
+    n=$(echo "$rel" | tr '/:' '__')
+    if ! TZ=UTC "$go127" tool trace -d=parsed "$f" > "$work/v1dumps/$n" 2> "$work/err"; then
+      fail model "$rel" "Go 1.27.3 cannot read it" "$work/err"
+      continue
+    fi
+    echo "$rel $f $work/v1dumps/$n" >> "$list"
+  done < "$work/v1traces"
+  [ -s "$list" ] || { skip model "-" "no v1 traces"; return; }
+  CONFORMANCE_V1_DUMPS=$list cargo test --quiet --release -p trace-model --test v1 \
+    live_v1_dumps -- --ignored --nocapture > "$work/v1out" 2>&1 || true
+  local status label rest
+  while read -r _ status label rest; do
+    if [ "$status" = ok ]; then
+      pass model "$label" "$rest"
+    else
+      echo "$rest" > "$work/diff"
+      fail model "$label" "differs from Go beyond equal-tick reordering:" "$work/diff"
+    fi
+  done < <(grep '^CONFORMANCE ' "$work/v1out")
+  if ! grep -q '^CONFORMANCE ' "$work/v1out"; then
+    fail model "-" "live_v1_dumps did not run" "$work/v1out"
+  fi
+}
+
 # ---- stage truncated: cut traces, the events before the error --------------------------------------
 
 # A trace cut short (a killed process, a partial download): Go prints the events it can, then
@@ -266,7 +312,7 @@ stage_truncated() {
   done < <(fresh_traces v2)
 }
 
-# ---- stage pprof: Go 1.22+ profiles, sample for sample ---------------------------------------------
+# ---- stage pprof: profiles, sample for sample --------------------------------------------------
 
 # The samples of a profile, canonical and sorted, as `go tool pprof -raw` lists them with each
 # location resolved to its address, function, file and line.
@@ -280,6 +326,19 @@ canonical_profile() {
     mode == "l" && /^ *[0-9]+: 0x/ { id = $1; sub(/:$/, "", id); loc[id] = $2 " " $3 " " $4 " " $5; next }
     END { for (i = 1; i <= n; i++) { s = val[i]; m = split(ids[i], a, " ");
             for (j = 1; j <= m; j++) s = s " | " loc[a[j]]; print s } }' | sort
+}
+
+# v1_profiles_agree GOT WANT: the same stacks with the same counts, and delays within 2 ns per
+# sample (Go's v1 reader moves events sharing a tick by a nanosecond or two from run to run).
+v1_profiles_agree() {
+  awk '
+    { split($0, f, " \\| "); key = substr($0, length(f[1]) + 1); split(f[1], v, " ") }
+    NR == FNR { n[key]++; c[key, n[key]] = v[1]; d[key, n[key]] = v[2]; next }
+    { m[key]++; i = m[key]
+      if (!((key, i) in c) || c[key, i] != v[1]) { bad = 1; exit }
+      diff = d[key, i] - v[2]; if (diff < 0) diff = -diff
+      if (diff > 2 * v[1]) { bad = 1; exit } }
+    END { if (bad) exit 1; for (k in n) if (n[k] != m[k]) exit 1 }' "$1" "$2"
 }
 
 stage_pprof() {
@@ -304,11 +363,13 @@ stage_pprof() {
       canonical_profile "$work/got.pb.gz" > "$work/got"
       if diff "$work/got" "$work/want" > "$work/diff"; then
         pass pprof "$rel" "-pprof=$t: $(wc -l < "$work/want") samples identical"
+      elif [ "$(minor_of "$f")" -lt 22 ] && v1_profiles_agree "$work/got" "$work/want"; then
+        pass pprof "$rel" "-pprof=$t: $(wc -l < "$work/want") samples agree (delays within 2 ns)"
       else
         fail pprof "$rel" "-pprof=$t samples differ (< ours, > Go's):" "$work/diff"
       fi
     done
-  done < <(fresh_traces v2)
+  done < <(fresh_traces v2; fresh_traces v1)
 }
 
 
@@ -316,6 +377,7 @@ stage_setup
 stage_traces
 stage_raw
 stage_model
+stage_model_v1
 stage_truncated
 stage_pprof
 stage_v1

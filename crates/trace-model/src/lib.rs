@@ -28,11 +28,23 @@
 //!     }
 //! }
 //! assert!(running > 0);
+//!
+//! // A Go 1.19 trace reads the same way, into the same kinds of events.
+//! let old = std::fs::read("../../testdata/traces/go1.19/chan.trace").unwrap();
+//! let mut blocked = 0;
+//! for event in trace_model::Reader::new(&old)? {
+//!     let event = event?;
+//!     let to = event.state_transition().and_then(|t| t.goroutine()).map(|(_, to)| to);
+//!     blocked += usize::from(to == Some(trace_model::GoState::Waiting));
+//! }
+//! assert!(blocked > 0);
 //! # Ok(()) }
 //! ```
 //!
-//! Traces of Go 1.22 and later are ordered; older traces are decoded by `trace-format` but not
-//! yet converted to this model.
+//! Traces of every version come out as the same events. Go 1.22+ traces are ordered one
+//! generation at a time; a Go 1.5–1.21 trace has no generations, so it is read, ordered and
+//! checked whole when the reader opens it, then converted event by event into the new format's
+//! events, as Go 1.27 does (see the `v1` module for what the old formats can't tell).
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]

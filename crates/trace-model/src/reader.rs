@@ -293,8 +293,9 @@ impl<'a> Source<'a> {
     }
 }
 
-/// Reads the events of a Go 1.22+ trace in order, one at a time, with the state of every
-/// goroutine, P and M at that point. Memory holds the current generation, not the trace.
+/// Reads the events of a trace in order, one at a time, with the state of every goroutine, P
+/// and M at that point. For Go 1.22+ memory holds the current generation, not the trace; a Go
+/// 1.5–1.21 trace is one generation, ordered whole when the reader opens it (as Go does).
 ///
 /// ```
 /// # fn main() -> Result<(), trace_model::Error> {
@@ -335,7 +336,7 @@ pub struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
-    /// Reads a trace held in memory: Go's binary format (Go 1.22+), or Go's raw text format
+    /// Reads a trace held in memory: Go's binary format (any version), or Go's raw text format
     /// (`Trace Go1.N` and one event per line).
     pub fn new(bytes: &'a [u8]) -> Result<Reader<'a>> {
         if bytes.starts_with(b"Trace Go") {
