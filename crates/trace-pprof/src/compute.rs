@@ -110,10 +110,10 @@ struct Goroutine {
     /// Its name: the outermost function of the first transition stack seen.
     name: Option<Box<[u8]>>,
     /// Time in the profiled state that ended before it first ran: it counts only if the
-    /// goroutine never runs. Stack index and duration.
-    before_start: Vec<(u32, i64)>,
-    /// The profiled interval in progress: its start and stack.
-    tracking: Option<(Time, u32)>,
+    /// goroutine never runs. The interval, its duration, and when it ended (claim order).
+    before_start: Vec<(Tracked, i64, u64)>,
+    /// The profiled interval in progress.
+    tracking: Option<Tracked>,
     /// Open regions of the filter's type (start times), innermost last.
     open_regions: Vec<Time>,
     /// Closed regions of the filter's type: start and end.
@@ -121,13 +121,47 @@ struct Goroutine {
     in_summary: bool,
 }
 
+/// An interval in the profiled state: its start, the entry and identity of the stack of the
+/// event that began it, and that event (for the stack's frames, should it claim the entry).
+#[derive(Debug)]
+struct Tracked {
+    t0: Time,
+    entry: u32,
+    ident: (u64, u64),
+    ev: Event,
+}
+
 /// A stack as the profile keys it: its first 128 PCs, and the frames of the stack that last
 /// claimed them.
 #[derive(Debug)]
 struct StackEntry {
     frames: Vec<Frame>,
-    /// Which stack (generation, ID) the frames are from.
-    ident: (u64, u64),
+    /// Which stack (generation, ID) the frames are from; `None` until one claims the entry.
+    ident: Option<(u64, u64)>,
+    /// The claim that set them: claims are numbered in the order Go makes them.
+    claim: u64,
+}
+
+/// Makes stack `ident` (of event `ev`) the one entry `i` shows, as claim number `n`.
+fn claim(stacks: &mut [StackEntry], i: u32, ident: (u64, u64), ev: &Event, n: u64) {
+    let Some(e) = stacks.get_mut(i as usize) else {
+        return;
+    };
+    if e.ident != Some(ident) {
+        e.frames = ev
+            .stack()
+            .frames()
+            .take(MAX_STACK)
+            .map(|f| Frame {
+                pc: f.pc,
+                func: f.func.to_vec(),
+                file: f.file.to_vec(),
+                line: f.line,
+            })
+            .collect();
+        e.ident = Some(ident);
+    }
+    e.claim = n;
 }
 
 /// Go keeps at most this many frames of a stack, and merges stacks with the same first PCs.
@@ -138,8 +172,10 @@ struct Profiler<'f> {
     filter: &'f Filter,
     gs: IdMap<GoId, Goroutine>,
     stack_ids: HashMap<Vec<u64>, u32>,
-    /// Stacks (generation, ID) that currently own an entry.
+    /// The entry of each stack (generation, ID) of the current generation.
     by_ident: HashMap<(u64, u64), u32>,
+    /// Claims made so far.
+    claims: u64,
     stacks: Vec<StackEntry>,
     /// Sync events seen: the generation's number, for stack identity.
     syncs: u64,
@@ -148,11 +184,12 @@ struct Profiler<'f> {
 }
 
 impl Profiler<'_> {
-    /// The entry of the event's stack. As in Go, stacks are told apart by identity (generation
-    /// and ID) and merged by their first 128 PCs, and an entry shows the frames of the last
-    /// stack of another identity that reached it (which matters when frames differ for the same
-    /// PCs, or for the empty stack and a stack of one zero PC).
-    fn stack_index(&mut self, ev: &Event) -> u32 {
+    /// The entry of the event's stack, and the stack's identity. As in Go, stacks are told
+    /// apart by identity (generation and ID) and merged by their first 128 PCs, and an entry
+    /// shows the frames of the stack that claimed it last — Go claims when an interval is
+    /// counted, at its end (which matters when frames differ for the same PCs, or for the
+    /// empty stack and a stack of one zero PC).
+    fn stack_index(&mut self, ev: &Event) -> (u32, (u64, u64)) {
         let stack = ev.stack();
         let ident = if stack.id() == 0 {
             (0, 0)
@@ -160,46 +197,37 @@ impl Profiler<'_> {
             (self.syncs, stack.id())
         };
         if let Some(&i) = self.by_ident.get(&ident) {
-            return i;
+            return (i, ident);
         }
         let mut pcs: Vec<u64> = stack.frames().take(MAX_STACK).map(|f| f.pc).collect();
         // Go keys stacks by a zero-padded array of PCs.
         while pcs.last() == Some(&0) {
             pcs.pop();
         }
-        let frames = stack
-            .frames()
-            .take(MAX_STACK)
-            .map(|f| Frame {
-                pc: f.pc,
-                func: f.func.to_vec(),
-                file: f.file.to_vec(),
-                line: f.line,
-            })
-            .collect();
         let i = match self.stack_ids.get(&pcs) {
-            Some(&i) => {
-                if let Some(entry) = self.stacks.get_mut(i as usize) {
-                    self.by_ident.remove(&entry.ident);
-                    entry.frames = frames;
-                    entry.ident = ident;
-                }
-                i
-            }
+            Some(&i) => i,
             None => {
                 let i = self.stacks.len() as u32;
-                self.stacks.push(StackEntry { frames, ident });
+                self.stacks.push(StackEntry {
+                    frames: Vec::new(),
+                    ident: None,
+                    claim: 0,
+                });
                 self.stack_ids.insert(pcs, i);
                 i
             }
         };
         self.by_ident.insert(ident, i);
-        i
+        (i, ident)
     }
 
     fn event(&mut self, ev: &Event) {
         match ev.kind() {
-            EventKind::Sync => self.syncs += 1,
+            EventKind::Sync => {
+                self.syncs += 1;
+                // Stacks of earlier generations never come back.
+                self.by_ident.clear();
+            }
             EventKind::StateTransition => self.transition(ev),
             EventKind::RegionBegin | EventKind::RegionEnd => self.region(ev),
             _ => {}
@@ -259,43 +287,70 @@ impl Profiler<'_> {
         }
 
         let state = self.kind.state();
-        let Some((t0, stack)) = g.tracking else {
+        if g.tracking.is_none() {
             if new == state && self.kind.tracks(st.reason) {
-                let stack = self.stack_index(ev);
-                self.gs.entry(id).or_default().tracking = Some((t, stack));
+                let (entry, ident) = self.stack_index(ev);
+                self.gs.entry(id).or_default().tracking = Some(Tracked {
+                    t0: t,
+                    entry,
+                    ident,
+                    ev: ev.clone(),
+                });
             }
             return;
-        };
+        }
         if new == state {
             return;
         }
-        g.tracking = None;
+        let Some(tr) = g.tracking.take() else {
+            return;
+        };
         let counted = if g.in_summary {
-            self.filter.overlap(g, t0, t)
+            self.filter.overlap(g, tr.t0, t)
         } else {
             Some(0)
         };
         match counted {
             Some(d) if d > 0 => {
-                let e = self.totals.entry((id, stack)).or_default();
+                self.claims += 1;
+                claim(&mut self.stacks, tr.entry, tr.ident, &tr.ev, self.claims);
+                let e = self.totals.entry((id, tr.entry)).or_default();
                 e.0 += 1;
                 e.1 += d;
             }
             Some(_) => {}
-            None => g.before_start.push((stack, t - t0)),
+            None => {
+                // Whether it counts (and claims its stack) is known only at the end.
+                self.claims += 1;
+                let d = t - tr.t0;
+                g.before_start.push((tr, d, self.claims));
+            }
         }
     }
 
     fn finish(mut self) -> Vec<Record> {
-        // Goroutines that never ran: their lifetime is the whole trace.
+        // Goroutines that never ran: their lifetime is the whole trace, so these intervals
+        // count, and claim their stacks in the order they ended.
+        let mut late: Vec<(u64, GoId, Tracked, i64)> = Vec::new();
         for (&id, g) in &mut self.gs {
-            for &(stack, d) in &g.before_start {
+            for (tr, d, n) in g.before_start.drain(..) {
                 if d > 0 {
-                    let e = self.totals.entry((id, stack)).or_default();
-                    e.0 += 1;
-                    e.1 += d;
+                    late.push((n, id, tr, d));
                 }
             }
+        }
+        late.sort_unstable_by_key(|l| l.0);
+        for (n, id, tr, d) in late {
+            let later = self
+                .stacks
+                .get(tr.entry as usize)
+                .is_some_and(|e| n > e.claim);
+            if later {
+                claim(&mut self.stacks, tr.entry, tr.ident, &tr.ev, n);
+            }
+            let e = self.totals.entry((id, tr.entry)).or_default();
+            e.0 += 1;
+            e.1 += d;
         }
         let mut by_stack: Vec<Option<(u64, i64)>> = vec![None; self.stacks.len()];
         let name = self.filter.goroutine.as_deref().map(str::as_bytes);
@@ -370,6 +425,7 @@ pub fn compute(
         gs: IdMap::default(),
         stack_ids: HashMap::new(),
         by_ident: HashMap::new(),
+        claims: 0,
         stacks: Vec::new(),
         syncs: 0,
         totals: HashMap::new(),
