@@ -4,6 +4,7 @@
 #   decode  every testdata/traces/**/*.trace, plus Go's FuzzReader corpus
 #   text    every testdata/traces/**/*.raw.golden (Go's raw text format)
 #   model   all of the above (the model reads binary traces and the raw text format)
+#   pprof   the same as model
 #
 # Go's own fuzz corpus, $(go env GOROOT)/src/internal/trace/testdata/fuzz/FuzzReader/*, is in
 # the `go test fuzz v1` format (a header line, then a Go-quoted []byte("...") literal); the
@@ -13,13 +14,13 @@
 # Seed files are named by the SHA-1 of their content, as libFuzzer names its own, so running
 # the script again adds nothing twice. The corpora are not committed (see /.gitignore).
 #
-# Usage: fuzz/seed.sh [target...]      (default: decode text model)
+# Usage: fuzz/seed.sh [target...]      (default: decode text model pprof)
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(decode text model)
+[ ${#targets[@]} -gt 0 ] || targets=(decode text model pprof)
 
 GO="${GO:-$HOME/.cache/go-1.27.3/bin/go}"
 gofuzz=""
@@ -106,10 +107,11 @@ sources = {
     "text": [p.read_bytes() for p in texts],
 }
 sources["model"] = sources["decode"] + sources["text"]
+sources["pprof"] = sources["model"]
 
 for target in targets:
     if target not in sources:
-        sys.exit(f"seed.sh: unknown target {target!r} (decode, text, model)")
+        sys.exit(f"seed.sh: unknown target {target!r} (decode, text, model, pprof)")
     d = root / "fuzz" / "corpus" / target
     d.mkdir(parents=True, exist_ok=True)
     added = 0

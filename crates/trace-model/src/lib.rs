@@ -44,7 +44,24 @@
 //! Traces of every version come out as the same events. Go 1.22+ traces are ordered one
 //! generation at a time; a Go 1.5–1.21 trace has no generations, so it is read, ordered and
 //! checked whole when the reader opens it, then converted event by event into the new format's
-//! events, as Go 1.27 does (see the `v1` module for what the old formats can't tell).
+//! events, as Go 1.27 does.
+//!
+//! # Old formats
+//!
+//! What a v1 trace can't tell shows as it does in Go 1.27's reader: goroutines that existed
+//! before the trace begin with a status event (`Undetermined->Waiting`, `->Runnable`,
+//! `->Running`, `->Syscall`); a goroutine in a syscall at the start has no known M; a syscall
+//! that didn't block lasts 1 ns; events that belong to no P sit on Go's pseudo-Ps (1000001
+//! timers, 1000002 the network poller, 1000003 syscall exits, 1000004 the GC). Where Go's own
+//! order is random (events sharing a tick), ours is fixed: Ps in order of first appearance,
+//! goroutines in order of creation.
+//!
+//! Go 1.5 to 1.10 traces, which no current Go reads, are read as Go 1.21 read them: Go 1.5
+//! orders by its global sequence numbers, stop-the-world is per P before Go 1.10, and futile
+//! wakeups (Go 1.5–1.9) are dropped with the wakeup around them. Go 1.5 and 1.6 stacks hold
+//! PCs only: their frames have empty function and file names and line 0, and a goroutine's
+//! creation stack is one frame, its start PC. A trace whose clock contradicts its order (Go's
+//! `ErrTimeOrder`) is refused with [`OrderError::TimeOrder`].
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
