@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Go 1.27.3's goroutine summaries and minimum mutator utilization of every testdata trace, for
+# the summary and MMU tests: for each testdata/traces/go*/NAME.trace (v1 traces of Go 1.19 and
+# 1.21 included, Go 1.27 converts 1.11+ traces), writes next to it
+#   NAME.goroutines.golden  trace.Summarizer's goroutines, one JSON object a line, by id
+#   NAME.tasks.golden       its user tasks, one JSON object a line, by id
+#   NAME.mmu.golden         MutatorUtilizationV2 + MMUCurve for the /mmu page's flag choices
+# The formats are described at the top of scripts/go/summary_test.go and scripts/go/mmu_test.go
+# (the dumpers, compiled inside GOROOT since internal/trace can't be imported from outside).
+# With --check, regenerates into a temporary directory and compares with the files in place,
+# which shows whether Go gives the same answer twice: on v1 traces Go's reader may order events
+# sharing a tick differently from run to run, so a difference there is reported as such.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+go=${GO:-$HOME/.cache/go-1.27.3/bin/go}
+[ -x "$go" ] || scripts/install-go.sh 1.27.3
+export GOCACHE=${GOCACHE:-/tmp/gotrace-gocache} GOTOOLCHAIN=local GOFLAGS=
+goroot=$("$go" env GOROOT)
+mode=${1:-}
+
+tmp=$(mktemp -d)
+dumps=("$goroot/src/internal/trace/gotrace_summary_test.go" "$goroot/src/internal/trace/gotrace_mmu_test.go")
+trap 'rm -rf "$tmp"; rm -f "${dumps[@]}"' EXIT
+cp scripts/go/summary_test.go "${dumps[0]}"
+cp scripts/go/mmu_test.go "${dumps[1]}"
+# Compile once, then take the copies out of GOROOT at once: other scripts run `go test
+# internal/trace` in the same GOROOT and should not build our files for longer than needed.
+"$go" test -c -o "$tmp/dump.test" internal/trace
+rm -f "${dumps[@]}"
+
+outroot=testdata/traces
+[ "$mode" = --check ] && outroot=$tmp/out
+jobs=""
+n=0
+for f in testdata/traces/go*/*.trace; do
+  dir=$(basename "$(dirname "$f")")
+  mkdir -p "$outroot/$dir"
+  # Absolute paths: the test binary runs in GOROOT/src/internal/trace.
+  jobs+="$PWD/$f	$(realpath "$outroot/$dir")/$(basename "$f" .trace)"$'\n'
+  n=$((n + 1))
+done
+GOTRACE_SUMMARY_JOBS=$jobs GOTRACE_MMU_JOBS=$jobs "$tmp/dump.test" -test.count=1 \
+  -test.run '^(TestGotraceSummaryGolden|TestGotraceMMUGolden)$' > "$tmp/log" ||
+  { cat "$tmp/log" >&2; exit 1; }
+
+if [ "$mode" != --check ]; then
+  echo "wrote goroutines, tasks and mmu goldens of $n traces under $outroot" >&2
+  exit 0
+fi
+bad=0
+for f in testdata/traces/go*/*.trace; do
+  dir=$(basename "$(dirname "$f")")
+  name=$(basename "$f" .trace)
+  for kind in goroutines tasks mmu; do
+    want=testdata/traces/$dir/$name.$kind.golden
+    got=$tmp/out/$dir/$name.$kind.golden
+    if [ ! -f "$want" ]; then
+      echo "missing $want (run scripts/gen-summary-goldens.sh)" >&2
+      bad=1
+    elif ! cmp -s "$want" "$got"; then
+      family=v2
+      case $dir in go1.19 | go1.21.*) family="v1, equal-tick order may vary" ;; esac
+      echo "DIFFERS ($family): $want, $(diff "$want" "$got" | grep -c '^[<>]') lines" >&2
+      diff "$want" "$got" | head -6 >&2
+      bad=1
+    fi
+  done
+done
+[ $bad = 0 ] && echo "Go 1.27.3 gives the same summaries and MMU for all $n traces" >&2
+exit $bad
