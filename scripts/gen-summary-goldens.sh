@@ -19,10 +19,12 @@ goroot=$("$go" env GOROOT)
 mode=${1:-}
 
 tmp=$(mktemp -d)
-dumps=("$goroot/src/internal/trace/gotrace_summary_test.go" "$goroot/src/internal/trace/gotrace_mmu_test.go")
+dumps=("$goroot/src/internal/trace/gotrace_summary_test.go" "$goroot/src/internal/trace/gotrace_mmu_test.go"
+  "$goroot/src/internal/trace/gotrace_analyses_common_test.go")
 trap 'rm -rf "$tmp"; rm -f "${dumps[@]}"' EXIT
 cp scripts/go/summary_test.go "${dumps[0]}"
 cp scripts/go/mmu_test.go "${dumps[1]}"
+cp scripts/go/analyses_common_test.go "${dumps[2]}"
 # Compile once, then take the copies out of GOROOT at once: other scripts run `go test
 # internal/trace` in the same GOROOT and should not build our files for longer than needed.
 "$go" test -c -o "$tmp/dump.test" internal/trace

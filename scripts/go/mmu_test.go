@@ -23,10 +23,8 @@
 package trace_test
 
 import (
-	"bufio"
 	"bytes"
 	"fmt"
-	"io"
 	"os"
 	"strings"
 	"testing"
@@ -56,43 +54,9 @@ var gotraceMMUWindows = []time.Duration{
 	time.Millisecond, 10 * time.Millisecond, 100 * time.Millisecond, time.Second,
 }
 
-func gotraceMMUEvents(path string) ([]trace.Event, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	r, err := trace.NewReader(bufio.NewReader(f))
-	if err != nil {
-		return nil, err
-	}
-	var events []trace.Event
-	for {
-		ev, err := r.ReadEvent()
-		if err == io.EOF {
-			return events, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		events = append(events, ev)
-	}
-}
-
 func TestGotraceMMUGolden(t *testing.T) {
-	jobs := os.Getenv("GOTRACE_MMU_JOBS")
-	if jobs == "" {
-		t.Skip("GOTRACE_MMU_JOBS not set")
-	}
-	for _, job := range strings.Split(jobs, "\n") {
-		if job == "" {
-			continue
-		}
-		path, prefix, ok := strings.Cut(job, "\t")
-		if !ok {
-			t.Fatalf("bad job %q", job)
-		}
-		events, err := gotraceMMUEvents(path)
+	gotraceJobs(t, "GOTRACE_MMU_JOBS", func(path, prefix string) {
+		events, err := gotraceEvents(path)
 		if err != nil {
 			t.Fatalf("%s: %v", path, err)
 		}
@@ -122,5 +86,5 @@ func TestGotraceMMUGolden(t *testing.T) {
 		if err := os.WriteFile(prefix+".mmu.golden", b.Bytes(), 0o644); err != nil {
 			t.Fatal(err)
 		}
-	}
+	})
 }

@@ -30,13 +30,11 @@
 package trace_test
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
-	"io"
+	"maps"
 	"os"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -138,58 +136,28 @@ func gotraceSumLine(buf *bytes.Buffer, v any) error {
 }
 
 func gotraceSummarize(path string) (*trace.Summary, error) {
-	f, err := os.Open(path)
+	events, err := gotraceEvents(path)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	r, err := trace.NewReader(bufio.NewReader(f))
-	if err != nil {
-		return nil, err
-	}
+	// The summarizer keeps pointers to region and task events: into the one slice, as in
+	// cmd/trace.
 	s := trace.NewSummarizer()
-	for {
-		ev, err := r.ReadEvent()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, err
-		}
-		// The summarizer keeps pointers to region and task events, so each event gets
-		// its own copy, as cmd/trace's slice of events gives it.
-		evp := new(trace.Event)
-		*evp = ev
-		s.Event(evp)
+	for i := range events {
+		s.Event(&events[i])
 	}
 	return s.Finalize(), nil
 }
 
 func TestGotraceSummaryGolden(t *testing.T) {
-	jobs := os.Getenv("GOTRACE_SUMMARY_JOBS")
-	if jobs == "" {
-		t.Skip("GOTRACE_SUMMARY_JOBS not set")
-	}
-	for _, job := range strings.Split(jobs, "\n") {
-		if job == "" {
-			continue
-		}
-		path, prefix, ok := strings.Cut(job, "\t")
-		if !ok {
-			t.Fatalf("bad job %q", job)
-		}
+	gotraceJobs(t, "GOTRACE_SUMMARY_JOBS", func(path, prefix string) {
 		sum, err := gotraceSummarize(path)
 		if err != nil {
 			t.Fatalf("%s: %v", path, err)
 		}
 
 		var gbuf bytes.Buffer
-		gids := make([]trace.GoID, 0, len(sum.Goroutines))
-		for id := range sum.Goroutines {
-			gids = append(gids, id)
-		}
-		slices.Sort(gids)
-		for _, id := range gids {
+		for _, id := range slices.Sorted(maps.Keys(sum.Goroutines)) {
 			g := sum.Goroutines[id]
 			out := gotraceSumGoroutine{
 				ID:              int64(g.ID),
@@ -221,12 +189,7 @@ func TestGotraceSummaryGolden(t *testing.T) {
 		}
 
 		var tbuf bytes.Buffer
-		tids := make([]trace.TaskID, 0, len(sum.Tasks))
-		for id := range sum.Tasks {
-			tids = append(tids, id)
-		}
-		slices.Sort(tids)
-		for _, id := range tids {
+		for _, id := range slices.Sorted(maps.Keys(sum.Tasks)) {
 			task := sum.Tasks[id]
 			out := gotraceSumTask{
 				ID:         uint64(task.ID),
@@ -257,5 +220,5 @@ func TestGotraceSummaryGolden(t *testing.T) {
 		if err := os.WriteFile(prefix+".tasks.golden", tbuf.Bytes(), 0o644); err != nil {
 			t.Fatal(err)
 		}
-	}
+	})
 }

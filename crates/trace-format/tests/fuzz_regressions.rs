@@ -29,18 +29,16 @@ fn seed_traces() -> Vec<PathBuf> {
 
 #[test]
 fn decode_regressions_replay() {
-    for path in common::fuzz_regressions("decode") {
-        eprintln!("replaying {}", path.display());
-        decode_target::run(&std::fs::read(&path).unwrap());
-    }
+    common::replay_fuzz_regressions("decode", |input| {
+        decode_target::run(input);
+    });
 }
 
 #[test]
 fn text_regressions_replay() {
-    for path in common::fuzz_regressions("text") {
-        eprintln!("replaying {}", path.display());
-        text_target::run(&std::fs::read(&path).unwrap());
-    }
+    common::replay_fuzz_regressions("text", |input| {
+        text_target::run(input);
+    });
 }
 
 #[test]

@@ -478,42 +478,13 @@ impl<'a> Reader<'a> {
         if self.done {
             return Ok(None);
         }
-        if let Some(v1) = self.v1.as_mut() {
-            return match v1.next() {
-                Ok(Some(p)) => {
-                    self.slot.set(p, Some(&v1.table));
-                    self.order.observe(&self.slot);
-                    Ok(Some(&self.slot))
-                }
-                Ok(None) => {
-                    self.done = true;
-                    Ok(None)
-                }
-                Err(e) => {
-                    self.done = true;
-                    Err(e)
-                }
-            };
-        }
-        match self.fill() {
-            Ok(true) => {
-                let Some(p) = self.order.queue.pop_front() else {
-                    self.done = true;
-                    return Ok(None);
-                };
-                self.slot.set(p, self.gen.as_ref().map(|g| &g.table));
-                if let Err(e) = validate_ids(&self.slot, self.id_slots) {
-                    self.done = true;
-                    return Err(Error::new(e).in_generation(self.generation()));
-                }
-                // Go makes time strictly increase.
-                let ev = &mut self.slot;
-                if ev.base.time <= self.last_ts {
-                    ev.base.time = self.last_ts.wrapping_add(1);
-                }
-                self.last_ts = ev.base.time;
-                Ok(Some(&self.slot))
-            }
+        let more = if self.v1.is_some() {
+            self.next_v1()
+        } else {
+            self.next_v2()
+        };
+        match more {
+            Ok(true) => Ok(Some(&self.slot)),
             Ok(false) => {
                 self.done = true;
                 Ok(None)
@@ -523,6 +494,40 @@ impl<'a> Reader<'a> {
                 Err(e)
             }
         }
+    }
+
+    /// Puts the next event of a v1 trace in the slot; `false` after the last.
+    fn next_v1(&mut self) -> Result<bool> {
+        let Some(v1) = self.v1.as_mut() else {
+            return Ok(false);
+        };
+        let Some(p) = v1.next()? else {
+            return Ok(false);
+        };
+        self.slot.set(p, Some(&v1.table));
+        self.order.observe(&self.slot);
+        Ok(true)
+    }
+
+    /// Puts the next event of a Go 1.22+ trace in the slot; `false` after the last.
+    fn next_v2(&mut self) -> Result<bool> {
+        if !self.fill()? {
+            return Ok(false);
+        }
+        let Some(p) = self.order.queue.pop_front() else {
+            return Ok(false);
+        };
+        self.slot.set(p, self.gen.as_ref().map(|g| &g.table));
+        if let Err(e) = validate_ids(&self.slot, self.id_slots) {
+            return Err(Error::new(e).in_generation(self.generation()));
+        }
+        // Go makes time strictly increase.
+        let ev = &mut self.slot;
+        if ev.base.time <= self.last_ts {
+            ev.base.time = self.last_ts.wrapping_add(1);
+        }
+        self.last_ts = ev.base.time;
+        Ok(true)
     }
 
     fn sync(&mut self, with_table: bool, time: Time) -> Pending {

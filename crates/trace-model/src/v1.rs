@@ -26,6 +26,9 @@
 //! that PC.
 
 use crate::error::{Error, OrderError, Result};
+use crate::event::status::{
+    GO_RUNNABLE, GO_RUNNING, GO_SYSCALL, GO_WAITING, PROC_IDLE, PROC_RUNNING,
+};
 use crate::event::{own_stack_arg, BaseEvent, Pending, SchedCtx, Time, NO_GOROUTINE, NO_THREAD};
 use crate::gosort::sort_func;
 use crate::table::{go_f64_to_i64, FrameRecord, Table, TableRef};
@@ -88,23 +91,7 @@ mod ev {
 
     /// Events after which the goroutine no longer runs on the P.
     pub(super) fn stops_g(ty: u8) -> bool {
-        matches!(
-            ty,
-            GO_END
-                | GO_STOP
-                | GO_SCHED
-                | GO_PREEMPT
-                | GO_SLEEP
-                | GO_BLOCK
-                | GO_BLOCK_SEND
-                | GO_BLOCK_RECV
-                | GO_BLOCK_SELECT
-                | GO_BLOCK_SYNC
-                | GO_BLOCK_COND
-                | GO_BLOCK_NET
-                | GO_SYS_BLOCK
-                | GO_BLOCK_GC
-        )
+        blocks(ty) || matches!(ty, GO_END | GO_STOP | GO_SCHED | GO_PREEMPT | GO_SYS_BLOCK)
     }
 
     /// Events by which a running goroutine blocks.
@@ -297,11 +284,7 @@ fn parse(bytes: &[u8]) -> Result<Parsed> {
                     blocked: false,
                 };
                 // The last argument of an event with a stack is the stack.
-                let own_stack = raw
-                    .spec()
-                    .stack_ids
-                    .first()
-                    .is_some_and(|&i| i + 1 == a.len());
+                let own_stack = v1_has_stack(version, ty);
                 let (plain, stack) = if own_stack {
                     let (s, p) = rest.split_last().map_or((0, rest), |(s, p)| (*s, p));
                     (p, s)
@@ -972,14 +955,6 @@ mod reason {
     pub(super) const STW_REASONS: u64 = 17;
 }
 
-/// Wire statuses of the new format.
-const GO_RUNNABLE: u64 = 1;
-const GO_RUNNING: u64 = 2;
-const GO_SYSCALL: u64 = 3;
-const GO_WAITING: u64 = 4;
-const PROC_RUNNING: u64 = 1;
-const PROC_IDLE: u64 = 2;
-
 /// The events of a v1 trace, converted one by one into the model's (step 3). Holds the whole
 /// ordered trace: a v1 trace is one generation.
 pub(crate) struct V1Events {
@@ -1132,10 +1107,14 @@ impl V1Events {
         self.builtin_base + i
     }
 
-    /// The thread a P runs on, as far as the trace has said (0 when it hasn't, as Go gives for
-    /// the events it makes up).
-    fn m_of(&self, p: i32) -> i64 {
-        self.proc_ms.get(&p).copied().unwrap_or(0) as i64
+    /// Where Go puts the events it makes up beside `e` (a label, a syscall's end): `e`'s
+    /// goroutine as it is and its P, on the thread the P runs on (0 if the trace hasn't said).
+    fn made_up_ctx(&self, e: &V1Event) -> SchedCtx {
+        SchedCtx {
+            g: e.g as i64,
+            p: e.p as i64,
+            m: self.proc_ms.get(&e.p).copied().unwrap_or(0) as i64,
+        }
     }
 
     /// One old event as zero or more new ones: the first is returned, the rest queued.
@@ -1233,11 +1212,7 @@ impl V1Events {
                 }
             }
             ev::GO_START_LABEL => {
-                let ctx = SchedCtx {
-                    g: e.g as i64,
-                    p: e.p as i64,
-                    m: self.m_of(e.p),
-                };
+                let ctx = self.made_up_ctx(e);
                 let label = [e.args[2], 0, 0, 0];
                 self.extra.push_back(at(ctx, Ty::GO_LABEL, e.ts, label));
                 return Ok(Some(at(ctx, Ty::GO_START, e.ts, args)));
@@ -1263,11 +1238,7 @@ impl V1Events {
                 } else {
                     // An old syscall is an instant; one that didn't block becomes a
                     // nanosecond-long syscall.
-                    let ctx = SchedCtx {
-                        g: e.g as i64,
-                        p: e.p as i64,
-                        m: self.m_of(e.p),
-                    };
+                    let ctx = self.made_up_ctx(e);
                     let end = at(ctx, Ty::GO_SYSCALL_END, e.ts.wrapping_add(1), [0; 4]);
                     self.extra.push_back(end);
                     let begin = [0, e.stack as u64, 0, 0];
@@ -1352,7 +1323,7 @@ impl V1Events {
     /// The new event for `e` with type `ty`: its stack in the new type's stack argument, on
     /// the thread its P is on.
     fn finish(&mut self, e: &V1Event, ty: Ty, mut args: [u64; 4]) -> Pending {
-        if v1_has_stack(e.ty) {
+        if v1_has_stack(self.version, e.ty) {
             if let Some(slot) = own_stack_arg(ty.0).and_then(|i| args.get_mut(i)) {
                 *slot = e.stack as u64;
             }
@@ -1382,21 +1353,11 @@ impl V1Events {
     }
 }
 
-/// Whether a v1 event type's last argument is its stack.
-fn v1_has_stack(ty: u8) -> bool {
-    matches!(
-        ty,
-        ev::GOMAXPROCS
-            | ev::GC_START
-            | ev::GC_SWEEP_START
-            | ev::GO_CREATE
-            | ev::GO_STOP..=ev::GO_BLOCK_NET
-            | ev::GO_SYS_CALL
-            | ev::GO_UNBLOCK_LOCAL
-            | ev::GO_BLOCK_GC
-            | ev::GC_MARK_ASSIST_START
-            | ev::USER_TASK_CREATE..=ev::CPU_SAMPLE
-    )
+/// Whether a v1 event type's last argument is its own stack (what Go's v1 tables call `Stack`),
+/// from the format tables of `version`.
+fn v1_has_stack(version: Version, ty: u8) -> bool {
+    trace_format::spec::lookup(version, Ty(ty))
+        .is_some_and(|s| s.stack_ids.first().is_some_and(|&i| i + 1 == s.args.len()))
 }
 
 /// Marks each `GoSysCall` whose goroutine's next event is `GoSysBlock`: only those syscalls

@@ -14,10 +14,9 @@ mod model_target;
 
 #[test]
 fn model_regressions_replay() {
-    for path in common::fuzz_regressions("model") {
-        eprintln!("replaying {}", path.display());
-        model_target::run(&std::fs::read(&path).unwrap());
-    }
+    common::replay_fuzz_regressions("model", |input| {
+        model_target::run(input);
+    });
 }
 
 #[test]

@@ -10,10 +10,9 @@ mod pprof_target;
 
 #[test]
 fn pprof_regressions_replay() {
-    for path in common::fuzz_regressions("pprof") {
-        eprintln!("replaying {}", path.display());
-        pprof_target::run(&std::fs::read(&path).unwrap());
-    }
+    common::replay_fuzz_regressions("pprof", |input| {
+        pprof_target::run(input);
+    });
 }
 
 #[test]

@@ -86,20 +86,24 @@ pub fn traces_of(family: trace_format::Family) -> Vec<PathBuf> {
         .collect()
 }
 
-/// Every input recorded in `fuzz/regressions/<target>/`, sorted.
-pub fn fuzz_regressions(target: &str) -> Vec<PathBuf> {
+/// Runs `run` (a fuzz target's body) on every input recorded in `fuzz/regressions/<target>/`,
+/// in name order, saying which it replays (so a failure names its input).
+pub fn replay_fuzz_regressions(target: &str, mut run: impl FnMut(&[u8])) {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../fuzz/regressions")
         .join(target);
-    let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
+    let mut inputs: Vec<PathBuf> = std::fs::read_dir(dir)
         .into_iter()
         .flatten()
         .flatten()
         .map(|e| e.path())
         .filter(|p| p.is_file())
         .collect();
-    out.sort();
-    out
+    inputs.sort();
+    for path in inputs {
+        eprintln!("replaying {}", path.display());
+        run(&std::fs::read(&path).unwrap());
+    }
 }
 
 /// One case of Go's trace test suite (`internal/trace/testdata/tests/*.test`, a txtar file).
