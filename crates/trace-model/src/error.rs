@@ -110,6 +110,14 @@ impl Error {
         self
     }
 
+    /// Says which event the error is about when there is no batch of an M to name (v1 traces):
+    /// its name and the byte offset of its record.
+    pub(crate) fn at_event(mut self, event: &'static str, offset: u64) -> Self {
+        self.event = Some(event);
+        self.offset = Some(offset);
+        self
+    }
+
     pub(crate) fn in_generation(mut self, generation: u64) -> Self {
         self.generation.get_or_insert(generation);
         self

@@ -131,6 +131,8 @@ struct V1Event {
     ty: u8,
     /// For `GoSysCall`: the goroutine's next event is `GoSysBlock`.
     blocked: bool,
+    /// Byte offset of the event's record in the trace, for errors.
+    offset: u64,
 }
 
 fn state_error(msg: String) -> Error {
@@ -139,6 +141,12 @@ fn state_error(msg: String) -> Error {
 
 fn time_order() -> Error {
     Error::new(OrderError::TimeOrder)
+}
+
+/// Says which event `err` is about: its name and where its record is.
+fn about(err: Error, version: Version, e: &V1Event) -> Error {
+    let name = trace_format::spec::lookup(version, Ty(e.ty)).map_or("?", |s| s.name);
+    err.at_event(name, e.offset)
 }
 
 /// Everything read from the records of a v1 trace.
@@ -197,9 +205,10 @@ fn parse(bytes: &[u8]) -> Result<Parsed> {
             let pid = a[0];
             if pid != u64::MAX && pid > i32::MAX as u64 {
                 return Err(state_error(format!(
-                    "processor ID {pid} is larger than maximum of {} (offset {at})",
+                    "processor ID {pid} is larger than maximum of {}",
                     i32::MAX
-                )));
+                ))
+                .at_event(raw.name(), at));
             }
             last_gs.insert(last_p, last_g);
             last_p = if pid == u64::MAX { -1 } else { pid as i32 };
@@ -218,15 +227,15 @@ fn parse(bytes: &[u8]) -> Result<Parsed> {
             continue;
         }
         let Some(cur) = cur else {
-            return Err(state_error(format!(
-                "read event {ty} at offset {at}, but there is no batch yet"
-            )));
+            return Err(
+                state_error("an event before the first batch".into()).at_event(raw.name(), at)
+            );
         };
         match ty {
             ev::FREQUENCY => {
                 out.ticks_per_sec = a[0] as i64;
                 if out.ticks_per_sec <= 0 {
-                    return Err(time_order());
+                    return Err(time_order().at_event(raw.name(), at));
                 }
             }
             ev::TIMER_GOROUTINE => {
@@ -263,6 +272,7 @@ fn parse(bytes: &[u8]) -> Result<Parsed> {
                     p: a[2] as i32,
                     ty,
                     blocked: false,
+                    offset: at,
                 });
             }
             _ => {
@@ -282,6 +292,7 @@ fn parse(bytes: &[u8]) -> Result<Parsed> {
                     p: last_p,
                     ty,
                     blocked: false,
+                    offset: at,
                 };
                 // The last argument of an event with a stack is the stack.
                 let own_stack = v1_has_stack(version, ty);
@@ -446,7 +457,11 @@ impl Frontier {
 
 /// Merges the Ps' events of a Go 1.7+ trace into one stream: repeatedly the earliest of the
 /// Ps' next events whose goroutine is in the state the event needs.
-fn merge(procs: Vec<(i32, Vec<V1Event>)>, mut cpu: Vec<V1Event>) -> Result<Vec<V1Event>> {
+fn merge(
+    version: Version,
+    procs: Vec<(i32, Vec<V1Event>)>,
+    mut cpu: Vec<V1Event>,
+) -> Result<Vec<V1Event>> {
     sort_func(&mut cpu, |a, b| a.ts.cmp(&b.ts));
     let total = procs.iter().map(|p| p.1.len()).sum::<usize>() + cpu.len();
     let mut queues: Vec<(Vec<V1Event>, usize, bool)> =
@@ -477,10 +492,10 @@ fn merge(procs: Vec<(i32, Vec<V1Event>)>, mut cpu: Vec<V1Event>) -> Result<Vec<V
             frontier.push((e, qi));
         }
         let Some((mut e, qi)) = frontier.pop() else {
-            if queues.iter().any(|q| !q.2) {
-                return Err(state_error(
-                    "no consistent ordering of events possible".into(),
-                ));
+            // Name the first event that could not go next.
+            if let Some(stuck) = queues.iter().find(|q| !q.2).and_then(|q| q.0.get(q.1)) {
+                let err = state_error("no consistent ordering of events possible".into());
+                return Err(about(err, version, stuck));
             }
             break;
         };
@@ -491,13 +506,11 @@ fn merge(procs: Vec<(i32, Vec<V1Event>)>, mut cpu: Vec<V1Event>) -> Result<Vec<V
             ev::GO_SYS_EXIT_LOCAL => ev::GO_SYS_EXIT,
             t => t,
         };
-        out.push(e);
         if g != UNORDERED {
             let cur = gs.get(&g).copied().unwrap_or_default();
             if !seq_ready(g, cur, init) {
-                return Err(state_error(
-                    "encountered impossible goroutine state transition".into(),
-                ));
+                let err = state_error("encountered impossible goroutine state transition".into());
+                return Err(about(err, version, &e));
             }
             match next.seq {
                 NOSEQ => next.seq = cur.seq,
@@ -506,12 +519,11 @@ fn merge(procs: Vec<(i32, Vec<V1Event>)>, mut cpu: Vec<V1Event>) -> Result<Vec<V
             }
             gs.insert(g, next);
         }
+        out.push(e);
         available.push(qi);
     }
 
-    if out.windows(2).any(|w| w[1].ts < w[0].ts) {
-        return Err(time_order());
-    }
+    check_time_order(version, &out)?;
     // A syscall exit is written when the goroutine next runs; the time it really left the
     // syscall rides along. Move exits there now that the order is settled.
     let mut last_block: IdMap<u64, i64> = IdMap::default();
@@ -527,10 +539,10 @@ fn merge(procs: Vec<(i32, Vec<V1Event>)>, mut cpu: Vec<V1Event>) -> Result<Vec<V
                 }
                 let block = last_block.get(&e.g).copied().unwrap_or(0);
                 if block == 0 {
-                    return Err(state_error("stray syscall exit".into()));
+                    return Err(about(state_error("stray syscall exit".into()), version, e));
                 }
                 if ts < block {
-                    return Err(time_order());
+                    return Err(about(time_order(), version, e));
                 }
                 e.ts = ts;
             }
@@ -542,7 +554,7 @@ fn merge(procs: Vec<(i32, Vec<V1Event>)>, mut cpu: Vec<V1Event>) -> Result<Vec<V
 }
 
 /// Go 1.5's order: every event carries a global sequence number.
-fn order_by_seq(procs: Vec<(i32, Vec<V1Event>)>) -> Result<Vec<V1Event>> {
+fn order_by_seq(version: Version, procs: Vec<(i32, Vec<V1Event>)>) -> Result<Vec<V1Event>> {
     let mut out: Vec<V1Event> = procs.into_iter().flat_map(|p| p.1).collect();
     for e in out.iter_mut() {
         if e.ty == ev::GO_SYS_EXIT {
@@ -553,10 +565,16 @@ fn order_by_seq(procs: Vec<(i32, Vec<V1Event>)>) -> Result<Vec<V1Event>> {
         }
     }
     out.sort_by_key(|e| e.seq);
-    if out.windows(2).any(|w| w[1].ts < w[0].ts) {
-        return Err(time_order());
-    }
+    check_time_order(version, &out)?;
     Ok(out)
+}
+
+/// Refuses an order whose times go backwards, naming the first event that goes back.
+fn check_time_order(version: Version, events: &[V1Event]) -> Result<()> {
+    match events.windows(2).find(|w| w[1].ts < w[0].ts) {
+        Some([_, back]) => Err(about(time_order(), version, back)),
+        _ => Ok(()),
+    }
 }
 
 /// Drops futile wakeups (Go 1.5 to 1.9): a goroutine woken, started and blocked again with a
@@ -642,29 +660,27 @@ fn check(version: Version, events: &mut [V1Event], stacks: &IdMap<u32, Box<[u64]
     let name = |ty: u8| trace_format::spec::lookup(version, Ty(ty)).map_or("?", |s| s.name);
     let running = |p: &P, g: &G, e: &V1Event, allow_g0: bool| -> Result<()> {
         let n = name(e.ty);
-        if g.status != GStatus::Running {
-            return Err(state_error(format!(
-                "g {} is not running while {n} (time {})",
-                e.g, e.ts
-            )));
-        }
-        if p.g != e.g {
-            return Err(state_error(format!(
+        let msg = if g.status != GStatus::Running {
+            format!("g {} is not running while {n} (time {})", e.g, e.ts)
+        } else if p.g != e.g {
+            format!(
                 "p {} is not running g {} while {n} (time {})",
                 e.p, e.g, e.ts
-            )));
-        }
-        if !allow_g0 && e.g == 0 {
-            return Err(state_error(format!("g 0 did {n} (time {})", e.ts)));
-        }
-        Ok(())
+            )
+        } else if !allow_g0 && e.g == 0 {
+            format!("g 0 did {n} (time {})", e.ts)
+        } else {
+            return Ok(());
+        };
+        Err(about(state_error(msg), version, e))
     };
-    let err = |msg: String| Err(state_error(msg));
 
     for e in events.iter_mut() {
         let mut g = gs.get(&e.g).copied().unwrap_or_default();
         let mut p = ps.get(&e.p).copied().unwrap_or_default();
         let t = e.ts;
+        let this = *e;
+        let err = |msg: String| Err(about(state_error(msg), version, &this));
         // Whether the event changed its goroutine's entry (Go writes it back only then).
         let mut write_g = false;
         match e.ty {
@@ -995,9 +1011,9 @@ impl V1Events {
             timer_goroutines,
         } = parsed;
         let mut events = if version == Version::Go1_5 {
-            order_by_seq(procs)?
+            order_by_seq(version, procs)?
         } else {
-            merge(procs, cpu_samples)?
+            merge(version, procs, cpu_samples)?
         };
         if let Some(first) = events.first() {
             let min = first.ts;
@@ -1308,7 +1324,8 @@ impl V1Events {
                 return Ok(Some(at(ctx, Ty::CPU_SAMPLE, e.ts, sample)));
             }
             other => {
-                return Err(state_error(format!("unexpected event type {other}")));
+                let err = state_error(format!("unexpected event type {other}"));
+                return Err(about(err, self.version, e));
             }
         };
         Ok(Some(self.finish(e, ty, args)))

@@ -172,7 +172,46 @@ fn unordered_timestamps_are_refused() {
         matches!(err.kind(), ErrorKind::Order(OrderError::TimeOrder)),
         "{err}"
     );
-    assert_eq!(err.to_string(), "time stamps out of order");
+    // Which event goes back in time, and where its record is.
+    let offset = err.offset().expect("an offset");
+    assert!(offset >= 16 && (offset as usize) < bytes.len(), "{err}");
+    assert!(err.event().is_some(), "{err}");
+    assert!(
+        err.to_string()
+            .starts_with("time stamps out of order (event "),
+        "{err}"
+    );
+}
+
+/// A v1 trace damaged so that its events contradict each other: the error names the event
+/// and where its record is, like a decoding error.
+#[test]
+fn ordering_errors_say_where() {
+    let path = common::testdata().join("traces/go1.21.13/chan.trace");
+    let bytes = std::fs::read(path).unwrap();
+    let mut damaged = bytes.clone();
+    let mut order_errors = 0;
+    for at in (16..bytes.len()).step_by(3) {
+        damaged[at] ^= 0x01;
+        let err = match Reader::new(&damaged) {
+            Err(e) => Some(e),
+            Ok(r) => dump(r).err(),
+        };
+        damaged[at] ^= 0x01;
+        let Some(err) = err else { continue };
+        if let ErrorKind::Order(_) = err.kind() {
+            if err.to_string().contains("EvFrequency") {
+                continue; // about the whole trace, not one event
+            }
+            order_errors += 1;
+            let offset = err
+                .offset()
+                .unwrap_or_else(|| panic!("flip at {at}: {err}"));
+            assert!((offset as usize) < bytes.len(), "flip at {at}: {err}");
+            assert!(err.event().is_some(), "flip at {at}: {err}");
+        }
+    }
+    assert!(order_errors > 10, "only {order_errors} ordering errors");
 }
 
 /// Go 1.5 and 1.6 stacks have PCs only; the model shows their frames without names.
