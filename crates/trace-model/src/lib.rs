@@ -68,9 +68,12 @@
 
 mod error;
 mod event;
+pub mod gc;
 mod gosort;
+pub mod mmu;
 mod order;
 mod reader;
+pub mod summary;
 mod table;
 mod v1;
 mod wall;
@@ -83,5 +86,6 @@ pub use event::{
     NO_PROC, NO_TASK, NO_THREAD,
 };
 pub use reader::Reader;
+pub use summary::{Summarizer, Summary};
 pub use table::Table;
 pub use trace_format as format;
