@@ -8,6 +8,7 @@
 # counts go to testdata/v1-counts.golden via scripts/gen-v1-counts.sh.
 #
 # Usage: scripts/gen-testdata.sh [VERSION...]   e.g. 1.22.10 1.27.3 (default: all)
+# PROGRAMS="a b" limits the run to those programs (to add one without rewriting the others).
 # Toolchains: scripts/install-go.sh; Go 1.19 from Debian (apt-get install golang-1.19-go).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -39,6 +40,9 @@ for v in "${versions[@]}"; do
   mkdir -p "$out"
   for dir in testdata/programs/*/; do
     name=$(basename "$dir")
+    if [ -n "${PROGRAMS:-}" ] && [[ " $PROGRAMS " != *" $name "* ]]; then
+      continue
+    fi
     # The flight recorder exists from Go 1.25 on; its program is built for those only.
     if [ "$name" = flightrecorder ] && [[ "$v" =~ ^1\.(19|21|22|23|24)(\.|$) ]]; then
       continue
