@@ -11,6 +11,11 @@
 #   truncated (1.22+) traces cut at 30/60/90%: the same events before the error
 #   pprof (all)       trace2pprof -pprof=TYPE against go tool trace -pprof=TYPE, sample for
 #                     sample (v1: delays may differ by a few ns, as Go's own runs do)
+#   summary (all)     goroutine summaries, tasks and MMU curves against Go 1.27.3's
+#                     trace.Summarizer, MutatorUtilizationV2 and MMUCurve (the dumpers of
+#                     scripts/gen-summary-goldens.sh --jobs), compared by the ignored test
+#                     live_analyses of crates/trace-model/tests/analyses.rs: JSON lines byte for
+#                     byte, floats bit for bit
 #   v1    (Go 1.19, 1.21)  our event, string and per-type counts (from trace-raw's v1 text form)
 #                     must equal what Go 1.21.13's readTrace reads, which Go 1.27.3's tracev1 must
 #                     read too (scripts/gen-v1-counts.sh --traces)
@@ -30,7 +35,7 @@ start=$SECONDS
 
 V2_VERSIONS=(1.22.10 1.23.9 1.24.11 1.25.5 1.26.6 1.27.3)
 V1_VERSIONS=(1.19 1.21.13)
-read -r -a V2_PROGRAMS <<< "${CONFORMANCE_V2_PROGRAMS:-net gc cpuprof annotations blocked generations flightrecorder}"
+read -r -a V2_PROGRAMS <<< "${CONFORMANCE_V2_PROGRAMS:-net gc cpuprof annotations blocked generations flightrecorder unfinished}"
 read -r -a V1_PROGRAMS <<< "${CONFORMANCE_V1_PROGRAMS:-net gc cpuprof annotations}"
 all_programs() { (cd testdata/programs && for d in */; do echo "${d%/}"; done); }
 [ "${V2_PROGRAMS[*]}" = all ] && mapfile -t V2_PROGRAMS < <(all_programs)
@@ -372,6 +377,39 @@ stage_pprof() {
   done < <(fresh_traces v2; fresh_traces v1)
 }
 
+# ---- stage summary: goroutine summaries, tasks and MMU -------------------------------------------
+
+stage_summary() {
+  echo "== summary: goroutines, tasks and MMU against Go 1.27.3's internal/trace"
+  local jobs=$work/summary.jobs list=$work/summary.list rel n
+  : > "$jobs"
+  : > "$list"
+  mkdir -p "$work/summary"
+  while read -r rel; do
+    n=$(echo "$rel" | tr '/' '_')
+    printf '%s\t%s\n' "$work/$rel" "$work/summary/$n" >> "$jobs"
+    echo "$rel $work/$rel $work/summary/$n" >> "$list"
+  done < <(fresh_traces v2; fresh_traces v1)
+  [ -s "$jobs" ] || { skip summary "-" "no traces"; return; }
+  if ! scripts/gen-summary-goldens.sh --jobs "$jobs" > "$work/err" 2>&1; then
+    fail summary "-" "Go's summary dumpers failed" "$work/err"
+    return
+  fi
+  CONFORMANCE_ANALYSES=$list cargo test --quiet --release -p trace-model --test analyses \
+    live_analyses -- --ignored --nocapture > "$work/sumout" 2>&1 || true
+  local status label rest
+  while read -r _ status label rest; do
+    if [ "$status" = ok ]; then
+      pass summary "$label" "$rest"
+    else
+      echo "$rest" > "$work/diff"
+      fail summary "$label" "differs from Go:" "$work/diff"
+    fi
+  done < <(grep '^CONFORMANCE ' "$work/sumout")
+  if ! grep -q '^CONFORMANCE ' "$work/sumout"; then
+    fail summary "-" "live_analyses did not run" "$work/sumout"
+  fi
+}
 
 stage_setup
 stage_traces
@@ -380,6 +418,7 @@ stage_model
 stage_model_v1
 stage_truncated
 stage_pprof
+stage_summary
 stage_v1
 
 echo "== conformance: $passed ok, $failed failed, $skipped skipped, $((SECONDS - start)) s"

@@ -7,6 +7,8 @@
 #   NAME.mmu.golden         MutatorUtilizationV2 + MMUCurve for the /mmu page's flag choices
 # The formats are described at the top of scripts/go/summary_test.go and scripts/go/mmu_test.go
 # (the dumpers, compiled inside GOROOT since internal/trace can't be imported from outside).
+# With --jobs FILE, dumps the traces FILE lists instead, one "TRACE<TAB>PREFIX" a line (absolute
+# paths), writing PREFIX.goroutines.golden and so on (scripts/conformance.sh, on fresh traces).
 # With --check, regenerates into a temporary directory and compares with the files in place,
 # which shows whether Go gives the same answer twice: on v1 traces Go's reader may order events
 # sharing a tick differently from run to run, so a difference there is reported as such.
@@ -29,6 +31,14 @@ cp scripts/go/analyses_common_test.go "${dumps[2]}"
 # internal/trace` in the same GOROOT and should not build our files for longer than needed.
 "$go" test -c -o "$tmp/dump.test" internal/trace
 rm -f "${dumps[@]}"
+
+if [ "$mode" = --jobs ]; then
+  jobs=$(cat "$2")
+  GOTRACE_SUMMARY_JOBS=$jobs GOTRACE_MMU_JOBS=$jobs "$tmp/dump.test" -test.count=1 \
+    -test.run '^(TestGotraceSummaryGolden|TestGotraceMMUGolden)$' > "$tmp/log" ||
+    { cat "$tmp/log" >&2; exit 1; }
+  exit 0
+fi
 
 outroot=testdata/traces
 [ "$mode" = --check ] && outroot=$tmp/out

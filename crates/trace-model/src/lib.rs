@@ -41,6 +41,13 @@
 //! # Ok(()) }
 //! ```
 //!
+//! On top of the stream sit the analyses `go tool trace` shows, each fed one event at a time
+//! so that memory holds their results, not the events: [`summary`] (goroutines with where
+//! their time went, user tasks and regions: the `/goroutines` and `/usertasks` pages), [`mmu`]
+//! (mutator utilization and minimum mutator utilization curves: the `/mmu` page) and [`gc`]
+//! (GC cycles, stop-the-world pauses, assists and heap). The first two compute exactly what Go
+//! 1.27's `internal/trace` computes.
+//!
 //! Traces of every version come out as the same events. Go 1.22+ traces are ordered one
 //! generation at a time; a Go 1.5–1.21 trace has no generations, so it is read, ordered and
 //! checked whole when the reader opens it, then converted event by event into the new format's

@@ -17,13 +17,6 @@ fn golden(trace: &Path, kind: &str) -> String {
         .unwrap_or_else(|e| panic!("{}: {kind} golden: {e}", trace.display()))
 }
 
-fn events(bytes: &[u8]) -> Vec<Event> {
-    Reader::new(bytes)
-        .unwrap()
-        .collect::<Result<Vec<_>, _>>()
-        .unwrap()
-}
-
 fn first_difference(trace: &Path, kind: &str, got: &str, want: &str) -> String {
     for (i, (g, w)) in got.lines().zip(want.lines()).enumerate() {
         if g != w {
@@ -42,41 +35,99 @@ fn first_difference(trace: &Path, kind: &str, got: &str, want: &str) -> String {
     )
 }
 
+/// Our goroutine and task JSON lines for a trace.
+fn summary_lines(bytes: &[u8]) -> Result<(String, String, usize), String> {
+    let reader = Reader::new(bytes).map_err(|e| e.to_string())?;
+    let summary = Summary::of(reader).map_err(|e| e.to_string())?;
+    let (mut goroutines, mut tasks, mut regions) = (String::new(), String::new(), 0);
+    for g in summary.goroutines.values() {
+        json::write_goroutine(&mut goroutines, &summary, g);
+        regions += g.regions.len();
+    }
+    for t in summary.tasks.values() {
+        json::write_task(&mut tasks, t);
+    }
+    Ok((goroutines, tasks, regions))
+}
+
+/// Summaries and MMU of `bytes` against Go's dumps at `prefix` (`PREFIX.goroutines.golden`...).
+/// Gives the number of goroutines, or the first difference.
+fn agree_with_go(trace: &Path, bytes: &[u8], prefix: &Path) -> Result<usize, String> {
+    let want = |kind: &str| {
+        let mut p = prefix.as_os_str().to_owned();
+        p.push(format!(".{kind}.golden"));
+        std::fs::read_to_string(&p).map_err(|e| format!("{}: {e}", Path::new(&p).display()))
+    };
+    let (goroutines, tasks, _) = summary_lines(bytes)?;
+    let want_goroutines = want("goroutines")?;
+    if goroutines != want_goroutines {
+        return Err(first_difference(
+            trace,
+            "goroutines",
+            &goroutines,
+            &want_goroutines,
+        ));
+    }
+    let want_tasks = want("tasks")?;
+    if tasks != want_tasks {
+        return Err(first_difference(trace, "tasks", &tasks, &want_tasks));
+    }
+    let events = Reader::new(bytes)
+        .and_then(|r| r.collect::<Result<Vec<_>, _>>())
+        .map_err(|e| e.to_string())?;
+    let got = mmu_lines(&events);
+    let want = golden_mmu_lines(&want("mmu")?);
+    if got != want {
+        return Err(first_difference(
+            trace,
+            "mmu",
+            &got.join("\n"),
+            &want.join("\n"),
+        ));
+    }
+    Ok(goroutines.lines().count())
+}
+
 #[test]
-fn summaries_equal_go_on_every_trace() {
+fn summaries_and_mmu_equal_go_on_every_trace() {
     let traces = common::traces();
-    assert!(traces.len() >= 80, "found {} traces", traces.len());
-    let mut regions = 0;
+    assert!(traces.len() >= 90, "found {} traces", traces.len());
+    let (mut regions, mut goroutines) = (0, 0);
     for trace in traces {
         let bytes = std::fs::read(&trace).unwrap();
-        let summary = Summary::of(Reader::new(&bytes).unwrap())
-            .unwrap_or_else(|e| panic!("{}: {e}", trace.display()));
-        let mut got = String::new();
-        for g in summary.goroutines.values() {
-            json::write_goroutine(&mut got, &summary, g);
-            regions += g.regions.len();
-        }
-        let want = golden(&trace, "goroutines");
-        assert!(
-            got == want,
-            "{}",
-            first_difference(&trace, "goroutines", &got, &want)
-        );
-        let mut got = String::new();
-        for t in summary.tasks.values() {
-            json::write_task(&mut got, t);
-        }
-        let want = golden(&trace, "tasks");
-        assert!(
-            got == want,
-            "{}",
-            first_difference(&trace, "tasks", &got, &want)
-        );
+        goroutines += agree_with_go(&trace, &bytes, &trace.with_extension(""))
+            .unwrap_or_else(|e| panic!("{e}"));
+        regions += summary_lines(&bytes).unwrap().2;
+        // Streaming gives the same.
+        let streamed = Summary::of(Reader::from_read(&bytes[..]).unwrap()).unwrap();
+        let sliced = Summary::of(Reader::new(&bytes).unwrap()).unwrap();
+        assert!(streamed == sliced, "{}: stream differs", trace.display());
     }
     assert!(
-        regions > 0,
-        "no trace had a region: the test can't see them"
+        regions > 20,
+        "only {regions} regions: the test can't see them"
     );
+    assert!(goroutines > 1000, "only {goroutines} goroutines");
+}
+
+/// Go's dumps of fresh traces, made by scripts/conformance.sh: `CONFORMANCE_ANALYSES` names a
+/// file of "LABEL TRACE PREFIX" lines.
+#[test]
+#[ignore]
+fn live_analyses() {
+    let list = std::env::var("CONFORMANCE_ANALYSES").expect("CONFORMANCE_ANALYSES");
+    let list = std::fs::read_to_string(list).unwrap();
+    for line in list.lines() {
+        let mut f = line.split(' ');
+        let (Some(label), Some(trace), Some(prefix)) = (f.next(), f.next(), f.next()) else {
+            continue;
+        };
+        let bytes = std::fs::read(trace).unwrap();
+        match agree_with_go(Path::new(trace), &bytes, Path::new(prefix)) {
+            Ok(n) => println!("CONFORMANCE ok {label} {n} goroutines, tasks and MMU identical"),
+            Err(e) => println!("CONFORMANCE differ {label} {}", e.replace('\n', " | ")),
+        }
+    }
 }
 
 /// The flag sets of the goldens, in their order.
@@ -163,24 +214,6 @@ fn golden_mmu_lines(text: &str) -> Vec<String> {
             }
         })
         .collect()
-}
-
-#[test]
-fn mmu_equals_go_on_every_trace() {
-    let mut points = 0;
-    for trace in common::traces() {
-        let bytes = std::fs::read(&trace).unwrap();
-        let events = events(&bytes);
-        let got = mmu_lines(&events);
-        let want = golden_mmu_lines(&golden(&trace, "mmu"));
-        points += got.iter().filter(|l| l.starts_with("UTIL")).count();
-        assert!(
-            got == want,
-            "{}",
-            first_difference(&trace, "mmu", &got.join("\n"), &want.join("\n"))
-        );
-    }
-    assert!(points > 1000, "only {points} utilization points in all");
 }
 
 /// The value of `key="..."` or `key=...` in a line of Go's event dump.
