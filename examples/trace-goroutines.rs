@@ -89,7 +89,7 @@ fn name_of(n: &[u8]) -> String {
 }
 
 fn block_total(s: &ExecStats) -> i64 {
-    s.block.values().fold(0, |a, &b| a.wrapping_add(b))
+    s.block.total()
 }
 
 /// Prints `rows` under `heads`, sorted by `sort`; columns from `durations_from` on are times.
@@ -211,10 +211,7 @@ fn print(out: &mut impl Write, args: &Args, summary: &Summary) -> Result<(), Str
             if gs.is_empty() {
                 return Err(format!("no goroutines named {name:?}"));
             }
-            let mut reasons: Vec<&[u8]> = gs
-                .iter()
-                .flat_map(|g| g.stats.block.keys().map(|k| &k[..]))
-                .collect();
+            let mut reasons: Vec<&[u8]> = gs.iter().flat_map(|g| g.stats.block.keys()).collect();
             reasons.sort();
             reasons.dedup();
             let mut heads = vec!["id".to_string()];
@@ -234,7 +231,7 @@ fn print(out: &mut impl Write, args: &Args, summary: &Summary) -> Result<(), Str
                     key.extend(
                         reasons
                             .iter()
-                            .map(|r| Cell::Number(g.stats.block.get(*r).copied().unwrap_or(0))),
+                            .map(|r| Cell::Number(g.stats.block.get(r).unwrap_or(0))),
                     );
                     Row { key }
                 })

@@ -6,7 +6,8 @@
 //! events. Times follow Go's convention of "0 means unknown" inside; the public fields say it
 //! with `Option`.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
 
 use crate::event::{
     Event, EventKind, GoId, GoState, ProcId, ProcState, ResourceKind, TaskId, Time,
@@ -26,7 +27,7 @@ pub struct ExecStats {
     pub sched_wait: i64,
     /// Time blocked, by Go's reason string (`chan receive`, `sync`, `network`, ...). A
     /// goroutine that was already blocked when the trace began blocks for reason `""`.
-    pub block: BTreeMap<Vec<u8>, i64>,
+    pub block: Durations,
     /// Time in system calls that kept their P.
     pub syscall: i64,
     /// Time in system calls after they lost their P (blocked in the kernel).
@@ -34,7 +35,66 @@ pub struct ExecStats {
     /// The whole lifetime (or region) the others divide.
     pub total: i64,
     /// Time inside ranges (`GC mark assist`, `stop-the-world (...)`, ...), by range name.
-    pub range_time: BTreeMap<Vec<u8>, i64>,
+    pub range_time: Durations,
+}
+
+/// Durations by name (a block reason, a range), sorted by name. A small map: each goroutine
+/// and region has two, and their names are shared.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Durations(Vec<(Arc<[u8]>, i64)>);
+
+impl Durations {
+    /// The duration of `name`, if it has an entry (entries may be 0, as in Go's maps).
+    pub fn get(&self, name: &[u8]) -> Option<i64> {
+        self.find(name)
+            .ok()
+            .and_then(|i| self.0.get(i))
+            .map(|e| e.1)
+    }
+    /// The entries, by name.
+    pub fn iter(&self) -> impl Iterator<Item = (&[u8], i64)> + '_ {
+        self.0.iter().map(|(k, v)| (&k[..], *v))
+    }
+    /// The names, sorted.
+    pub fn keys(&self) -> impl Iterator<Item = &[u8]> + '_ {
+        self.0.iter().map(|(k, _)| &k[..])
+    }
+    /// The sum of the durations.
+    pub fn total(&self) -> i64 {
+        self.0.iter().fold(0, |a, e| a.wrapping_add(e.1))
+    }
+    /// How many entries.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    fn find(&self, name: &[u8]) -> Result<usize, usize> {
+        self.0.binary_search_by(|(k, _)| (**k).cmp(name))
+    }
+    /// Adds `d` to `name`, making the entry if needed.
+    fn add(&mut self, name: &Arc<[u8]>, d: i64) {
+        match self.find(name) {
+            Ok(i) => {
+                if let Some(e) = self.0.get_mut(i) {
+                    e.1 = e.1.wrapping_add(d);
+                }
+            }
+            Err(i) => self.0.insert(i, (name.clone(), d)),
+        }
+    }
+}
+
+/// One shared copy of each name.
+fn intern(names: &mut HashSet<Arc<[u8]>>, name: &[u8]) -> Arc<[u8]> {
+    if let Some(a) = names.get(name) {
+        return a.clone();
+    }
+    let a: Arc<[u8]> = Arc::from(name);
+    names.insert(a.clone());
+    a
 }
 
 impl ExecStats {
@@ -42,8 +102,8 @@ impl ExecStats {
     pub fn unknown(&self) -> i64 {
         let sum = self
             .block
-            .values()
-            .fold(self.exec, |s, &d| s.wrapping_add(d))
+            .total()
+            .wrapping_add(self.exec)
             .wrapping_add(self.sched_wait)
             .wrapping_add(self.syscall)
             .wrapping_add(self.syscall_block);
@@ -64,7 +124,7 @@ impl ExecStats {
         out.insert(b"Syscall execution time".to_vec(), self.syscall);
         out.insert(b"Block time (syscall)".to_vec(), self.syscall_block);
         out.insert(b"Unknown time".to_vec(), self.unknown());
-        for (reason, &d) in &self.block {
+        for (reason, d) in self.block.iter() {
             let mut name = b"Block time (".to_vec();
             name.extend_from_slice(reason);
             name.push(b')');
@@ -77,10 +137,12 @@ impl ExecStats {
     /// `self - v`, over the keys of `self` (Go's `sub`: a region's stats are its end snapshot
     /// minus its start snapshot).
     fn sub(&self, v: &ExecStats) -> ExecStats {
-        let minus = |m: &BTreeMap<Vec<u8>, i64>, o: &BTreeMap<Vec<u8>, i64>| {
-            m.iter()
-                .map(|(k, &d)| (k.clone(), d.wrapping_sub(o.get(k).copied().unwrap_or(0))))
-                .collect()
+        let minus = |m: &Durations, o: &Durations| {
+            Durations(
+                m.0.iter()
+                    .map(|(k, d)| (k.clone(), d.wrapping_sub(o.get(k).unwrap_or(0))))
+                    .collect(),
+            )
         };
         ExecStats {
             exec: self.exec.wrapping_sub(v.exec),
@@ -90,15 +152,6 @@ impl ExecStats {
             syscall_block: self.syscall_block.wrapping_sub(v.syscall_block),
             total: self.total.wrapping_sub(v.total),
             range_time: minus(&self.range_time, &v.range_time),
-        }
-    }
-}
-
-fn add(map: &mut BTreeMap<Vec<u8>, i64>, key: &[u8], d: i64) {
-    match map.get_mut(key) {
-        Some(v) => *v = v.wrapping_add(d),
-        None => {
-            map.insert(key.to_vec(), d);
         }
     }
 }
@@ -131,8 +184,9 @@ pub struct RegionSummary {
     pub goroutine: GoId,
     /// The task it belongs to (0, the background task, for none).
     pub task: TaskId,
-    /// Its type. Empty for a region inherited from the goroutine's creator.
-    pub name: Vec<u8>,
+    /// Its type. Empty for a region inherited from the goroutine's creator. Shared between
+    /// the regions of one type.
+    pub name: Arc<[u8]>,
     /// Its beginning, `None` if the trace began inside it.
     pub start: Option<EventRef>,
     /// Its end, `None` if the trace ended inside it.
@@ -290,11 +344,11 @@ impl Summary {
             s.syscall = s.syscall.wrapping_add(g.stats.syscall);
             s.syscall_block = s.syscall_block.wrapping_add(g.stats.syscall_block);
             s.total = s.total.wrapping_add(g.stats.total);
-            for (k, &d) in &g.stats.block {
-                add(&mut s.block, k, d);
+            for (k, d) in &g.stats.block.0 {
+                s.block.add(k, *d);
             }
-            for (k, &d) in &g.stats.range_time {
-                add(&mut s.range_time, k, d);
+            for (k, d) in &g.stats.range_time.0 {
+                s.range_time.add(k, *d);
             }
         }
         by_name.into_values().collect()
@@ -308,10 +362,10 @@ struct Live {
     last_start: Time,
     last_runnable: Time,
     last_block: Time,
-    last_block_reason: Vec<u8>,
+    last_block_reason: Arc<[u8]>,
     last_syscall: Time,
     last_syscall_block: Time,
-    last_range: BTreeMap<Vec<u8>, Time>,
+    last_range: BTreeMap<Arc<[u8]>, Time>,
     /// Indices into the region arena, innermost last.
     active_regions: Vec<usize>,
 }
@@ -358,11 +412,8 @@ impl Goroutine {
             r.sched_wait = r.sched_wait.wrapping_add(t.wrapping_sub(l.last_runnable));
         }
         if l.last_block != 0 {
-            add(
-                &mut r.block,
-                &l.last_block_reason,
-                t.wrapping_sub(l.last_block),
-            );
+            r.block
+                .add(&l.last_block_reason, t.wrapping_sub(l.last_block));
         }
         if l.last_syscall != 0 {
             r.syscall = r.syscall.wrapping_add(t.wrapping_sub(l.last_syscall));
@@ -375,7 +426,7 @@ impl Goroutine {
                 .wrapping_add(t.wrapping_sub(l.last_syscall_block));
         }
         for (name, &ts) in &l.last_range {
-            add(&mut r.range_time, name, t.wrapping_sub(ts));
+            r.range_time.add(name, t.wrapping_sub(ts));
         }
         r
     }
@@ -426,7 +477,9 @@ pub struct Summarizer {
     syscalling_p: HashMap<ProcId, GoId>,
     syscalling_g: HashMap<GoId, ProcId>,
     /// The goroutine a P-scoped range began on, by P and range name.
-    ranges_p: HashMap<(ProcId, Vec<u8>), GoId>,
+    ranges_p: HashMap<(ProcId, Arc<[u8]>), GoId>,
+    /// One copy of each reason and range name.
+    names: HashSet<Arc<[u8]>>,
     last_ts: Time,
     /// The last sync's time (or the first event's).
     sync_ts: Time,
@@ -503,7 +556,7 @@ impl Summarizer {
                 let d = t.wrapping_sub(self.sync_ts);
                 match new {
                     GoState::Running => g.stats.exec = d,
-                    GoState::Waiting => add(&mut g.stats.block, st.reason, d),
+                    GoState::Waiting => g.stats.block.add(&intern(&mut self.names, st.reason), d),
                     GoState::Runnable => g.stats.sched_wait = d,
                     GoState::Syscall if ev.proc() == NO_PROC => g.stats.syscall_block = d,
                     GoState::Syscall => g.stats.syscall = d,
@@ -525,7 +578,7 @@ impl Summarizer {
                     self.regions.push(RegionSummary {
                         goroutine: id,
                         task,
-                        name: Vec::new(),
+                        name: Arc::default(),
                         start: Some(EventRef::of(ev)),
                         end: None,
                         stats: ExecStats::default(),
@@ -546,11 +599,9 @@ impl Summarizer {
                 l.last_start = 0;
             }
             GoState::Waiting if l.last_block != 0 => {
-                add(
-                    &mut g.stats.block,
-                    &l.last_block_reason,
-                    t.wrapping_sub(l.last_block),
-                );
+                g.stats
+                    .block
+                    .add(&l.last_block_reason, t.wrapping_sub(l.last_block));
                 l.last_block = 0;
             }
             GoState::Runnable if l.last_runnable != 0 => {
@@ -597,7 +648,7 @@ impl Summarizer {
             GoState::Runnable => g.live.last_runnable = t,
             GoState::Waiting if st.reason != b"forever" => {
                 g.live.last_block = t;
-                g.live.last_block_reason = st.reason.to_vec();
+                g.live.last_block_reason = intern(&mut self.names, st.reason);
             }
             GoState::Waiting | GoState::NotExist => {
                 g.finalize(&mut self.regions, t, Some(EventRef::of(ev)));
@@ -615,18 +666,18 @@ impl Summarizer {
         let Some(r) = ev.range() else {
             return;
         };
-        let name: &[u8] = &r.name;
+        let name = intern(&mut self.names, &r.name);
         let gid = match (r.scope.kind, ev.kind()) {
             (ResourceKind::Goroutine, _) => Some(r.scope.id),
             (ResourceKind::Proc, EventKind::RangeEnd) => {
                 // Counted only if it ends on the goroutine it began on.
-                let began = self.ranges_p.remove(&(r.scope.id, name.to_vec()));
+                let began = self.ranges_p.remove(&(r.scope.id, name.clone()));
                 began.filter(|&g| g == ev.goroutine())
             }
             (ResourceKind::Proc, _) => {
                 let g = ev.goroutine();
                 self.gs.contains_key(&g).then(|| {
-                    self.ranges_p.insert((r.scope.id, name.to_vec()), g);
+                    self.ranges_p.insert((r.scope.id, name.clone()), g);
                     g
                 })
             }
@@ -635,25 +686,23 @@ impl Summarizer {
         let Some(g) = gid.and_then(|id| self.gs.get_mut(&id)) else {
             return;
         };
-        let last = g.live.last_range.get(name).copied().unwrap_or(0);
+        let last = g.live.last_range.get(&name).copied().unwrap_or(0);
         match ev.kind() {
             EventKind::RangeActive => {
                 // In progress since before the sync: count it from there.
                 if last != 0 {
-                    add(
-                        &mut g.stats.range_time,
-                        name,
-                        self.sync_ts.wrapping_sub(last),
-                    );
+                    g.stats
+                        .range_time
+                        .add(&name, self.sync_ts.wrapping_sub(last));
                 }
-                g.live.last_range.insert(name.to_vec(), self.sync_ts);
+                g.live.last_range.insert(name, self.sync_ts);
             }
             EventKind::RangeBegin => {
-                g.live.last_range.insert(name.to_vec(), ev.time());
+                g.live.last_range.insert(name, ev.time());
             }
             _ if last != 0 => {
-                add(&mut g.stats.range_time, name, ev.time().wrapping_sub(last));
-                g.live.last_range.remove(name);
+                g.stats.range_time.add(&name, ev.time().wrapping_sub(last));
+                g.live.last_range.remove(&name);
             }
             _ => {}
         }
@@ -667,7 +716,7 @@ impl Summarizer {
         self.regions.push(RegionSummary {
             goroutine: g.id,
             task: r.task,
-            name: r.ty.to_vec(),
+            name: intern(&mut self.names, r.ty),
             start: Some(EventRef::of(ev)),
             end: None,
             stats: g.snapshot(ev.time()),
@@ -692,7 +741,7 @@ impl Summarizer {
                 self.regions.push(RegionSummary {
                     goroutine: g.id,
                     task: r.task,
-                    name: r.ty.to_vec(),
+                    name: intern(&mut self.names, r.ty),
                     start: None,
                     end: None,
                     stats: ExecStats::default(),
@@ -785,7 +834,6 @@ fn new_task(id: TaskId) -> TaskSummary {
 /// JSON lines in the format of our Go-made goldens (`scripts/go/summary_test.go`): Go's
 /// `encoding/json` spelling, so the output can be compared byte for byte.
 pub mod json {
-    use std::collections::BTreeMap;
     use std::fmt::Write;
 
     use super::{EventRef, ExecStats, GoroutineSummary, Summary, TaskSummary};
@@ -839,7 +887,7 @@ pub mod json {
         out.push(']');
     }
 
-    fn map(out: &mut String, m: &BTreeMap<Vec<u8>, i64>) {
+    fn map(out: &mut String, m: &super::Durations) {
         out.push('{');
         for (i, (k, v)) in m.iter().enumerate() {
             if i > 0 {
