@@ -12,24 +12,13 @@
 //! One streaming pass: memory holds the cycles and the utilization functions, not the events.
 
 use gotrace::model::gc::{GcAnalyzer, GcSummary, Pause};
-use gotrace::model::mmu::{MmuCurve, UtilFlags, Utilization};
+use gotrace::model::mmu::{MmuCurve, UtilFlags, Utilization, DECADE_WINDOWS};
 use gotrace::model::summary::GoDuration;
 use gotrace::model::Reader;
 use std::io::{BufWriter, Write};
 use std::process::ExitCode;
 
 const USAGE: &str = "usage: trace-gc [--flags FLAGS] TRACE";
-
-/// Windows of the MMU table: 1µs to 1s, by tens.
-const WINDOWS: [i64; 7] = [
-    1_000,
-    10_000,
-    100_000,
-    1_000_000,
-    10_000_000,
-    100_000_000,
-    1_000_000_000,
-];
 
 fn parse_args() -> Result<(std::ffi::OsString, Vec<UtilFlags>), String> {
     let mut args = std::env::args_os().skip(1);
@@ -141,7 +130,7 @@ fn print(
         write!(out, "  {:>36}", f.name())?;
     }
     writeln!(out)?;
-    for w in WINDOWS {
+    for w in DECADE_WINDOWS {
         write!(out, "{:>8}", GoDuration(w).to_string())?;
         for (_, curve) in mmu {
             write!(out, "  {:>36}", format!("{:.4}", curve.mmu(w)))?;

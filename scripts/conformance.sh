@@ -250,6 +250,24 @@ stage_model() {
   done < <(fresh_traces v2)
 }
 
+# live_test STAGE TEST_FILE TEST MESSAGE: runs the ignored test TEST of
+# crates/trace-model/tests/TEST_FILE.rs (its input list in the environment) and reports each of
+# its "CONFORMANCE ok|differ LABEL DETAILS" lines under STAGE, a difference with MESSAGE.
+live_test() {
+  local stage=$1 out=$work/$3.out status label rest
+  cargo test --quiet --release -p trace-model --test "$2" "$3" -- --ignored --nocapture \
+    > "$out" 2>&1 || true
+  while read -r _ status label rest; do
+    if [ "$status" = ok ]; then
+      pass "$stage" "$label" "$rest"
+    else
+      echo "$rest" > "$work/diff"
+      fail "$stage" "$label" "$4" "$work/diff"
+    fi
+  done < <(grep '^CONFORMANCE ' "$out")
+  grep -q '^CONFORMANCE ' "$out" || fail "$stage" "-" "$3 did not run" "$out"
+}
+
 # ---- stage model-v1: Go 1.11-1.21 ordered events, up to Go's own nondeterminism ---------------
 
 # Go's dumps are compared by the ignored test live_v1_dumps of crates/trace-model/tests/v1.rs,
@@ -274,20 +292,7 @@ stage_model_v1() {
     echo "$rel $f $work/v1dumps/$n" >> "$list"
   done < "$work/v1traces"
   [ -s "$list" ] || { skip model "-" "no v1 traces"; return; }
-  CONFORMANCE_V1_DUMPS=$list cargo test --quiet --release -p trace-model --test v1 \
-    live_v1_dumps -- --ignored --nocapture > "$work/v1out" 2>&1 || true
-  local status label rest
-  while read -r _ status label rest; do
-    if [ "$status" = ok ]; then
-      pass model "$label" "$rest"
-    else
-      echo "$rest" > "$work/diff"
-      fail model "$label" "differs from Go beyond equal-tick reordering:" "$work/diff"
-    fi
-  done < <(grep '^CONFORMANCE ' "$work/v1out")
-  if ! grep -q '^CONFORMANCE ' "$work/v1out"; then
-    fail model "-" "live_v1_dumps did not run" "$work/v1out"
-  fi
+  CONFORMANCE_V1_DUMPS=$list live_test model v1 live_v1_dumps "differs from Go beyond equal-tick reordering:"
 }
 
 # ---- stage truncated: cut traces, the events before the error --------------------------------------
@@ -395,20 +400,7 @@ stage_summary() {
     fail summary "-" "Go's summary dumpers failed" "$work/err"
     return
   fi
-  CONFORMANCE_ANALYSES=$list cargo test --quiet --release -p trace-model --test analyses \
-    live_analyses -- --ignored --nocapture > "$work/sumout" 2>&1 || true
-  local status label rest
-  while read -r _ status label rest; do
-    if [ "$status" = ok ]; then
-      pass summary "$label" "$rest"
-    else
-      echo "$rest" > "$work/diff"
-      fail summary "$label" "differs from Go:" "$work/diff"
-    fi
-  done < <(grep '^CONFORMANCE ' "$work/sumout")
-  if ! grep -q '^CONFORMANCE ' "$work/sumout"; then
-    fail summary "-" "live_analyses did not run" "$work/sumout"
-  fi
+  CONFORMANCE_ANALYSES=$list live_test summary analyses live_analyses "differs from Go:"
 }
 
 stage_setup

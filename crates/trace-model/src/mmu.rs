@@ -500,6 +500,17 @@ fn add_util(util: &mut Vec<MutatorUtil>, mu: MutatorUtil) {
     util.push(mu);
 }
 
+/// Window sizes from 1µs to 1s by factors of ten, in nanoseconds: the rows of an MMU table.
+pub const DECADE_WINDOWS: [i64; 7] = [
+    1_000,
+    10_000,
+    100_000,
+    1_000_000,
+    10_000_000,
+    100_000_000,
+    1_000_000_000,
+];
+
 /// The number of bands each series is cut into.
 const BANDS_PER_SERIES: usize = 1000;
 

@@ -7,7 +7,7 @@ mod common;
 
 use std::path::Path;
 
-use trace_model::mmu::{MmuCurve, UtilFlags, Utilization};
+use trace_model::mmu::{MmuCurve, UtilFlags, Utilization, DECADE_WINDOWS};
 use trace_model::summary::json;
 use trace_model::{Event, Reader, Summary};
 
@@ -144,16 +144,6 @@ const FLAG_SETS: [&str; 10] = [
     "perProc|background",
 ];
 
-const WINDOWS: [i64; 7] = [
-    1_000,
-    10_000,
-    100_000,
-    1_000_000,
-    10_000_000,
-    100_000_000,
-    1_000_000_000,
-];
-
 /// A float Go printed with `%.17g`, as its bits.
 fn bits(s: &str) -> u64 {
     s.parse::<f64>()
@@ -184,10 +174,10 @@ fn mmu_lines(events: &[Event]) -> Vec<String> {
             }
         }
         let curve = MmuCurve::new(&util);
-        for w in WINDOWS {
+        for w in DECADE_WINDOWS {
             out.push(format!("MMU {name} {w} {:x}", curve.mmu(w).to_bits()));
         }
-        for w in WINDOWS {
+        for w in DECADE_WINDOWS {
             for (rank, ex) in curve.examples(w, 5).iter().enumerate() {
                 out.push(format!(
                     "WORST {name} {w} {rank} {} {w} {:x}",
