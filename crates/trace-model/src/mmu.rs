@@ -122,7 +122,8 @@ pub struct UtilWindow {
 pub struct WorkLimitExceeded {
     /// The time of the event at which the limit was reached.
     pub at: Time,
-    /// The limit, in units of P slots resized, points written or rewritten.
+    /// The limit, in units of P slots resized, points written or rewritten (a new series
+    /// counts as 256).
     pub limit: u64,
 }
 
@@ -174,8 +175,14 @@ pub struct Utilization {
 }
 
 impl Utilization {
-    /// The default [`Utilization::with_limit`]: far beyond any real trace's needs.
-    pub const DEFAULT_WORK_LIMIT: u64 = 1 << 30;
+    /// The default [`Utilization::with_limit`]: far beyond any real trace's needs (those
+    /// spend work only when GOMAXPROCS changes, the world stops or a range was active at the
+    /// start), and about a second of work at most.
+    pub const DEFAULT_WORK_LIMIT: u64 = 1 << 26;
+
+    /// What a new series costs in units of work: its memory and its share of every
+    /// [`MmuCurve`] query.
+    const SERIES_COST: u64 = 256;
 
     /// A builder for the utilization that `flags` describe.
     pub fn new(flags: UtilFlags) -> Utilization {
@@ -317,8 +324,14 @@ impl Utilization {
     /// GOMAXPROCS becomes `n` at `t`.
     fn resize(&mut self, n: u64, t: Time) -> bool {
         let n = usize::try_from(n).unwrap_or(usize::MAX);
-        let delta = n.abs_diff(self.ps.len());
-        if !self.spend(delta as u64, t) {
+        let delta = n.abs_diff(self.ps.len()) as u64;
+        let new_series = if self.per_proc() || self.out.is_empty() {
+            n.saturating_sub(self.ps.len()) as u64
+        } else {
+            0
+        };
+        let cost = delta.saturating_add(new_series.saturating_mul(Self::SERIES_COST));
+        if !self.spend(cost, t) {
             return false;
         }
         if self.ps.len() > n {
