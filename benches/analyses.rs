@@ -52,7 +52,7 @@ fn analyses(c: &mut Criterion) {
             while let Some(ev) = r.next_event().unwrap() {
                 u.event(ev);
             }
-            let curve = MmuCurve::new(&u.finish().unwrap());
+            let curve = MmuCurve::new(u.finish().unwrap());
             [1_000, 1_000_000, 1_000_000_000].map(|w| curve.mmu(w))
         })
     });

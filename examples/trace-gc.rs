@@ -187,7 +187,7 @@ fn main() -> ExitCode {
     let mut curves = Vec::new();
     for (f, u) in flags.iter().zip(utils) {
         match u.finish() {
-            Ok(u) => curves.push((*f, MmuCurve::new(&u))),
+            Ok(u) => curves.push((*f, MmuCurve::new(u))),
             Err(e) => {
                 eprintln!("trace-gc: {e}");
                 return ExitCode::FAILURE;

@@ -88,10 +88,6 @@ fn name_of(n: &[u8]) -> String {
     }
 }
 
-fn block_total(s: &ExecStats) -> i64 {
-    s.block.total()
-}
-
 /// Prints `rows` under `heads`, sorted by `sort`; columns from `durations_from` on are times.
 fn table(
     out: &mut impl Write,
@@ -168,7 +164,7 @@ fn stat_cells(s: &ExecStats) -> [Cell; 7] {
         s.sched_wait,
         s.syscall,
         s.syscall_block,
-        block_total(s),
+        s.block.total(),
         s.unknown(),
     ]
     .map(Cell::Number)

@@ -4,13 +4,12 @@
 //! Usage: `trace-stats TRACE`. A progress bar goes to stderr when stderr is a terminal and the
 //! trace is large.
 
-use gotrace::format::hash::IdHasher;
-use gotrace::model::{EventKind, Reader, ResourceKind};
-use std::collections::{BTreeMap, HashSet};
-use std::hash::BuildHasherDefault;
+use gotrace::format::hash::IdSet as Ids;
+use gotrace::model::{EventKind, RangeKind, Reader, ResourceKind};
+use std::collections::BTreeMap;
 
 /// IDs seen: goroutines, Ps or Ms.
-type IdSet = HashSet<i64, BuildHasherDefault<IdHasher>>;
+type IdSet = Ids<i64>;
 
 const KINDS: [EventKind; 15] = [
     EventKind::Bad,
@@ -79,9 +78,9 @@ impl Stats {
             }
             EventKind::RangeBegin | EventKind::RangeEnd => {
                 let Some(r) = ev.range() else { return };
-                if &*r.name == b"GC concurrent mark phase" && kind == EventKind::RangeBegin {
+                if r.kind == RangeKind::GcMark && kind == EventKind::RangeBegin {
                     self.gc_cycles += 1;
-                } else if r.name.starts_with(b"stop-the-world") {
+                } else if r.kind == RangeKind::StopTheWorld {
                     if kind == EventKind::RangeBegin {
                         self.stw_open.insert(r.scope.id, t);
                     } else if let Some(start) = self.stw_open.remove(&r.scope.id) {

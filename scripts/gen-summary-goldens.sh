@@ -32,11 +32,15 @@ cp scripts/go/analyses_common_test.go "${dumps[2]}"
 "$go" test -c -o "$tmp/dump.test" internal/trace
 rm -f "${dumps[@]}"
 
-if [ "$mode" = --jobs ]; then
-  jobs=$(cat "$2")
-  GOTRACE_SUMMARY_JOBS=$jobs GOTRACE_MMU_JOBS=$jobs "$tmp/dump.test" -test.count=1 \
+# dump JOBS: runs both dumpers on the "TRACE<TAB>PREFIX" lines of JOBS.
+dump() {
+  GOTRACE_SUMMARY_JOBS=$1 GOTRACE_MMU_JOBS=$1 "$tmp/dump.test" -test.count=1 \
     -test.run '^(TestGotraceSummaryGolden|TestGotraceMMUGolden)$' > "$tmp/log" ||
     { cat "$tmp/log" >&2; exit 1; }
+}
+
+if [ "$mode" = --jobs ]; then
+  dump "$(cat "$2")"
   exit 0
 fi
 
@@ -51,9 +55,7 @@ for f in testdata/traces/go*/*.trace; do
   jobs+="$PWD/$f	$(realpath "$outroot/$dir")/$(basename "$f" .trace)"$'\n'
   n=$((n + 1))
 done
-GOTRACE_SUMMARY_JOBS=$jobs GOTRACE_MMU_JOBS=$jobs "$tmp/dump.test" -test.count=1 \
-  -test.run '^(TestGotraceSummaryGolden|TestGotraceMMUGolden)$' > "$tmp/log" ||
-  { cat "$tmp/log" >&2; exit 1; }
+dump "$jobs"
 
 if [ "$mode" != --check ]; then
   echo "wrote goroutines, tasks and mmu goldens of $n traces under $outroot" >&2

@@ -47,7 +47,7 @@ impl Analyses {
         let _ = self.gc.finish().stw_time();
         for u in self.util {
             if let Ok(u) = u.finish() {
-                let curve = MmuCurve::new(&u);
+                let curve = MmuCurve::new(u);
                 for w in [1_000, 1_000_000, i64::MAX] {
                     let mmu = curve.mmu(w);
                     assert!((0.0..=1.0).contains(&mmu) || mmu.is_nan(), "mmu {mmu}");

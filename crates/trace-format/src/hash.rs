@@ -2,7 +2,7 @@
 //! but a table only ever holds what the input itself contains, so flooding can't grow it beyond
 //! the input's size; speed matters more here than resistance to collisions.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 
 /// Multiply-rotate hashing of words, in the style of rustc's Fx hash.
@@ -32,3 +32,6 @@ impl Hasher for IdHasher {
 
 /// A `HashMap` keyed by IDs from the trace.
 pub type IdMap<K, V> = HashMap<K, V, BuildHasherDefault<IdHasher>>;
+
+/// A `HashSet` of IDs from the trace.
+pub type IdSet<K> = HashSet<K, BuildHasherDefault<IdHasher>>;

@@ -289,6 +289,15 @@ pub struct Metric {
     pub value: u64,
 }
 
+impl Metric {
+    /// GOMAXPROCS.
+    pub const GOMAXPROCS: &'static str = "/sched/gomaxprocs:threads";
+    /// Bytes of heap in use by objects.
+    pub const HEAP_ALLOC: &'static str = "/memory/classes/heap/objects:bytes";
+    /// The heap goal of the GC cycle.
+    pub const HEAP_GOAL: &'static str = "/gc/heap/goal:bytes";
+}
+
 /// A label on a resource (a goroutine).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Label<'a> {
@@ -306,6 +315,44 @@ pub struct Range<'a> {
     pub name: Cow<'a, [u8]>,
     /// The resource it applies to.
     pub scope: ResourceId,
+    /// Which of the four it is, so that analyses need not compare names.
+    pub kind: RangeKind,
+}
+
+/// What a [`Range`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RangeKind {
+    /// `GC concurrent mark phase`: a GC cycle's mark phase.
+    GcMark,
+    /// `GC incremental sweep`, on a P.
+    Sweep,
+    /// `GC mark assist`, on a goroutine.
+    MarkAssist,
+    /// `stop-the-world (reason)`.
+    StopTheWorld,
+}
+
+impl Range<'_> {
+    /// For a stop-the-world range, its reason: the text inside `stop-the-world (...)`.
+    pub fn stw_reason(&self) -> Option<&[u8]> {
+        if self.kind != RangeKind::StopTheWorld {
+            return None;
+        }
+        self.name
+            .strip_prefix(b"stop-the-world (")?
+            .strip_suffix(b")")
+    }
+
+    /// Whether the GC stopped the world: a stop-the-world range whose name mentions `GC`
+    /// (Go's test in its MMU).
+    pub fn is_gc_stop_the_world(&self) -> bool {
+        self.stw_reason().is_some_and(mentions_gc)
+    }
+}
+
+/// Whether a stop-the-world reason is the GC's: it mentions `GC`.
+pub(crate) fn mentions_gc(reason: &[u8]) -> bool {
+    reason.windows(2).any(|w| w == b"GC")
 }
 
 /// An attribute a range reports at its end (bytes swept and reclaimed by a sweep).
@@ -801,9 +848,9 @@ impl Event {
     /// A metric sample.
     pub fn metric(&self) -> Option<Metric> {
         let name = match Ty(self.base.ty) {
-            Ty::PROCS_CHANGE => "/sched/gomaxprocs:threads",
-            Ty::HEAP_ALLOC => "/memory/classes/heap/objects:bytes",
-            Ty::HEAP_GOAL => "/gc/heap/goal:bytes",
+            Ty::PROCS_CHANGE => Metric::GOMAXPROCS,
+            Ty::HEAP_ALLOC => Metric::HEAP_ALLOC,
+            Ty::HEAP_GOAL => Metric::HEAP_GOAL,
             _ => return None,
         };
         Some(Metric {
@@ -831,11 +878,13 @@ impl Event {
                 Range {
                     name: Cow::Owned(name),
                     scope: ResourceId::goroutine(self.ctx.g),
+                    kind: RangeKind::StopTheWorld,
                 }
             }
             Ty::GC_BEGIN | Ty::GC_ACTIVE | Ty::GC_END => Range {
                 name: Cow::Borrowed(b"GC concurrent mark phase"),
                 scope: ResourceId::NONE,
+                kind: RangeKind::GcMark,
             },
             ty @ (Ty::GC_SWEEP_BEGIN | Ty::GC_SWEEP_ACTIVE | Ty::GC_SWEEP_END) => Range {
                 name: Cow::Borrowed(b"GC incremental sweep"),
@@ -844,6 +893,7 @@ impl Event {
                 } else {
                     self.ctx.p
                 }),
+                kind: RangeKind::Sweep,
             },
             ty
             @ (Ty::GC_MARK_ASSIST_BEGIN | Ty::GC_MARK_ASSIST_ACTIVE | Ty::GC_MARK_ASSIST_END) => {
@@ -854,6 +904,7 @@ impl Event {
                     } else {
                         self.ctx.g
                     }),
+                    kind: RangeKind::MarkAssist,
                 }
             }
             _ => return None,

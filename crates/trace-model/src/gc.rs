@@ -20,9 +20,9 @@
 //! # Ok(()) }
 //! ```
 
-use std::collections::HashMap;
+use trace_format::hash::IdMap;
 
-use crate::event::{Event, EventKind, GoId, Time};
+use crate::event::{Event, EventKind, GoId, Metric, RangeKind, Time};
 
 /// A stop-the-world pause.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,7 +43,7 @@ impl Pause {
     }
     /// Whether the GC stopped the world (Go's test: the reason mentions `GC`).
     pub fn is_gc(&self) -> bool {
-        self.reason.windows(2).any(|w| w == b"GC")
+        crate::event::mentions_gc(&self.reason)
     }
 }
 
@@ -121,14 +121,10 @@ pub struct GcAnalyzer {
     /// The pause in progress: (in a cycle?, index).
     pause: Option<(bool, usize)>,
     /// Mark assists in progress, by goroutine: (start, cycle).
-    assists: HashMap<GoId, (Time, Option<usize>)>,
+    assists: IdMap<GoId, (Time, Option<usize>)>,
     heap: Option<u64>,
     goal: Option<u64>,
 }
-
-const MARK: &[u8] = b"GC concurrent mark phase";
-const ASSIST: &[u8] = b"GC mark assist";
-const STW: &[u8] = b"stop-the-world (";
 
 impl GcAnalyzer {
     /// An analyzer that has seen nothing.
@@ -147,21 +143,21 @@ impl GcAnalyzer {
             EventKind::Metric => {
                 let Some(m) = ev.metric() else { return };
                 match m.name {
-                    "/memory/classes/heap/objects:bytes" => {
+                    Metric::HEAP_ALLOC => {
                         self.heap = Some(m.value);
                         self.out.heap_peak = self.out.heap_peak.max(Some(m.value));
                         if let Some(c) = self.open.and_then(|i| self.out.cycles.get_mut(i)) {
                             c.heap_peak = c.heap_peak.max(Some(m.value));
                         }
                     }
-                    "/gc/heap/goal:bytes" => self.goal = Some(m.value),
+                    Metric::HEAP_GOAL => self.goal = Some(m.value),
                     _ => {}
                 }
             }
             EventKind::RangeBegin | EventKind::RangeActive => {
                 let Some(r) = ev.range() else { return };
                 let active = ev.kind() == EventKind::RangeActive;
-                if &r.name[..] == MARK {
+                if r.kind == RangeKind::GcMark {
                     // A cycle in progress across a generation boundary is the same cycle.
                     if active && self.open.is_some() {
                         return;
@@ -181,7 +177,7 @@ impl GcAnalyzer {
                         heap_after: None,
                         heap_goal: None,
                     });
-                } else if &r.name[..] == ASSIST {
+                } else if r.kind == RangeKind::MarkAssist {
                     let g = r.scope.id;
                     if self.assists.contains_key(&g) {
                         return;
@@ -197,7 +193,7 @@ impl GcAnalyzer {
                             c.assists += 1;
                         }
                     }
-                } else if let Some(reason) = stw_reason(&r.name) {
+                } else if let Some(reason) = r.stw_reason() {
                     if active {
                         return;
                     }
@@ -220,7 +216,7 @@ impl GcAnalyzer {
             }
             EventKind::RangeEnd => {
                 let Some(r) = ev.range() else { return };
-                if &r.name[..] == MARK {
+                if r.kind == RangeKind::GcMark {
                     let in_pause = matches!(self.pause, Some((true, _)));
                     if let Some(c) = self.open.and_then(|i| self.out.cycles.get_mut(i)) {
                         c.mark_end = Some(t);
@@ -228,14 +224,14 @@ impl GcAnalyzer {
                             self.close(t);
                         }
                     }
-                } else if &r.name[..] == ASSIST {
+                } else if r.kind == RangeKind::MarkAssist {
                     let g = r.scope.id;
                     if let Some((start, cycle)) = self.assists.remove(&g) {
                         if let Some(c) = cycle.and_then(|i| self.out.cycles.get_mut(i)) {
                             c.assist_time = c.assist_time.wrapping_add(t.wrapping_sub(start));
                         }
                     }
-                } else if stw_reason(&r.name).is_some() {
+                } else if r.kind == RangeKind::StopTheWorld {
                     match self.pause.take() {
                         Some((true, i)) => {
                             let c = self.open.and_then(|c| self.out.cycles.get_mut(c));
@@ -282,8 +278,4 @@ impl GcAnalyzer {
         }
         self.out
     }
-}
-
-fn stw_reason(name: &[u8]) -> Option<&[u8]> {
-    name.strip_prefix(STW)?.strip_suffix(b")")
 }

@@ -88,9 +88,9 @@ mod wall;
 pub use error::{Error, ErrorKind, OrderError, Result};
 pub use event::{
     ClockSnapshot, Event, EventKind, ExperimentalEvent, GoId, GoState, Label, Log, Metric, ProcId,
-    ProcState, Range, RangeAttribute, Region, ResourceId, ResourceKind, Stack, StackFrame,
-    StateTransition, Sync, Task, TaskId, ThreadId, Time, Value, BACKGROUND_TASK, NO_GOROUTINE,
-    NO_PROC, NO_TASK, NO_THREAD,
+    ProcState, Range, RangeAttribute, RangeKind, Region, ResourceId, ResourceKind, Stack,
+    StackFrame, StateTransition, Sync, Task, TaskId, ThreadId, Time, Value, BACKGROUND_TASK,
+    NO_GOROUTINE, NO_PROC, NO_TASK, NO_THREAD,
 };
 pub use reader::Reader;
 pub use summary::{Summarizer, Summary};

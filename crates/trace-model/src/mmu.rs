@@ -15,17 +15,18 @@
 //! for ev in trace_model::Reader::new(&bytes)? {
 //!     util.event(&ev?);
 //! }
-//! let curve = MmuCurve::new(&util.finish()?);
+//! let curve = MmuCurve::new(util.finish()?);
 //! let mmu_1ms = curve.mmu(1_000_000);
 //! assert!((0.0..=1.0).contains(&mmu_1ms));
 //! # Ok(()) }
 //! ```
 
-use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::ops::BitOr;
 
-use crate::event::{Event, EventKind, GoId, GoState, ResourceKind, Time};
+use trace_format::hash::{IdMap, IdSet};
+
+use crate::event::{Event, EventKind, GoId, GoState, Metric, RangeKind, ResourceKind, Time};
 
 /// What counts against the mutator. Go's `UtilFlags`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -162,9 +163,9 @@ pub struct Utilization {
     /// Ps whose utilization may have changed since their series was last written (per-P mode).
     dirty: Vec<usize>,
     all_dirty: bool,
-    in_gc: HashSet<GoId>,
-    states: HashMap<GoId, GoState>,
-    bg_mark: HashSet<GoId>,
+    in_gc: IdSet<GoId>,
+    states: IdMap<GoId, GoState>,
+    bg_mark: IdSet<GoId>,
     /// (time, GOMAXPROCS) at each change.
     procs: Vec<(Time, usize)>,
     n_sync: u64,
@@ -194,9 +195,9 @@ impl Utilization {
             gc_ps: 0,
             dirty: Vec::new(),
             all_dirty: false,
-            in_gc: HashSet::new(),
-            states: HashMap::new(),
-            bg_mark: HashSet::new(),
+            in_gc: IdSet::default(),
+            states: IdMap::default(),
+            bg_mark: IdSet::default(),
             procs: Vec::new(),
             n_sync: 0,
             last_time: None,
@@ -265,10 +266,7 @@ impl Utilization {
         match ev.kind() {
             EventKind::Sync => self.n_sync = ev.sync().map_or(0, |s| s.n),
             EventKind::Metric => {
-                if let Some(m) = ev
-                    .metric()
-                    .filter(|m| m.name == "/sched/gomaxprocs:threads")
-                {
+                if let Some(m) = ev.metric().filter(|m| m.name == Metric::GOMAXPROCS) {
                     if !self.resize(m.value, t) {
                         return;
                     }
@@ -366,11 +364,9 @@ impl Utilization {
             return true;
         };
         let f = self.flags;
-        let stw = f.contains(UtilFlags::STW)
-            && r.name.starts_with(b"stop-the-world")
-            && r.name.windows(2).any(|w| w == b"GC");
-        let assist = f.contains(UtilFlags::ASSIST) && &r.name[..] == b"GC mark assist";
-        let sweep = f.contains(UtilFlags::SWEEP) && &r.name[..] == b"GC incremental sweep";
+        let stw = f.contains(UtilFlags::STW) && r.is_gc_stop_the_world();
+        let assist = f.contains(UtilFlags::ASSIST) && r.kind == RangeKind::MarkAssist;
+        let sweep = f.contains(UtilFlags::SWEEP) && r.kind == RangeKind::Sweep;
         let kind = ev.kind();
         // A range found already active in the first generation has been active since the
         // trace began: take its share off every point written so far.
@@ -562,14 +558,14 @@ struct BandUtil {
 }
 
 impl MmuCurve {
-    /// The curve of utilization functions (from [`Utilization::finish`]). Empty functions are
-    /// left out.
-    pub fn new(utils: &[Vec<MutatorUtil>]) -> MmuCurve {
+    /// The curve of utilization functions (from [`Utilization::finish`]), which it keeps.
+    /// Empty functions are left out.
+    pub fn new(utils: Vec<Vec<MutatorUtil>>) -> MmuCurve {
         MmuCurve {
             series: utils
-                .iter()
+                .into_iter()
                 .filter(|u| !u.is_empty())
-                .map(|u| Series::new(u.clone()))
+                .map(Series::new)
                 .collect(),
         }
     }

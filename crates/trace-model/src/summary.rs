@@ -13,6 +13,7 @@ use crate::event::{
     Event, EventKind, GoId, GoState, ProcId, ProcState, ResourceKind, TaskId, Time,
 };
 use crate::{gosort, NO_PROC, NO_TASK};
+use trace_format::hash::IdMap;
 
 /// How a goroutine (or a region of it) spent its time, in nanoseconds. Go's
 /// `GoroutineExecStats`.
@@ -470,12 +471,12 @@ impl Goroutine {
 /// ```
 #[derive(Debug, Default)]
 pub struct Summarizer {
-    gs: HashMap<GoId, Goroutine>,
+    gs: IdMap<GoId, Goroutine>,
     tasks: BTreeMap<TaskId, TaskSummary>,
     regions: Vec<RegionSummary>,
     /// The goroutine in a syscall on each P, and the reverse, to see syscalls lose their P.
-    syscalling_p: HashMap<ProcId, GoId>,
-    syscalling_g: HashMap<GoId, ProcId>,
+    syscalling_p: IdMap<ProcId, GoId>,
+    syscalling_g: IdMap<GoId, ProcId>,
     /// The goroutine a P-scoped range began on, by P and range name.
     ranges_p: HashMap<(ProcId, Arc<[u8]>), GoId>,
     /// One copy of each reason and range name.

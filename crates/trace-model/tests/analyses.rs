@@ -173,7 +173,7 @@ fn mmu_lines(events: &[Event]) -> Vec<String> {
                 out.push(format!("UTIL {name} {i} {} {:x}", p.time, p.util.to_bits()));
             }
         }
-        let curve = MmuCurve::new(&util);
+        let curve = MmuCurve::new(util);
         for w in DECADE_WINDOWS {
             out.push(format!("MMU {name} {w} {:x}", curve.mmu(w).to_bits()));
         }
