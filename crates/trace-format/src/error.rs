@@ -134,6 +134,17 @@ pub enum ErrorKind {
         /// The missing ID.
         id: u64,
     },
+    /// The trace breaks one of the caller's [`Limits`](crate::Limits): it may be well formed, but
+    /// is more than the caller allowed.
+    #[error("{value} {limit} is over the limit of {max}")]
+    LimitExceeded {
+        /// Which limit.
+        limit: crate::Limit,
+        /// What the trace has (or declares), as far as it was read.
+        value: u64,
+        /// The limit.
+        max: u64,
+    },
     /// A line of Go's raw text format that can't be read.
     #[error("line {line}: {message}")]
     Text {
@@ -185,6 +196,12 @@ impl Error {
     /// Byte offset in the trace where the problem was found (for text input: 0, see the line number).
     pub fn offset(&self) -> u64 {
         self.0.offset
+    }
+
+    /// Whether the trace broke one of the caller's [`Limits`](crate::Limits) rather than being
+    /// malformed. Such an error is reported as soon as it is found: what follows was not read.
+    pub fn is_limit(&self) -> bool {
+        matches!(self.0.kind, ErrorKind::LimitExceeded { .. })
     }
 
     /// The batch the problem was found in, if any.

@@ -36,6 +36,7 @@
 mod error;
 mod event;
 pub mod hash;
+mod limits;
 pub mod spec;
 pub mod text;
 pub mod v1;
@@ -45,6 +46,7 @@ mod version;
 
 pub use error::{BatchContext, Error, ErrorKind, Result};
 pub use event::{RawEvent, RawFrame, RawFrames};
+pub use limits::{Limit, Limits};
 pub use spec::{EventSpec, EventType, Experiment};
 pub use text::{TextReader, TextWriter};
 pub use v2::StreamReader;
@@ -55,13 +57,34 @@ pub use version::{Family, Version, HEADER_LEN};
 pub struct Trace<'a> {
     version: Version,
     bytes: &'a [u8],
+    limits: Limits,
 }
 
 impl<'a> Trace<'a> {
     /// Reads the header of `bytes`, a whole trace file.
     pub fn parse(bytes: &'a [u8]) -> Result<Trace<'a>> {
+        Self::parse_with_limits(bytes, Limits::default())
+    }
+
+    /// Reads the header of `bytes`, whose batches, generations and events will be held to
+    /// `limits`. A trace over [`Limits::max_total_bytes`] is refused here.
+    pub fn parse_with_limits(bytes: &'a [u8], limits: Limits) -> Result<Trace<'a>> {
         let version = Version::from_header(bytes)?;
-        Ok(Trace { version, bytes })
+        let len = bytes.len() as u64;
+        if len > limits.max_total_bytes {
+            let max = limits.max_total_bytes;
+            return Err(limits::exceeded(Limit::TotalBytes, len, max, max));
+        }
+        Ok(Trace {
+            version,
+            bytes,
+            limits,
+        })
+    }
+
+    /// The limits the trace is read with.
+    pub fn limits(&self) -> Limits {
+        self.limits
     }
 
     /// The trace's version.
@@ -88,7 +111,7 @@ impl<'a> Trace<'a> {
     pub fn batches(&self) -> Result<v2::Batches<'a>> {
         self.require_v2()?;
         let body = self.bytes.get(HEADER_LEN..).unwrap_or_default();
-        Ok(v2::Batches::new(self.version, body, HEADER_LEN as u64))
+        Ok(v2::Batches::new(self.version, body, HEADER_LEN as u64).with_limits(self.limits))
     }
 
     /// The generations of a v2 trace in file order.
@@ -101,7 +124,7 @@ impl<'a> Trace<'a> {
     pub fn raw_events(&self) -> Result<RawEvents<'a>> {
         Ok(match self.version.family() {
             Family::V2 => RawEvents::V2(v2::RawEvents::new(self.batches()?)),
-            Family::V1 => RawEvents::V1(v1::RawEvents::new(self.version, self.bytes)),
+            Family::V1 => RawEvents::V1(v1::RawEvents::new(self.version, self.bytes, self.limits)),
         })
     }
 }

@@ -14,7 +14,8 @@
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::event::{RawEvent, RawFrames, Trailer};
-use crate::hash::IdMap;
+use crate::hash::IdSet;
+use crate::limits::{self, Limit, Limits};
 use crate::spec::{self, DecodeTable, EventType, MAX_ARGS, MAX_V1_FRAMES, MAX_V1_STRING_LEN};
 use crate::varint::{self, VarintError};
 use crate::version::{Version, HEADER_LEN};
@@ -207,19 +208,19 @@ pub struct RawEvents<'a> {
     input: &'a [u8],
     pos: usize,
     event: RawEvent<'a>,
-    strings: IdMap<u64, ()>,
+    seen: Seen,
 }
 
 impl<'a> RawEvents<'a> {
     /// Records of `input`, a whole trace (header included) of a v1 `version`.
-    pub(crate) fn new(version: Version, input: &'a [u8]) -> RawEvents<'a> {
+    pub(crate) fn new(version: Version, input: &'a [u8], limits: Limits) -> RawEvents<'a> {
         RawEvents {
             version,
             table: spec::decode_table(version),
             input,
             pos: HEADER_LEN.min(input.len()),
             event: RawEvent::empty(version),
-            strings: IdMap::default(),
+            seen: Seen::new(limits),
         }
     }
 
@@ -244,13 +245,9 @@ impl<'a> RawEvents<'a> {
         ) {
             Ok(end) => {
                 self.pos = end;
-                if self.event.ty.0 == STRING {
-                    let id = self.event.args[0];
-                    if self.strings.insert(id, ()).is_some() {
-                        self.pos = self.input.len();
-                        let kind = ErrorKind::DuplicateString(id);
-                        return Some(Err(Error::new(kind, start as u64)));
-                    }
+                if let Err(e) = self.seen.record(&self.event) {
+                    self.pos = self.input.len();
+                    return Some(Err(e));
                 }
                 Some(Ok(&self.event))
             }
@@ -267,6 +264,55 @@ impl<'a> Iterator for RawEvents<'a> {
 
     fn next(&mut self) -> Option<Self::Item> {
         self.next_event().map(|r| r.cloned())
+    }
+}
+
+/// What the v1 readers track across records: the string IDs, since Go refuses a repeat, and how
+/// many strings and stacks the trace has held so far, against the caller's limits. A v1 trace
+/// is one generation.
+#[derive(Debug, Clone)]
+pub(crate) struct Seen {
+    limits: Limits,
+    strings: IdSet<u64>,
+    stacks: u64,
+}
+
+impl Seen {
+    pub(crate) fn new(limits: Limits) -> Seen {
+        Seen {
+            limits,
+            strings: IdSet::default(),
+            stacks: 0,
+        }
+    }
+
+    /// Checks a record just decoded.
+    pub(crate) fn record(&mut self, ev: &RawEvent<'_>) -> Result<()> {
+        let at = ev.offset;
+        if ev.ty.0 == STRING {
+            let id = ev.args[0];
+            let max = self.limits.max_strings_per_generation;
+            if self.strings.len() as u64 >= max {
+                let n = self.strings.len() as u64 + 1;
+                return Err(limits::exceeded(Limit::StringsPerGeneration, n, max, at));
+            }
+            if !self.strings.insert(id) {
+                return Err(Error::new(ErrorKind::DuplicateString(id), at));
+            }
+        } else if ev.spec.is_stack {
+            let depth = ev.args[1];
+            if depth > self.limits.max_stack_depth {
+                let max = self.limits.max_stack_depth;
+                return Err(limits::exceeded(Limit::StackDepth, depth, max, at));
+            }
+            let max = self.limits.max_stacks_per_generation;
+            if self.stacks >= max {
+                let n = self.stacks + 1;
+                return Err(limits::exceeded(Limit::StacksPerGeneration, n, max, at));
+            }
+            self.stacks += 1;
+        }
+        Ok(())
     }
 }
 

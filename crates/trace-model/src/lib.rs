@@ -96,3 +96,4 @@ pub use reader::Reader;
 pub use summary::{Summarizer, Summary};
 pub use table::Table;
 pub use trace_format as format;
+pub use trace_format::{Limit, Limits};

@@ -21,7 +21,7 @@ use std::io::Read;
 use std::sync::Arc;
 use trace_format::v2::{Generation, Generations};
 use trace_format::varint;
-use trace_format::{EventType, Family, StreamReader, Trace, Version};
+use trace_format::{EventType, Family, Limit, Limits, StreamReader, Trace, Version};
 
 /// One batch of an M: its base time and where its events are.
 #[derive(Debug, Clone, Copy)]
@@ -339,13 +339,38 @@ impl<'a> Reader<'a> {
     /// Reads a trace held in memory: Go's binary format (any version), or Go's raw text format
     /// (`Trace Go1.N` and one event per line).
     pub fn new(bytes: &'a [u8]) -> Result<Reader<'a>> {
+        Self::with_limits(bytes, Limits::default())
+    }
+
+    /// [`new`](Self::new), holding the trace to `limits`: batch size, stack depth, strings and
+    /// stacks per generation, bytes per generation and in all. Breaking one is an
+    /// [`ErrorKind::Format`] error of kind
+    /// [`LimitExceeded`](trace_format::ErrorKind::LimitExceeded).
+    ///
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let bytes = std::fs::read("../../testdata/traces/go1.23.9/chan.trace")?;
+    /// let mut limits = trace_model::Limits::default();
+    /// limits.max_batch_size = 512;
+    /// let mut reader = trace_model::Reader::with_limits(&bytes, limits)?;
+    /// let err = loop {
+    ///     match reader.next_event() {
+    ///         Ok(Some(_)) => {}
+    ///         Ok(None) => panic!("every batch fit in 512 bytes"),
+    ///         Err(e) => break e,
+    ///     }
+    /// };
+    /// assert!(err.to_string().contains("over the limit of 512"), "{err}");
+    /// # Ok(()) }
+    /// ```
+    pub fn with_limits(bytes: &'a [u8], limits: Limits) -> Result<Reader<'a>> {
         if bytes.starts_with(b"Trace Go") {
-            return Self::from_text(bytes);
+            return Self::from_text(bytes, limits);
         }
-        let trace = Trace::parse(bytes)?;
+        let trace = Trace::parse_with_limits(bytes, limits)?;
         let version = trace.version();
         if version.family() == Family::V1 {
-            return Self::from_v1(version, bytes);
+            return Self::from_v1(version, bytes, limits);
         }
         let generations = trace.generations()?;
         Ok(Self::with_source(
@@ -360,31 +385,42 @@ impl<'a> Reader<'a> {
     /// Reads a trace from a stream, holding one generation at a time. Go's raw text format is
     /// recognised by its first line and read whole.
     pub fn from_read<R: Read + 'a>(r: R) -> Result<Reader<'a>> {
+        Self::from_read_with_limits(r, Limits::default())
+    }
+
+    /// [`from_read`](Self::from_read), holding the trace to `limits`. Nothing past
+    /// [`Limits::max_total_bytes`] is read, and no generation past
+    /// [`Limits::max_generation_bytes`] is held; a v1 trace, read whole, is one generation.
+    pub fn from_read_with_limits<R: Read + 'a>(r: R, limits: Limits) -> Result<Reader<'a>> {
         let mut r = std::io::BufReader::with_capacity(64 << 10, r);
         let head = std::io::BufRead::fill_buf(&mut r)?;
         if head.starts_with(b"Trace Go") {
-            let mut text = Vec::new();
-            r.read_to_end(&mut text)?;
-            return Self::from_text(&text);
+            let text = read_whole(r, Limit::TotalBytes, limits.max_total_bytes)?;
+            return Self::from_text(&text, limits);
         }
         if head.len() >= trace_format::HEADER_LEN {
             if let Ok(version) = Version::from_header(head) {
                 if version.family() == Family::V1 {
                     // A v1 trace can only be ordered whole, as Go does too.
-                    let mut bytes = Vec::new();
-                    r.read_to_end(&mut bytes)?;
-                    return Self::from_v1(version, &bytes);
+                    // It is one generation, so both byte limits bound it.
+                    let (limit, max) = if limits.max_generation_bytes < limits.max_total_bytes {
+                        (Limit::GenerationBytes, limits.max_generation_bytes)
+                    } else {
+                        (Limit::TotalBytes, limits.max_total_bytes)
+                    };
+                    let bytes = read_whole(r, limit, max)?;
+                    return Self::from_v1(version, &bytes, limits);
                 }
             }
         }
-        let stream = StreamReader::new(Box::new(r) as Box<dyn Read + 'a>)?;
+        let stream = StreamReader::with_limits(Box::new(r) as Box<dyn Read + 'a>, limits)?;
         let version = stream.version();
         Ok(Self::with_source(version, Source::Stream(Box::new(stream))))
     }
 
     /// Reads Go's raw text format: the events are encoded back to the binary format first, so
     /// byte offsets in errors refer to that encoding.
-    fn from_text(text: &[u8]) -> Result<Reader<'a>> {
+    fn from_text(text: &[u8], limits: Limits) -> Result<Reader<'a>> {
         let mut r = trace_format::TextReader::new(text)?;
         let version = r.version();
         require_v2(version)?;
@@ -392,13 +428,23 @@ impl<'a> Reader<'a> {
         for ev in &mut r {
             ev?.encode(&mut bin);
         }
-        let stream = StreamReader::new(Box::new(std::io::Cursor::new(bin)) as Box<dyn Read + 'a>)?;
+        let bin = Box::new(std::io::Cursor::new(bin)) as Box<dyn Read + 'a>;
+        let stream = StreamReader::with_limits(bin, limits)?;
         Ok(Self::with_source(version, Source::Stream(Box::new(stream))))
     }
 
     /// A v1 trace: everything is read, ordered and checked now.
-    fn from_v1(version: Version, bytes: &[u8]) -> Result<Reader<'a>> {
-        let v1 = V1Events::open(bytes)?;
+    fn from_v1(version: Version, bytes: &[u8], limits: Limits) -> Result<Reader<'a>> {
+        let len = bytes.len() as u64;
+        if len > limits.max_generation_bytes {
+            let kind = trace_format::ErrorKind::LimitExceeded {
+                limit: Limit::GenerationBytes,
+                value: len,
+                max: limits.max_generation_bytes,
+            };
+            return Err(trace_format::Error::new(kind, limits.max_generation_bytes).into());
+        }
+        let v1 = V1Events::open(bytes, limits)?;
         let mut r = Self::with_source(version, Source::None);
         r.read_to = bytes.len() as u64;
         r.v1 = Some(Box::new(v1));
@@ -746,4 +792,21 @@ impl Iterator for Reader<'_> {
     fn next(&mut self) -> Option<Result<Event>> {
         self.next_event().map(|e| e.cloned()).transpose()
     }
+}
+
+/// Reads what is left of `r`, refusing more than `max` bytes in all (the header already seen
+/// included, since `r` still holds it).
+fn read_whole(r: impl Read, limit: Limit, max: u64) -> Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    r.take(max.saturating_add(1)).read_to_end(&mut bytes)?;
+    let len = bytes.len() as u64;
+    if len > max {
+        let kind = trace_format::ErrorKind::LimitExceeded {
+            limit,
+            value: len,
+            max,
+        };
+        return Err(trace_format::Error::new(kind, max).into());
+    }
+    Ok(bytes)
 }

@@ -35,7 +35,7 @@ use crate::table::{go_f64_to_i64, FrameRecord, Table, TableRef};
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use trace_format::hash::IdMap;
-use trace_format::{EventType as Ty, Trace, Version};
+use trace_format::{EventType as Ty, Limits, Trace, Version};
 
 /// v1 event types (Go's `runtime/trace.go` of those versions).
 mod ev {
@@ -165,8 +165,8 @@ struct Parsed {
 }
 
 /// Reads every record of a v1 trace (step 1).
-fn parse(bytes: &[u8]) -> Result<Parsed> {
-    let trace = Trace::parse(bytes)?;
+fn parse(bytes: &[u8], limits: Limits) -> Result<Parsed> {
+    let trace = Trace::parse_with_limits(bytes, limits)?;
     let version = trace.version();
     let go15 = version == Version::Go1_5;
     let mut out = Parsed {
@@ -997,8 +997,8 @@ pub(crate) struct V1Events {
 
 impl V1Events {
     /// Reads, orders and checks a whole v1 trace.
-    pub(crate) fn open(bytes: &[u8]) -> Result<V1Events> {
-        let parsed = parse(bytes)?;
+    pub(crate) fn open(bytes: &[u8], limits: Limits) -> Result<V1Events> {
+        let parsed = parse(bytes, limits)?;
         let Parsed {
             version,
             strings,

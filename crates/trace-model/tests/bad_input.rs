@@ -91,3 +91,83 @@ fn flipped_bytes_give_events_or_an_error() {
         }
     }
 }
+
+/// The limit error a reader ends in, from a slice and from a stream (which must agree), or
+/// `None` if both read to the end.
+fn limit_error(bytes: &[u8], limits: trace_model::Limits) -> Option<(trace_model::Limit, u64)> {
+    fn run(r: trace_model::Result<Reader<'_>>) -> Option<trace_format::Error> {
+        let mut r = match r {
+            Ok(r) => r,
+            Err(e) => return Some(format_error(e)),
+        };
+        loop {
+            match r.next_event() {
+                Ok(Some(_)) => {}
+                Ok(None) => return None,
+                Err(e) => return Some(format_error(e)),
+            }
+        }
+    }
+    fn format_error(e: trace_model::Error) -> trace_format::Error {
+        match e.kind() {
+            trace_model::ErrorKind::Format(f) => f.clone(),
+            _ => panic!("not a format error: {e}"),
+        }
+    }
+    let limit = |e: trace_format::Error| match e.kind() {
+        // What the trace has is known only as far as it was read: a stream stops sooner.
+        trace_format::ErrorKind::LimitExceeded { limit, max, .. } => (*limit, *max, e.offset()),
+        _ => panic!("not a limit error: {e}"),
+    };
+    let slice = run(Reader::with_limits(bytes, limits)).map(limit);
+    let stream = run(Reader::from_read_with_limits(bytes, limits)).map(limit);
+    assert_eq!(slice, stream, "slice and stream disagree");
+    slice.map(|(limit, max, _)| (limit, max))
+}
+
+#[test]
+fn the_model_holds_traces_of_every_format_to_the_limits() {
+    use trace_model::{Limit, Limits};
+    let dir = common::testdata().join("traces");
+    let cases = [
+        "go1.19/chan.trace",
+        "go1.21.13/annotations.trace",
+        "go1.22.10/annotations.trace",
+        "go1.26.6/annotations.trace",
+        // Go's raw text format, read whole and encoded back to binary.
+        "go1.23.9/chan.raw.golden",
+    ];
+    for case in cases {
+        let bytes = std::fs::read(dir.join(case)).unwrap();
+        assert_eq!(limit_error(&bytes, Limits::default()), None, "{case}");
+        let mut few_stacks = Limits::default();
+        few_stacks.max_stacks_per_generation = 3;
+        assert_eq!(
+            limit_error(&bytes, few_stacks),
+            Some((Limit::StacksPerGeneration, 3)),
+            "{case}"
+        );
+        let mut shallow = Limits::default();
+        shallow.max_stack_depth = 2;
+        assert_eq!(
+            limit_error(&bytes, shallow),
+            Some((Limit::StackDepth, 2)),
+            "{case}"
+        );
+        // A v1 trace is one generation, so it must fit whole.
+        let mut small = Limits::default();
+        small.max_generation_bytes = 1000;
+        assert_eq!(
+            limit_error(&bytes, small),
+            Some((Limit::GenerationBytes, 1000)),
+            "{case}"
+        );
+        let mut total = Limits::default();
+        total.max_total_bytes = 100;
+        assert_eq!(
+            limit_error(&bytes, total),
+            Some((Limit::TotalBytes, 100)),
+            "{case}"
+        );
+    }
+}

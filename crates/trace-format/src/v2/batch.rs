@@ -7,6 +7,7 @@
 
 use crate::error::{BatchContext, Error, ErrorKind, Result};
 use crate::event::{RawEvent, RawFrames, Trailer};
+use crate::limits::{self, Limit, Limits};
 use crate::spec::{self, EventType, Experiment, MAX_ARGS, MAX_BATCH_SIZE, MAX_FRAMES_PER_STACK};
 use crate::varint::{self, VarintError};
 use crate::version::Version;
@@ -38,6 +39,8 @@ pub struct Batch<'a> {
     data: &'a [u8],
     offset: u64,
     data_offset: u64,
+    /// The caller's [`Limits::max_stack_depth`], checked as events are decoded.
+    max_stack_depth: u64,
 }
 
 impl<'a> Batch<'a> {
@@ -152,6 +155,7 @@ impl<'a> Batch<'a> {
             pos: 0,
             base: self.data_offset,
             ctx: self.context(),
+            max_stack_depth: self.max_stack_depth,
         }
     }
 }
@@ -167,6 +171,7 @@ pub struct BatchEvents<'a> {
     pos: usize,
     base: u64,
     ctx: BatchContext,
+    max_stack_depth: u64,
 }
 
 impl<'a> BatchEvents<'a> {
@@ -277,6 +282,15 @@ impl<'a> BatchEvents<'a> {
                 };
                 return Err((kind, self.pos));
             }
+            if n > self.max_stack_depth {
+                let max = self.max_stack_depth;
+                let kind = ErrorKind::LimitExceeded {
+                    limit: Limit::StackDepth,
+                    value: n,
+                    max,
+                };
+                return Err((kind, self.pos));
+            }
             let frames_start = pos;
             for _ in 0..n * 4 {
                 match varint::read(data, pos) {
@@ -359,6 +373,7 @@ pub struct Batches<'a> {
     input: &'a [u8],
     pos: usize,
     base: u64,
+    limits: Limits,
 }
 
 impl<'a> Batches<'a> {
@@ -369,7 +384,19 @@ impl<'a> Batches<'a> {
             input,
             pos: 0,
             base,
+            limits: Limits::default(),
         }
+    }
+
+    /// The same batches, held to `limits`.
+    pub(crate) fn with_limits(mut self, limits: Limits) -> Batches<'a> {
+        self.limits = limits;
+        self
+    }
+
+    /// The limits the batches are held to.
+    pub(crate) fn limits(&self) -> Limits {
+        self.limits
     }
 
     /// Byte offset in the trace of the next batch.
@@ -400,6 +427,7 @@ impl<'a> Batches<'a> {
                     data: &[],
                     offset,
                     data_offset: offset + 1,
+                    max_stack_depth: self.limits.max_stack_depth,
                 });
             }
             _ if exists => return Err(Error::new(ErrorKind::ExpectedBatch(ty.0), offset)),
@@ -429,6 +457,10 @@ impl<'a> Batches<'a> {
             };
             return Err(Error::new(kind, offset));
         }
+        if size > self.limits.max_batch_size {
+            let max = self.limits.max_batch_size;
+            return Err(limits::exceeded(Limit::BatchSize, size, max, offset));
+        }
         if size > data.len() as u64 {
             let kind = ErrorKind::BatchPastEnd {
                 size,
@@ -447,6 +479,7 @@ impl<'a> Batches<'a> {
             data: &self.input[data_start..end],
             offset,
             data_offset: self.base + data_start as u64,
+            max_stack_depth: self.limits.max_stack_depth,
         })
     }
 

@@ -9,6 +9,7 @@ use super::batch::{Batch, BatchKind, Batches};
 use crate::error::{Error, ErrorKind, Result};
 use crate::event::{RawEvent, RawFrame, RawFrames};
 use crate::hash::IdMap;
+use crate::limits::{self, Limit, Limits};
 use crate::spec::{EventType, MAX_STRING_LEN};
 use crate::version::Version;
 
@@ -147,9 +148,10 @@ impl<'a> Generation<'a> {
         self.min_time.unwrap_or(0)
     }
 
-    fn add(&mut self, b: Batch<'a>) -> Result<()> {
+    fn add(&mut self, b: Batch<'a>, limits: &Limits) -> Result<()> {
         let ctx = b.context();
         self.end_offset = b.data_offset() + b.data().len() as u64;
+        self.check_size(&b, limits)?;
         if self.min_time.is_none_or(|t| b.time() < t) {
             self.min_time = Some(b.time());
         }
@@ -162,8 +164,8 @@ impl<'a> Generation<'a> {
             }
             BatchKind::EndOfGeneration => Ok(()),
             BatchKind::Events => match first {
-                Some(EventType::STRINGS) => self.add_strings(&b),
-                Some(EventType::STACKS) => self.add_stacks(&b),
+                Some(EventType::STRINGS) => self.add_strings(&b, limits),
+                Some(EventType::STACKS) => self.add_stacks(&b, limits),
                 Some(EventType::CPU_SAMPLES) => self.add_cpu_samples(&b),
                 Some(EventType::FREQUENCY) if version < Version::Go1_25 => self.add_sync(&b),
                 Some(EventType::SYNC) if version >= Version::Go1_25 => self.add_sync(&b),
@@ -174,6 +176,17 @@ impl<'a> Generation<'a> {
             },
         };
         r.map_err(|e| e.in_batch(ctx))
+    }
+
+    /// Refuses a generation grown past the limit with batch `b`, its last.
+    fn check_size(&self, b: &Batch<'_>, limits: &Limits) -> Result<()> {
+        let size = self.end_offset.saturating_sub(self.offset);
+        if size > limits.max_generation_bytes {
+            let max = limits.max_generation_bytes;
+            let err = limits::exceeded(Limit::GenerationBytes, size, max, b.offset());
+            return Err(err.in_batch(b.context()));
+        }
+        Ok(())
     }
 
     /// Events of a table batch after its section header, each checked to be of type `want`.
@@ -197,7 +210,7 @@ impl<'a> Generation<'a> {
         })
     }
 
-    fn add_strings(&mut self, b: &Batch<'a>) -> Result<()> {
+    fn add_strings(&mut self, b: &Batch<'a>, limits: &Limits) -> Result<()> {
         for ev in Self::table_events(b, EventType::STRING, "String", "strings") {
             let ev = ev?;
             let id = ev.args()[0];
@@ -210,6 +223,16 @@ impl<'a> Generation<'a> {
                 };
                 return Err(Error::new(kind, ev.offset()));
             }
+            let max = limits.max_strings_per_generation;
+            if self.strings.len() as u64 >= max {
+                let n = self.strings.len() as u64 + 1;
+                return Err(limits::exceeded(
+                    Limit::StringsPerGeneration,
+                    n,
+                    max,
+                    ev.offset(),
+                ));
+            }
             if id == 0 || self.strings.insert(id, data).is_some() {
                 return Err(Error::new(ErrorKind::DuplicateString(id), ev.offset()));
             }
@@ -217,10 +240,20 @@ impl<'a> Generation<'a> {
         Ok(())
     }
 
-    fn add_stacks(&mut self, b: &Batch<'a>) -> Result<()> {
+    fn add_stacks(&mut self, b: &Batch<'a>, limits: &Limits) -> Result<()> {
         for ev in Self::table_events(b, EventType::STACK, "Stack", "stacks") {
             let ev = ev?;
             let id = ev.args()[0];
+            let max = limits.max_stacks_per_generation;
+            if self.stacks.len() as u64 >= max {
+                let n = self.stacks.len() as u64 + 1;
+                return Err(limits::exceeded(
+                    Limit::StacksPerGeneration,
+                    n,
+                    max,
+                    ev.offset(),
+                ));
+            }
             for f in ev.frames().iter() {
                 self.pcs.entry(f.pc).or_insert(f);
             }
@@ -351,7 +384,8 @@ impl<'a> Generations<'a> {
             g.offset = b.offset();
             g.number = b.generation();
             started = true;
-            g.add(b)?;
+            let limits = self.batches.limits();
+            g.add(b, &limits)?;
         }
         let in_band_end = self.version >= Version::Go1_26;
         loop {
@@ -364,7 +398,7 @@ impl<'a> Generations<'a> {
                     return Err(Error::new(kind, self.batches.offset()));
                 }
                 None => break,
-                Some(Err(e)) if started && !in_band_end => {
+                Some(Err(e)) if started && !in_band_end && !e.is_limit() => {
                     self.pending_err = Some(e);
                     break;
                 }
@@ -378,6 +412,7 @@ impl<'a> Generations<'a> {
             }
             if b.kind() == BatchKind::EndOfGeneration {
                 g.end_offset = b.data_offset();
+                g.check_size(&b, &self.batches.limits())?;
                 break;
             }
             let gen = b.generation();
@@ -395,7 +430,8 @@ impl<'a> Generations<'a> {
                 }
                 return bad("generations out of order");
             }
-            g.add(b)?;
+            let limits = self.batches.limits();
+            g.add(b, &limits)?;
         }
         g.finish(self.version)?;
         Ok(Some(g))

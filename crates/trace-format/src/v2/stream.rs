@@ -5,7 +5,7 @@ use super::batch::{Batch, Batches};
 use super::generation::{Generation, Generations};
 use crate::error::{Error, ErrorKind, Result};
 use crate::event::RawEvent;
-use crate::hash::IdMap;
+use crate::limits::{self, Limit, Limits};
 use crate::spec::{self, EventType, MAX_BATCH_SIZE};
 use crate::v1;
 use crate::version::{Family, Version, HEADER_LEN};
@@ -43,13 +43,21 @@ pub struct StreamReader<R> {
     /// v2 raw events: position in the current batch's data of the next event and the data's
     /// length, once the batch header has been handed out.
     batch_pos: Option<(usize, usize)>,
-    /// v1 raw events: string IDs seen, to refuse repeats as Go does.
-    strings: IdMap<u64, ()>,
+    /// v1 raw events: string IDs and stack counts, checked as Go and the limits require.
+    seen: v1::Seen,
+    limits: Limits,
 }
 
 impl<R: Read> StreamReader<R> {
     /// Reads the header.
     pub fn new(r: R) -> Result<StreamReader<R>> {
+        Self::with_limits(r, Limits::default())
+    }
+
+    /// Reads the header; everything after is held to `limits`. Past
+    /// [`Limits::max_total_bytes`] nothing more is read, and no generation grows past
+    /// [`Limits::max_generation_bytes`] in memory.
+    pub fn with_limits(r: R, limits: Limits) -> Result<StreamReader<R>> {
         let mut r = BufReader::with_capacity(64 << 10, r);
         let mut header = Vec::with_capacity(HEADER_LEN);
         (&mut r).take(HEADER_LEN as u64).read_to_end(&mut header)?;
@@ -64,7 +72,8 @@ impl<R: Read> StreamReader<R> {
             pending_err: None,
             done: false,
             batch_pos: None,
-            strings: IdMap::default(),
+            seen: v1::Seen::new(limits),
+            limits,
         })
     }
 
@@ -93,7 +102,8 @@ impl<R: Read> StreamReader<R> {
                 // The current batch is what next_batch() left at the start of the buffer. Every
                 // path here returns, so the event may borrow the buffer.
                 let mut batches =
-                    Batches::new(self.version, &self.buf[..self.consumed], self.buf_offset);
+                    Batches::new(self.version, &self.buf[..self.consumed], self.buf_offset)
+                        .with_limits(self.limits);
                 let Some(Ok(batch)) = batches.next() else {
                     return Ok(None);
                 };
@@ -119,7 +129,8 @@ impl<R: Read> StreamReader<R> {
             return Ok(None);
         };
         self.batch_pos = Some((0, len));
-        let mut batches = Batches::new(self.version, &self.buf[..self.consumed], self.buf_offset);
+        let mut batches = Batches::new(self.version, &self.buf[..self.consumed], self.buf_offset)
+            .with_limits(self.limits);
         Ok(batches
             .next()
             .and_then(Result::ok)
@@ -159,10 +170,9 @@ impl<R: Read> StreamReader<R> {
             self.done = true;
             return Err(e);
         }
-        if ev.ty.0 == v1::STRING && self.strings.insert(ev.args[0], ()).is_some() {
+        if let Err(e) = self.seen.record(&ev) {
             self.done = true;
-            let kind = ErrorKind::DuplicateString(ev.args[0]);
-            return Err(Error::new(kind, self.buf_offset));
+            return Err(e);
         }
         Ok(Some(ev))
     }
@@ -173,6 +183,12 @@ impl<R: Read> StreamReader<R> {
             match self.r.fill_buf() {
                 Ok(b) => {
                     let n = b.len();
+                    let total = self.offset.saturating_add(n as u64);
+                    let max = self.limits.max_total_bytes;
+                    if total > max {
+                        self.done = true;
+                        return Err(limits::exceeded(Limit::TotalBytes, total, max, max));
+                    }
                     self.buf.extend_from_slice(b);
                     self.r.consume(n);
                     self.offset += n as u64;
@@ -187,6 +203,22 @@ impl<R: Read> StreamReader<R> {
     /// The trace's version.
     pub fn version(&self) -> Version {
         self.version
+    }
+
+    /// The limits the trace is read with.
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
+    /// Refuses to read `more` bytes past the total the limits allow.
+    fn check_total(&mut self, more: u64) -> Result<()> {
+        let total = self.offset.saturating_add(more);
+        let max = self.limits.max_total_bytes;
+        if total > max {
+            self.done = true;
+            return Err(limits::exceeded(Limit::TotalBytes, total, max, max));
+        }
+        Ok(())
     }
 
     /// The next batch, or `None` at the end of the trace.
@@ -208,7 +240,8 @@ impl<R: Read> StreamReader<R> {
         }
         self.consumed = self.buf.len();
         let base = self.buf_offset + start as u64;
-        let mut batches = Batches::new(self.version, &self.buf[start..], base);
+        let mut batches =
+            Batches::new(self.version, &self.buf[start..], base).with_limits(self.limits);
         match batches.next() {
             Some(Ok(b)) => Ok(Some(b)),
             Some(Err(e)) => {
@@ -245,7 +278,7 @@ impl<R: Read> StreamReader<R> {
                         self.done = true;
                         break;
                     }
-                    Err(e) if number.is_some() && !in_band_end => {
+                    Err(e) if number.is_some() && !in_band_end && !e.is_limit() => {
                         self.done = true;
                         self.pending_err = Some(e);
                         break;
@@ -259,6 +292,7 @@ impl<R: Read> StreamReader<R> {
             scan = self.buf.len().min(start + batch_len(&self.buf[start..]));
             let (ty, gen) = peek_header(&self.buf[start..]);
             if ty == EventType::END_OF_GENERATION {
+                self.check_generation_size(start, scan)?;
                 break;
             }
             match number {
@@ -272,12 +306,14 @@ impl<R: Read> StreamReader<R> {
                 // Anything else is an error the generation parser reports.
                 Some(_) => break,
             }
+            self.check_generation_size(start, scan)?;
         }
         self.consumed = scan;
         if scan == 0 {
             return Ok(None);
         }
-        let batches = Batches::new(self.version, &self.buf[..scan], self.buf_offset);
+        let batches =
+            Batches::new(self.version, &self.buf[..scan], self.buf_offset).with_limits(self.limits);
         let mut gens = Generations::new(self.version, batches);
         match gens.next() {
             Some(Ok(g)) => Ok(Some(g)),
@@ -288,6 +324,23 @@ impl<R: Read> StreamReader<R> {
             }
             None => Ok(None),
         }
+    }
+
+    /// The generation so far is `buf[..scan]`, its last batch at `start`: refuses to hold more
+    /// than the limit allows.
+    fn check_generation_size(&mut self, start: usize, scan: usize) -> Result<()> {
+        let max = self.limits.max_generation_bytes;
+        if scan as u64 > max {
+            self.done = true;
+            let at = self.buf_offset + start as u64;
+            return Err(limits::exceeded(
+                Limit::GenerationBytes,
+                scan as u64,
+                max,
+                at,
+            ));
+        }
+        Ok(())
     }
 
     fn drop_consumed(&mut self) {
@@ -322,6 +375,11 @@ impl<R: Read> StreamReader<R> {
             };
             return Err(Error::new(kind, start_offset));
         }
+        if size > self.limits.max_batch_size {
+            let max = self.limits.max_batch_size;
+            return Err(limits::exceeded(Limit::BatchSize, size, max, start_offset));
+        }
+        self.check_total(size)?;
         // Bounded by MAX_BATCH_SIZE above.
         let size = size as usize;
         let have = self.buf.len();
@@ -357,6 +415,7 @@ impl<R: Read> StreamReader<R> {
                 Err(e) => return Err(Error::new(ErrorKind::Io(e.to_string()), self.offset)),
             }
         };
+        self.check_total(1)?;
         self.r.consume(1);
         self.offset += 1;
         self.buf.push(b);
