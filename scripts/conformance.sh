@@ -8,6 +8,8 @@
 #   model (all)       trace-events TRACE against Go 1.27.3's `go tool trace -d=parsed TRACE`:
 #                     byte for byte for Go 1.22+; for Go 1.19 and 1.21 (and Go's own 1.11-1.21
 #                     test traces) up to the equal-tick reordering Go's v1 reader does itself
+#   synth (1.22+)     traces trace-synth writes (several seeds, every v2 format): Go 1.27.3 must
+#                     read them, and trace-events must print what its -d=parsed prints
 #   truncated (1.22+) traces cut at 30/60/90%: the same events before the error
 #   pprof (all)       trace2pprof -pprof=TYPE against go tool trace -pprof=TYPE, sample for
 #                     sample (v1: delays may differ by a few ns, as Go's own runs do)
@@ -46,6 +48,7 @@ go127=~/.cache/go-1.27.3/bin/go
 trace_raw=$root/target/release/examples/trace-raw
 trace_events=$root/target/release/examples/trace-events
 trace2pprof=$root/target/release/examples/trace2pprof
+trace_synth=$root/target/release/examples/trace-synth
 keep=$root/target/conformance
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -88,7 +91,8 @@ stage_setup() {
   for v in 1.21.13 "${V2_VERSIONS[@]}"; do
     have_go "$v" || scripts/install-go.sh "$v" || echo "warning: could not install Go $v" >&2
   done
-  cargo build --quiet --release --example trace-raw --example trace-events --example trace2pprof
+  cargo build --quiet --release --example trace-raw --example trace-events --example trace2pprof \
+    --example trace-synth
 }
 
 # ---- fresh traces ---------------------------------------------------------------------------------
@@ -228,26 +232,51 @@ stage_v1() {
 
 # ---- stage model: Go 1.22+ ordered events, byte for byte ----------------------------------------
 
+# model_events STAGE REL: trace-events on $work/REL must print what Go 1.27.3's -d=parsed does.
+model_events() {
+  local f=$work/$2
+  # Go prints the clock snapshot's wall time in the local zone; ours is UTC.
+  if ! TZ=UTC "$go127" tool trace -d=parsed "$f" > "$work/want" 2> "$work/err"; then
+    fail "$1" "$2" "Go 1.27.3 cannot read it" "$work/err"
+    return
+  fi
+  if ! "$trace_events" "$f" > "$work/got" 2> "$work/err"; then
+    fail "$1" "$2" "trace-events failed: $(head -n 1 "$work/err")"
+    return
+  fi
+  if diff "$work/got" "$work/want" > "$work/diff"; then
+    pass "$1" "$2" "$(grep -c '^M=' "$work/want") events identical"
+  else
+    fail "$1" "$2" "differs from Go (< ours, > Go's):" "$work/diff"
+  fi
+}
+
 stage_model() {
   echo "== model: trace-events against Go 1.27.3's go tool trace -d=parsed"
-  local rel f
+  local rel
   while read -r rel; do
-    f=$work/$rel
-    # Go prints the clock snapshot's wall time in the local zone; ours is UTC.
-    if ! TZ=UTC "$go127" tool trace -d=parsed "$f" > "$work/want" 2> "$work/err"; then
-      fail model "$rel" "Go 1.27.3 cannot read it" "$work/err"
-      continue
-    fi
-    if ! "$trace_events" "$f" > "$work/got" 2> "$work/err"; then
-      fail model "$rel" "trace-events failed: $(head -n 1 "$work/err")"
-      continue
-    fi
-    if diff "$work/got" "$work/want" > "$work/diff"; then
-      pass model "$rel" "$(grep -c '^M=' "$work/want") events identical"
-    else
-      fail model "$rel" "differs from Go (< ours, > Go's):" "$work/diff"
-    fi
+    model_events model "$rel"
   done < <(fresh_traces v2)
+}
+
+# ---- stage synth: synthetic traces (trace_format::synth) read by Go and by us ----------------
+
+# Go's reader must accept what trace-synth writes, in every v2 format, and read the same events.
+stage_synth() {
+  echo "== synth: trace-synth traces against Go 1.27.3's go tool trace -d=parsed"
+  local v seed rel
+  mkdir -p "$work/synth"
+  for v in 1.22 1.23 1.25 1.26; do
+    for seed in ${CONFORMANCE_SYNTH_SEEDS:-1 2 3 4 5}; do
+      rel=synth/go$v-seed$seed.trace
+      if ! "$trace_synth" --go "$v" --ms $((seed % 4 + 1)) --ps $((seed * 3 % 4 + 1)) \
+        --steps 3000 --seed "$seed" "$work/$rel" 2> "$work/err"; then
+        fail synth "$rel" "trace-synth failed" "$work/err"
+        continue
+      fi
+      model_events synth "$rel"
+    done
+  done
 }
 
 # live_test STAGE TEST_FILE TEST MESSAGE: runs the ignored test TEST of
@@ -407,6 +436,7 @@ stage_setup
 stage_traces
 stage_raw
 stage_model
+stage_synth
 stage_model_v1
 stage_truncated
 stage_pprof

@@ -38,6 +38,7 @@ mod event;
 pub mod hash;
 mod limits;
 pub mod spec;
+pub mod synth;
 pub mod text;
 pub mod v1;
 pub mod v2;
