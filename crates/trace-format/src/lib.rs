@@ -37,6 +37,8 @@ mod error;
 mod event;
 pub mod hash;
 mod limits;
+#[cfg(test)]
+mod roundtrip;
 pub mod spec;
 pub mod synth;
 pub mod text;
