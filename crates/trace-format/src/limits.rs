@@ -110,6 +110,35 @@ impl Default for Limits {
 }
 
 impl Limits {
+    /// The same limits with `limit` set to `max`.
+    ///
+    /// ```
+    /// use trace_format::{Limit, Limits};
+    /// let limits = Limits::default().with(Limit::StackDepth, 64).with(Limit::TotalBytes, 1 << 30);
+    /// assert_eq!(limits.get(Limit::StackDepth), 64);
+    /// assert_eq!(limits.max_total_bytes, 1 << 30);
+    /// ```
+    pub fn with(mut self, limit: Limit, max: u64) -> Limits {
+        *self.slot(limit) = max;
+        self
+    }
+
+    /// The maximum `limit` allows.
+    pub fn get(mut self, limit: Limit) -> u64 {
+        *self.slot(limit)
+    }
+
+    fn slot(&mut self, limit: Limit) -> &mut u64 {
+        match limit {
+            Limit::BatchSize => &mut self.max_batch_size,
+            Limit::StackDepth => &mut self.max_stack_depth,
+            Limit::StringsPerGeneration => &mut self.max_strings_per_generation,
+            Limit::StacksPerGeneration => &mut self.max_stacks_per_generation,
+            Limit::GenerationBytes => &mut self.max_generation_bytes,
+            Limit::TotalBytes => &mut self.max_total_bytes,
+        }
+    }
+
     /// No limits but the formats' own.
     pub const NONE: Limits = Limits {
         max_batch_size: u64::MAX,

@@ -546,9 +546,7 @@ impl World {
             }
             Step::Start(k, j) => {
                 let ms = self.ms_where(|m| m.p.is_some() && m.g.is_none());
-                let runnable: Vec<usize> = (0..self.gs.len())
-                    .filter(|&i| self.gs[i].1 == G::Runnable)
-                    .collect();
+                let runnable = self.gs_in(G::Runnable);
                 let (Some(m), Some(i)) = (Self::pick(&ms, k), Self::pick(&runnable, j)) else {
                     return false;
                 };
@@ -576,9 +574,7 @@ impl World {
             }
             Step::Unblock(k, j) => {
                 let ms = self.ms_where(|m| m.p.is_some() && !self.in_syscall(m));
-                let waiting: Vec<usize> = (0..self.gs.len())
-                    .filter(|&i| self.gs[i].1 == G::Waiting)
-                    .collect();
+                let waiting = self.gs_in(G::Waiting);
                 let (Some(m), Some(i)) = (Self::pick(&ms, k), Self::pick(&waiting, j)) else {
                     return false;
                 };
@@ -609,9 +605,7 @@ impl World {
                 self.set_g(i, t, m, G::Syscall);
             }
             Step::SyscallEnd(k) => {
-                let ms = self.ms_where(|m| {
-                    self.in_syscall(m) && m.p.is_some_and(|p| self.ps[p].0 == P::Syscall)
-                });
+                let ms = self.ms_where(|m| self.in_syscall_with_p(m));
                 let Some(m) = Self::pick(&ms, k) else {
                     return false;
                 };
@@ -625,9 +619,7 @@ impl World {
             }
             Step::Steal(k, v) => {
                 let thieves = self.ms_where(|m| m.p.is_none() && m.g.is_none());
-                let victims = self.ms_where(|m| {
-                    self.in_syscall(m) && m.p.is_some_and(|p| self.ps[p].0 == P::Syscall)
-                });
+                let victims = self.ms_where(|m| self.in_syscall_with_p(m));
                 let (Some(m), Some(victim)) = (Self::pick(&thieves, k), Self::pick(&victims, v))
                 else {
                     return false;
@@ -724,6 +716,16 @@ impl World {
             }
         }
         true
+    }
+
+    /// Indices of the goroutines in state `st`.
+    fn gs_in(&self, st: G) -> Vec<usize> {
+        (0..self.gs.len()).filter(|&i| self.gs[i].1 == st).collect()
+    }
+
+    /// The M's goroutine is in a syscall and the M still has its P.
+    fn in_syscall_with_p(&self, m: &M) -> bool {
+        self.in_syscall(m) && m.p.is_some_and(|p| self.ps[p].0 == P::Syscall)
     }
 
     fn in_syscall(&self, m: &M) -> bool {

@@ -103,17 +103,7 @@ fn read_stream(bytes: &[u8], limits: Limits) -> Result<(), Error> {
 }
 
 fn with(limit: Limit, max: u64) -> Limits {
-    let mut l = Limits::NONE;
-    match limit {
-        Limit::BatchSize => l.max_batch_size = max,
-        Limit::StackDepth => l.max_stack_depth = max,
-        Limit::StringsPerGeneration => l.max_strings_per_generation = max,
-        Limit::StacksPerGeneration => l.max_stacks_per_generation = max,
-        Limit::GenerationBytes => l.max_generation_bytes = max,
-        Limit::TotalBytes => l.max_total_bytes = max,
-        _ => unreachable!("a limit this test doesn't know"),
-    }
-    l
+    Limits::NONE.with(limit, max)
 }
 
 #[test]

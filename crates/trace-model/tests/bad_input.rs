@@ -140,34 +140,15 @@ fn the_model_holds_traces_of_every_format_to_the_limits() {
     for case in cases {
         let bytes = std::fs::read(dir.join(case)).unwrap();
         assert_eq!(limit_error(&bytes, Limits::default()), None, "{case}");
-        let mut few_stacks = Limits::default();
-        few_stacks.max_stacks_per_generation = 3;
-        assert_eq!(
-            limit_error(&bytes, few_stacks),
-            Some((Limit::StacksPerGeneration, 3)),
-            "{case}"
-        );
-        let mut shallow = Limits::default();
-        shallow.max_stack_depth = 2;
-        assert_eq!(
-            limit_error(&bytes, shallow),
-            Some((Limit::StackDepth, 2)),
-            "{case}"
-        );
         // A v1 trace is one generation, so it must fit whole.
-        let mut small = Limits::default();
-        small.max_generation_bytes = 1000;
-        assert_eq!(
-            limit_error(&bytes, small),
-            Some((Limit::GenerationBytes, 1000)),
-            "{case}"
-        );
-        let mut total = Limits::default();
-        total.max_total_bytes = 100;
-        assert_eq!(
-            limit_error(&bytes, total),
-            Some((Limit::TotalBytes, 100)),
-            "{case}"
-        );
+        for (limit, max) in [
+            (Limit::StacksPerGeneration, 3),
+            (Limit::StackDepth, 2),
+            (Limit::GenerationBytes, 1000),
+            (Limit::TotalBytes, 100),
+        ] {
+            let limits = Limits::default().with(limit, max);
+            assert_eq!(limit_error(&bytes, limits), Some((limit, max)), "{case}");
+        }
     }
 }
