@@ -44,6 +44,9 @@ struct Stats {
     gc_cycles: u64,
     stw_total: i64,
     stw_open: BTreeMap<i64, i64>,
+    /// The goroutine, P and M of the last event: runs of events share them, and the sets
+    /// need not be asked again.
+    last_ctx: Option<(i64, i64, i64)>,
 }
 
 impl Stats {
@@ -56,13 +59,17 @@ impl Stats {
         let t = ev.time();
         self.first.get_or_insert(t);
         self.last = t;
-        for (set, id) in [
-            (&mut self.goroutines, ev.goroutine()),
-            (&mut self.procs, ev.proc()),
-            (&mut self.threads, ev.thread()),
-        ] {
-            if id >= 0 {
-                set.insert(id);
+        let ctx = (ev.goroutine(), ev.proc(), ev.thread());
+        if self.last_ctx != Some(ctx) {
+            self.last_ctx = Some(ctx);
+            for (set, id) in [
+                (&mut self.goroutines, ctx.0),
+                (&mut self.procs, ctx.1),
+                (&mut self.threads, ctx.2),
+            ] {
+                if id >= 0 {
+                    set.insert(id);
+                }
             }
         }
         match kind {
