@@ -5,7 +5,7 @@
 //! trace is large.
 
 use gotrace::format::hash::IdSet as Ids;
-use gotrace::model::{EventKind, RangeKind, Reader, ResourceKind};
+use gotrace::model::{EventKind, GoState, ProcState, RangeKind, Reader, ResourceKind};
 use std::collections::BTreeMap;
 
 /// IDs seen: goroutines, Ps or Ms.
@@ -75,7 +75,15 @@ impl Stats {
         match kind {
             EventKind::Sync => self.generations += 1,
             EventKind::StateTransition => {
-                if let Some(st) = ev.state_transition() {
+                // A goroutine or P is new to the trace when its first transition is from
+                // Undetermined (it was there at the start) or NotExist (it was created).
+                let new = |st: &gotrace::model::StateTransition<'_>| {
+                    let g = st.goroutine().map(|(from, _)| from);
+                    let p = st.proc().map(|(from, _)| from);
+                    matches!(g, Some(GoState::Undetermined | GoState::NotExist))
+                        || matches!(p, Some(ProcState::Undetermined | ProcState::NotExist))
+                };
+                if let Some(st) = ev.state_transition().filter(|st| new(st)) {
                     match st.resource.kind {
                         ResourceKind::Goroutine => self.goroutines.insert(st.resource.id),
                         ResourceKind::Proc => self.procs.insert(st.resource.id),

@@ -16,7 +16,7 @@ use crate::event::{GoState, ProcState};
 use crate::table::TableRef;
 use std::collections::VecDeque;
 use std::sync::Arc;
-use trace_format::hash::IdMap;
+use trace_format::hash::{DenseIdMap, IdMap};
 use trace_format::EventType as Ty;
 
 /// A sequence number within a generation.
@@ -138,6 +138,55 @@ struct MState {
     p: ProcId,
 }
 
+/// The Ms, in slots that never move, so that a reader can keep each M's slot rather than
+/// look it up for every event.
+#[derive(Debug, Default)]
+struct Threads {
+    slots: Vec<(ThreadId, MState)>,
+    index: IdMap<ThreadId, usize>,
+}
+
+impl Threads {
+    /// The slot of `m`, made (holding nothing) if it has none.
+    fn slot(&mut self, m: ThreadId) -> usize {
+        *self.index.entry(m).or_insert_with(|| {
+            self.slots.push((
+                m,
+                MState {
+                    g: NO_GOROUTINE,
+                    p: NO_PROC,
+                },
+            ));
+            self.slots.len() - 1
+        })
+    }
+
+    fn at(&mut self, slot: usize) -> Option<&mut MState> {
+        self.slots.get_mut(slot).map(|(_, s)| s)
+    }
+
+    fn get(&self, m: &ThreadId) -> Option<&MState> {
+        let &i = self.index.get(m)?;
+        self.slots.get(i).map(|(_, s)| s)
+    }
+
+    fn get_mut(&mut self, m: &ThreadId) -> Option<&mut MState> {
+        let &i = self.index.get(m)?;
+        self.at(i)
+    }
+
+    fn insert(&mut self, m: ThreadId, state: MState) {
+        let i = self.slot(m);
+        if let Some(s) = self.at(i) {
+            *s = state;
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (ThreadId, &MState)> + '_ {
+        self.slots.iter().map(|(m, s)| (*m, s))
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum GcState {
     Undetermined,
@@ -190,9 +239,9 @@ fn state_err(msg: String) -> OrderError {
 /// The state of every goroutine, P and M and of the GC, and the events ready to be read.
 #[derive(Debug)]
 pub(crate) struct Ordering {
-    gs: IdMap<GoId, GState>,
-    ps: IdMap<ProcId, PState>,
-    ms: IdMap<ThreadId, MState>,
+    gs: DenseIdMap<GState>,
+    ps: DenseIdMap<PState>,
+    ms: Threads,
     tasks: IdMap<u64, TaskState>,
     gc_seq: u64,
     gc: GcState,
@@ -205,9 +254,9 @@ type Step = Result<(SchedCtx, bool), OrderError>;
 impl Ordering {
     pub(crate) fn new() -> Ordering {
         Ordering {
-            gs: IdMap::default(),
-            ps: IdMap::default(),
-            ms: IdMap::default(),
+            gs: DenseIdMap::default(),
+            ps: DenseIdMap::default(),
+            ms: Threads::default(),
             tasks: IdMap::default(),
             gc_seq: 0,
             gc: GcState::Undetermined,
@@ -217,29 +266,31 @@ impl Ordering {
     }
 
     /// Tries to apply `ev`, the next event of M `m` in generation `gen`. `Ok(false)` when it can't
-    /// happen yet; then nothing has changed.
+    /// happen yet; then nothing has changed. `slot` is where the caller keeps the M's slot
+    /// between calls (`None` the first time), to spare a lookup per event.
     pub(crate) fn advance(
         &mut self,
         ev: &mut BaseEvent,
         table: &TableRef,
         m: ThreadId,
+        slot: &mut Option<usize>,
         gen: u64,
     ) -> Result<bool, OrderError> {
         if self.initial_gen == 0 {
             self.initial_gen = gen;
         }
-        let cur = if m == NO_THREAD {
-            SchedCtx::NONE
+        let mslot = if m == NO_THREAD {
+            None
         } else {
-            let ms = self.ms.entry(m).or_insert(MState {
-                g: NO_GOROUTINE,
-                p: NO_PROC,
-            });
-            SchedCtx {
+            Some(*slot.get_or_insert_with(|| self.ms.slot(m)))
+        };
+        let cur = match mslot.and_then(|i| self.ms.at(i)) {
+            Some(ms) => SchedCtx {
                 g: ms.g,
                 p: ms.p,
                 m,
-            }
+            },
+            None => SchedCtx::NONE,
         };
         let (new, ok) = match Ty(ev.ty) {
             Ty::PROCS_CHANGE | Ty::GO_LABEL | Ty::USER_LOG => self.annotation(ev, cur),
@@ -275,8 +326,8 @@ impl Ordering {
             _ if is_experimental(ev.ty) => self.alloc_free(ev, cur),
             _ => return Err(OrderError::BadEventType(ev.ty)),
         }?;
-        if ok && m != NO_THREAD {
-            if let Some(ms) = self.ms.get_mut(&m) {
+        if ok {
+            if let Some(ms) = mslot.and_then(|i| self.ms.at(i)) {
                 ms.p = new.p;
                 ms.g = new.g;
             }
@@ -352,7 +403,7 @@ impl Ordering {
         if st == status::PROC_SYSCALL_ABANDONED && old == ProcState::Running {
             // The event stands for the M that lost the P: find it.
             let mut found = false;
-            for (&mid, ms) in &self.ms {
+            for (mid, ms) in self.ms.iter() {
                 if ms.p == pid {
                     cur = SchedCtx {
                         m: mid,
@@ -1094,8 +1145,7 @@ impl Ordering {
                     self.gs.remove(&id);
                 } else {
                     self.gs
-                        .entry(id)
-                        .or_insert_with(|| GState::new(status, Seq::new(0, 0)))
+                        .get_or_insert_with(id, || GState::new(status, Seq::new(0, 0)))
                         .status = status;
                 }
                 if to.executing() && ev.base.ty == Ty::GO_START.0 {
@@ -1110,8 +1160,7 @@ impl Ordering {
                     _ => status::PROC_IDLE,
                 };
                 self.ps
-                    .entry(id)
-                    .or_insert_with(|| PState {
+                    .get_or_insert_with(id, || PState {
                         status,
                         seq: Seq::new(0, 0),
                         ranges: Ranges::default(),
@@ -1147,7 +1196,7 @@ impl Ordering {
 
     /// Every goroutine known now.
     pub(crate) fn goroutines(&self) -> impl Iterator<Item = (GoId, GoState)> + '_ {
-        self.gs.iter().map(|(&g, s)| {
+        self.gs.iter().map(|(g, s)| {
             (
                 g,
                 status::go_state(s.status).unwrap_or(GoState::Undetermined),
@@ -1157,6 +1206,6 @@ impl Ordering {
 
     /// Every M known now, with the goroutine and P it holds.
     pub(crate) fn threads(&self) -> impl Iterator<Item = (ThreadId, GoId, ProcId)> + '_ {
-        self.ms.iter().map(|(&m, s)| (m, s.g, s.p))
+        self.ms.iter().map(|(m, s)| (m, s.g, s.p))
     }
 }

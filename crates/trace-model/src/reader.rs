@@ -128,6 +128,8 @@ struct Cursor {
     ev: BaseEvent,
     /// Byte offset of `ev` in the trace.
     offset: u64,
+    /// The M's slot in the ordering's table of Ms, once known.
+    mslot: Option<usize>,
 }
 
 impl Cursor {
@@ -642,7 +644,7 @@ impl<'a> Reader<'a> {
         };
         let ok = self
             .order
-            .advance(&mut c.ev, &gen.table, c.m, gen.number)
+            .advance(&mut c.ev, &gen.table, c.m, &mut c.mslot, gen.number)
             .map_err(|e| {
                 let name = wire_name(c.ev.ty);
                 Error::new(e).at(gen.number, c.m, name, c.offset)
@@ -696,6 +698,7 @@ impl<'a> Reader<'a> {
                     args: [0; 4],
                 },
                 offset: 0,
+                mslot: None,
             };
             if c.next_event(gen)? {
                 heap::insert(&mut self.frontier, c);

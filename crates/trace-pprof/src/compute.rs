@@ -7,8 +7,7 @@
 //! never does): Go's goroutine summary decides that, and so its rules are followed here.
 
 use crate::{Error, Frame, Record};
-use std::collections::HashMap;
-use trace_format::hash::IdMap;
+use trace_format::hash::{DenseIdMap, IdMap};
 use trace_model::{Event, EventKind, GoId, GoState, Reader, ResourceKind, Time};
 
 /// Which profile: the same names as `go tool trace -pprof=TYPE`.
@@ -170,17 +169,17 @@ const MAX_STACK: usize = 128;
 struct Profiler<'f> {
     kind: ProfileKind,
     filter: &'f Filter,
-    gs: IdMap<GoId, Goroutine>,
-    stack_ids: HashMap<Vec<u64>, u32>,
+    gs: DenseIdMap<Goroutine>,
+    stack_ids: IdMap<Vec<u64>, u32>,
     /// The entry of each stack (generation, ID) of the current generation.
-    by_ident: HashMap<(u64, u64), u32>,
+    by_ident: IdMap<(u64, u64), u32>,
     /// Claims made so far.
     claims: u64,
     stacks: Vec<StackEntry>,
     /// Sync events seen: the generation's number, for stack identity.
     syncs: u64,
     /// Count and time per goroutine and stack.
-    totals: HashMap<(GoId, u32), (u64, i64)>,
+    totals: IdMap<(GoId, u32), (u64, i64)>,
 }
 
 impl Profiler<'_> {
@@ -242,7 +241,9 @@ impl Profiler<'_> {
         if r.ty != want.as_bytes() {
             return;
         }
-        let g = self.gs.entry(ev.goroutine()).or_default();
+        let g = self
+            .gs
+            .get_or_insert_with(ev.goroutine(), Goroutine::default);
         if ev.kind() == EventKind::RegionBegin {
             g.open_regions.push(ev.time());
         } else {
@@ -267,7 +268,7 @@ impl Profiler<'_> {
 
         // What Go's summary learns from this transition: first, as the summary is complete
         // before Go computes profiles.
-        let g = self.gs.entry(id).or_default();
+        let g = self.gs.get_or_insert_with(id, Goroutine::default);
         if old != new {
             if matches!(old, GoState::Undetermined | GoState::NotExist) {
                 g.in_summary = true;
@@ -290,7 +291,7 @@ impl Profiler<'_> {
         if g.tracking.is_none() {
             if new == state && self.kind.tracks(st.reason) {
                 let (entry, ident) = self.stack_index(ev);
-                self.gs.entry(id).or_default().tracking = Some(Tracked {
+                self.gs.get_or_insert_with(id, Goroutine::default).tracking = Some(Tracked {
                     t0: t,
                     entry,
                     ident,
@@ -332,7 +333,7 @@ impl Profiler<'_> {
         // Goroutines that never ran: their lifetime is the whole trace, so these intervals
         // count, and claim their stacks in the order they ended.
         let mut late: Vec<(u64, GoId, Tracked, i64)> = Vec::new();
-        for (&id, g) in &mut self.gs {
+        for (id, g) in self.gs.iter_mut() {
             for (tr, d, n) in g.before_start.drain(..) {
                 if d > 0 {
                     late.push((n, id, tr, d));
@@ -422,13 +423,13 @@ pub fn compute(
     let mut p = Profiler {
         kind,
         filter,
-        gs: IdMap::default(),
-        stack_ids: HashMap::new(),
-        by_ident: HashMap::new(),
+        gs: DenseIdMap::default(),
+        stack_ids: IdMap::default(),
+        by_ident: IdMap::default(),
         claims: 0,
         stacks: Vec::new(),
         syncs: 0,
-        totals: HashMap::new(),
+        totals: IdMap::default(),
     };
     while let Some(ev) = reader.next_event()? {
         p.event(ev);
