@@ -5,38 +5,39 @@
 //! changes, in the same order, by the same Ms.
 
 use trace_format::synth::{Resource, Schedule, Transition};
-use trace_model::Reader;
+use trace_model::{Event, Reader};
+
+/// The state change an event makes, in the schedule's terms; `None` for events that change
+/// no state (status events repeating what is known included).
+pub fn transition_of(ev: &Event) -> Option<Transition> {
+    let t = ev.state_transition()?;
+    let (resource, from, to) = match (t.goroutine(), t.proc()) {
+        (Some((from, to)), _) => (
+            Resource::Goroutine(t.resource.id as u64),
+            from.name(),
+            to.name(),
+        ),
+        (_, Some((from, to))) => (Resource::Proc(t.resource.id as u64), from.name(), to.name()),
+        _ => panic!("a transition of neither a goroutine nor a P: {ev}"),
+    };
+    (from != to).then_some(Transition {
+        time: ev.time() as u64,
+        m: ev.thread() as u64,
+        resource,
+        from,
+        to,
+    })
+}
 
 pub fn run(data: &[u8]) {
     let out = Schedule::from_bytes(data).write();
     let mut reader = Reader::new(&out.bytes).expect("a synthetic trace opens");
     let mut got = Vec::new();
     loop {
-        let ev = match reader.next_event() {
-            Ok(Some(ev)) => ev,
+        match reader.next_event() {
+            Ok(Some(ev)) => got.extend(transition_of(ev)),
             Ok(None) => break,
             Err(e) => panic!("a synthetic trace fails: {e}"),
-        };
-        let Some(t) = ev.state_transition() else {
-            continue;
-        };
-        let (resource, from, to) = match (t.goroutine(), t.proc()) {
-            (Some((from, to)), _) => (
-                Resource::Goroutine(t.resource.id as u64),
-                from.name(),
-                to.name(),
-            ),
-            (_, Some((from, to))) => (Resource::Proc(t.resource.id as u64), from.name(), to.name()),
-            _ => panic!("a transition of neither a goroutine nor a P: {ev}"),
-        };
-        if from != to {
-            got.push(Transition {
-                time: ev.time() as u64,
-                m: ev.thread() as u64,
-                resource,
-                from,
-                to,
-            });
         }
     }
     let want: Vec<Transition> = out

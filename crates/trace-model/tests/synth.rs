@@ -6,9 +6,14 @@
 #[path = "../../trace-format/tests/synth_strategy/mod.rs"]
 mod synth_strategy;
 
+// For `transition_of`; the target's `run` is replayed by tests/fuzz_regressions.rs.
+#[allow(dead_code)]
+#[path = "../../../fuzz/targets/synth.rs"]
+mod synth_target;
+
 use proptest::prelude::*;
 use std::collections::HashMap;
-use trace_format::synth::{RangeMark, Resource, Synthesized, Transition};
+use trace_format::synth::{RangeMark, Synthesized, Transition};
 use trace_model::{EventKind, Reader, ResourceKind};
 
 /// What the model says happened: state changes and range events, in its order, and every
@@ -40,15 +45,9 @@ fn read(reader: &mut Reader<'_>) -> Result<Read, TestCaseError> {
         last = ev.time();
         let time = ev.time() as u64;
         if let Some(t) = ev.state_transition() {
-            let (resource, from, to) = match (t.goroutine(), t.proc()) {
-                (Some((from, to)), _) => (
-                    Resource::Goroutine(t.resource.id as u64),
-                    from.name(),
-                    to.name(),
-                ),
-                (_, Some((from, to))) => {
-                    (Resource::Proc(t.resource.id as u64), from.name(), to.name())
-                }
+            let (from, to) = match (t.goroutine(), t.proc()) {
+                (Some((from, to)), _) => (from.name(), to.name()),
+                (_, Some((from, to))) => (from.name(), to.name()),
                 _ => return Err(TestCaseError::fail(format!("odd transition: {ev}"))),
             };
             // States follow one another: each change starts where the last one ended.
@@ -63,16 +62,8 @@ fn read(reader: &mut Reader<'_>) -> Result<Read, TestCaseError> {
                     from
                 );
             }
-            if from != to {
-                out.transitions.push(Transition {
-                    time,
-                    m: ev.thread() as u64,
-                    resource,
-                    from,
-                    to,
-                });
-            }
         }
+        out.transitions.extend(synth_target::transition_of(ev));
         if let Some(r) = ev.range() {
             let what = match ev.kind() {
                 EventKind::RangeBegin => "begin",
