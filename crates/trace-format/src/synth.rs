@@ -33,6 +33,7 @@ use crate::event::RawFrame;
 use crate::spec::EventType as Ty;
 use crate::varint;
 use crate::version::Version;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// One thing that happens, if it can. Operands choose, modulo their number, among the Ms,
 /// goroutines or Ps for which the step is possible at that point.
@@ -69,6 +70,25 @@ pub enum Step {
     GcEnd(u8),
     /// A running goroutine stops the world and starts it again (`STWBegin`, `STWEnd`).
     StopTheWorld(u8),
+    /// A running goroutine begins a user task, a child of an open task or of none:
+    /// (M, parent).
+    TaskBegin(u8, u8),
+    /// A running goroutine ends an open task: (M, task).
+    TaskEnd(u8, u8),
+    /// A running goroutine begins a user region in an open task or in none: (M, task).
+    RegionBegin(u8, u8),
+    /// A running goroutine ends its innermost region.
+    RegionEnd(u8),
+    /// A running goroutine begins assisting the GC (`GCMarkAssistBegin`). Regions, tasks and
+    /// assists stay open while their goroutine blocks, and across generations.
+    AssistBegin(u8),
+    /// A running goroutine that assists stops (`GCMarkAssistEnd`).
+    AssistEnd(u8),
+    /// An M with a P begins sweeping on it (`GCSweepBegin`); the P is not stopped or taken
+    /// into a syscall until the sweep ends.
+    SweepBegin(u8),
+    /// An M whose P sweeps stops sweeping (`GCSweepEnd`).
+    SweepEnd(u8),
     /// The current generation ends and the next begins. Skipped while a GC cycle is under way
     /// and no goroutine runs to say so in the next generation (`GCActive`).
     NextGeneration,
@@ -196,7 +216,7 @@ const P_IDLE: u64 = 2;
 const P_SYSCALL: u64 = 3;
 
 // The string table, the same in every generation.
-const STRINGS: [&str; 7] = [
+const STRINGS: [&str; 9] = [
     "chan receive",
     "select",
     "preempted",
@@ -204,7 +224,13 @@ const STRINGS: [&str; 7] = [
     "/src/synth/main.go",
     "main.main",
     "read mem stats",
+    "synth task",
+    "synth region",
 ];
+const TASK_NAME: u64 = 8;
+const REGION_NAME: u64 = 9;
+const ASSIST_RANGE: &str = "GC mark assist";
+const SWEEP_RANGE: &str = "GC incremental sweep";
 const STW_REASON: u64 = 7;
 const GC_RANGE: &str = "GC concurrent mark phase";
 const STW_RANGE: &str = "stop-the-world (read mem stats)";
@@ -277,6 +303,15 @@ struct World {
     gc: bool,
     /// The last GC sequence number written; it runs on across generations.
     gc_seq: u64,
+    /// Open tasks, oldest first, and the next task ID.
+    tasks: Vec<u64>,
+    next_task: u64,
+    /// Each goroutine's open regions (their tasks), innermost last.
+    regions: BTreeMap<u64, Vec<u64>>,
+    /// Goroutines in a mark assist.
+    assisting: BTreeSet<u64>,
+    /// Ps that are sweeping.
+    sweeping: BTreeSet<usize>,
     /// This generation's events per M, with their absolute times.
     pending: Vec<Vec<(u64, SynthEvent)>>,
     out: Synthesized,
@@ -286,7 +321,7 @@ impl Step {
     /// The step of kind `kind` (any byte: taken modulo the number of kinds) with operands `a`
     /// and `b` (ignored by steps that take fewer).
     pub fn from_bytes(kind: u8, a: u8, b: u8) -> Step {
-        match kind % 17 {
+        match kind % 25 {
             0 => Step::Create(a),
             1 => Step::Start(a, b),
             2 => Step::Block(a, b),
@@ -303,6 +338,14 @@ impl Step {
             13 => Step::GcEnd(a),
             14 => Step::StopTheWorld(a),
             15 => Step::NextGeneration,
+            16 => Step::TaskBegin(a, b),
+            17 => Step::TaskEnd(a, b),
+            18 => Step::RegionBegin(a, b),
+            19 => Step::RegionEnd(a),
+            20 => Step::AssistBegin(a),
+            21 => Step::AssistEnd(a),
+            22 => Step::SweepBegin(a),
+            23 => Step::SweepEnd(a),
             _ => Step::Start(a, b),
         }
     }
@@ -369,6 +412,11 @@ impl Schedule {
             gen_start: 1000,
             gc: false,
             gc_seq: 0,
+            tasks: Vec::new(),
+            next_task: 1,
+            regions: BTreeMap::new(),
+            assisting: BTreeSet::new(),
+            sweeping: BTreeSet::new(),
             pending: vec![Vec::new(); nm],
             out: Synthesized {
                 bytes: version.header().to_vec(),
@@ -476,6 +524,18 @@ impl World {
                 let from = if first { "Undetermined" } else { st.name() };
                 self.transition(t, 0, Resource::Goroutine(g), from, st.name());
             }
+        }
+        // Ranges under way go on: assists on M 0, sweeps on the M that holds the P.
+        for g in self.assisting.clone() {
+            let t = self.emit(0, Ty::GC_MARK_ASSIST_ACTIVE, &[g]);
+            self.range(t, ASSIST_RANGE, "active");
+        }
+        for p in self.sweeping.clone() {
+            let m = (0..self.ms.len())
+                .find(|&m| self.ms[m].p == Some(p))
+                .unwrap_or(0);
+            let t = self.emit(m, Ty::GC_SWEEP_ACTIVE, &[p as u64]);
+            self.range(t, SWEEP_RANGE, "active");
         }
         if self.gc {
             // A running goroutine says the mark phase goes on (`NextGeneration` made sure
@@ -590,13 +650,16 @@ impl World {
                 let id = self.gs[i].0;
                 self.transition(t, m, Resource::Goroutine(id), "Running", "NotExist");
                 self.gs.remove(i);
+                // What it left open stays so in the reader; nothing refers to it again.
+                self.regions.remove(&id);
+                self.assisting.remove(&id);
                 self.ms[m].g = None;
             }
             Step::SyscallBegin(k) => {
                 let Some((m, i)) = self.running(k) else {
                     return false;
                 };
-                let Some(p) = self.ms[m].p else {
+                let Some(p) = self.ms[m].p.filter(|p| !self.sweeping.contains(p)) else {
                     return false;
                 };
                 let seq = self.next_seq_p(p);
@@ -661,7 +724,9 @@ impl World {
                 self.transition(t, m, Resource::Proc(p as u64), "Idle", "Running");
             }
             Step::ProcStop(k) => {
-                let ms = self.ms_where(|m| m.p.is_some() && m.g.is_none());
+                let ms = self.ms_where(|m| {
+                    m.g.is_none() && m.p.is_some_and(|p| !self.sweeping.contains(&p))
+                });
                 let Some(m) = Self::pick(&ms, k) else {
                     return false;
                 };
@@ -699,6 +764,111 @@ impl World {
                 self.range(t, STW_RANGE, "begin");
                 let t = self.emit(m, Ty::STW_END, &[]);
                 self.range(t, STW_RANGE, "end");
+            }
+            Step::TaskBegin(k, j) => {
+                let Some((m, _)) = self.running(k) else {
+                    return false;
+                };
+                // Parent 0 is none; the others are open tasks.
+                let parent = match usize::from(j) % (self.tasks.len() + 1) {
+                    0 => 0,
+                    n => self.tasks.get(n - 1).copied().unwrap_or(0),
+                };
+                let id = self.next_task;
+                self.next_task += 1;
+                self.emit(m, Ty::USER_TASK_BEGIN, &[id, parent, TASK_NAME, 1]);
+                self.tasks.push(id);
+            }
+            Step::TaskEnd(k, j) => {
+                let (Some((m, _)), false) = (self.running(k), self.tasks.is_empty()) else {
+                    return false;
+                };
+                let id = self.tasks.remove(usize::from(j) % self.tasks.len());
+                self.emit(m, Ty::USER_TASK_END, &[id, 1]);
+            }
+            Step::RegionBegin(k, j) => {
+                let Some((m, i)) = self.running(k) else {
+                    return false;
+                };
+                let task = match usize::from(j) % (self.tasks.len() + 1) {
+                    0 => 0,
+                    n => self.tasks.get(n - 1).copied().unwrap_or(0),
+                };
+                self.emit(m, Ty::USER_REGION_BEGIN, &[task, REGION_NAME, 1]);
+                let g = self.gs[i].0;
+                self.regions.entry(g).or_default().push(task);
+            }
+            Step::RegionEnd(k) => {
+                let ms = self.ms_where(|m| {
+                    m.p.is_some()
+                        && m.g.is_some_and(|g| {
+                            self.gs.iter().any(|x| x.0 == g && x.1 == G::Running)
+                                && self.regions.get(&g).is_some_and(|r| !r.is_empty())
+                        })
+                });
+                let Some(m) = Self::pick(&ms, k) else {
+                    return false;
+                };
+                let Some(task) = self.ms[m]
+                    .g
+                    .and_then(|g| self.regions.get_mut(&g))
+                    .and_then(Vec::pop)
+                else {
+                    return false;
+                };
+                self.emit(m, Ty::USER_REGION_END, &[task, REGION_NAME, 1]);
+            }
+            Step::AssistBegin(k) => {
+                let ms = self.ms_where(|m| {
+                    m.p.is_some()
+                        && m.g.is_some_and(|g| {
+                            !self.assisting.contains(&g)
+                                && self.gs.iter().any(|x| x.0 == g && x.1 == G::Running)
+                        })
+                });
+                let Some((m, g)) = Self::pick(&ms, k).and_then(|m| Some((m, self.ms[m].g?))) else {
+                    return false;
+                };
+                let t = self.emit(m, Ty::GC_MARK_ASSIST_BEGIN, &[1]);
+                self.range(t, ASSIST_RANGE, "begin");
+                self.assisting.insert(g);
+            }
+            Step::AssistEnd(k) => {
+                let ms = self.ms_where(|m| {
+                    m.p.is_some()
+                        && m.g.is_some_and(|g| {
+                            self.assisting.contains(&g)
+                                && self.gs.iter().any(|x| x.0 == g && x.1 == G::Running)
+                        })
+                });
+                let Some((m, g)) = Self::pick(&ms, k).and_then(|m| Some((m, self.ms[m].g?))) else {
+                    return false;
+                };
+                let t = self.emit(m, Ty::GC_MARK_ASSIST_END, &[]);
+                self.range(t, ASSIST_RANGE, "end");
+                self.assisting.remove(&g);
+            }
+            Step::SweepBegin(k) => {
+                let ms = self.ms_where(|m| {
+                    !self.in_syscall(m) && m.p.is_some_and(|p| !self.sweeping.contains(&p))
+                });
+                let Some((m, p)) = Self::pick(&ms, k).and_then(|m| Some((m, self.ms[m].p?))) else {
+                    return false;
+                };
+                let t = self.emit(m, Ty::GC_SWEEP_BEGIN, &[1]);
+                self.range(t, SWEEP_RANGE, "begin");
+                self.sweeping.insert(p);
+            }
+            Step::SweepEnd(k) => {
+                let ms = self.ms_where(|m| {
+                    !self.in_syscall(m) && m.p.is_some_and(|p| self.sweeping.contains(&p))
+                });
+                let Some((m, p)) = Self::pick(&ms, k).and_then(|m| Some((m, self.ms[m].p?))) else {
+                    return false;
+                };
+                let t = self.emit(m, Ty::GC_SWEEP_END, &[4096, 2048]);
+                self.range(t, SWEEP_RANGE, "end");
+                self.sweeping.remove(&p);
             }
             Step::NextGeneration => {
                 if self.gc && self.running(0).is_none() {

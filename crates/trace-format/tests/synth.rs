@@ -153,6 +153,16 @@ fn every_step_plays_somewhere() {
             "Stack",
             "String",
             "Frequency",
+            "UserTaskBegin",
+            "UserTaskEnd",
+            "UserRegionBegin",
+            "UserRegionEnd",
+            "GCMarkAssistBegin",
+            "GCMarkAssistEnd",
+            "GCMarkAssistActive",
+            "GCSweepBegin",
+            "GCSweepEnd",
+            "GCSweepActive",
         ] {
             assert!(names.contains(&want), "{version:?}: no {want} in {names:?}");
         }

@@ -33,7 +33,8 @@ fn read(reader: &mut Reader<'_>) -> Result<Read, TestCaseError> {
     let mut last = i64::MIN;
     // Each goroutine's and P's state as the transitions tell it.
     let mut state: HashMap<(ResourceKind, i64), &'static str> = HashMap::new();
-    let mut open: HashMap<Vec<u8>, bool> = HashMap::new();
+    // Whether each range (by name and what it applies to) is open.
+    let mut open: HashMap<(Vec<u8>, ResourceKind, i64), bool> = HashMap::new();
     loop {
         let ev = match reader.next_event() {
             Ok(Some(ev)) => ev,
@@ -71,7 +72,8 @@ fn read(reader: &mut Reader<'_>) -> Result<Read, TestCaseError> {
                 _ => "end",
             };
             let name = r.name.to_vec();
-            let was_open = open.insert(name.clone(), what != "end").unwrap_or(false);
+            let key = (name.clone(), r.scope.kind, r.scope.id);
+            let was_open = open.insert(key, what != "end").unwrap_or(false);
             match what {
                 "begin" => prop_assert!(!was_open, "begun twice: {}", ev),
                 "end" => prop_assert!(was_open || out.ranges.is_empty(), "ended unbegun: {}", ev),
@@ -80,6 +82,8 @@ fn read(reader: &mut Reader<'_>) -> Result<Read, TestCaseError> {
             let name = match &name[..] {
                 b"GC concurrent mark phase" => "GC concurrent mark phase",
                 b"stop-the-world (read mem stats)" => "stop-the-world (read mem stats)",
+                b"GC mark assist" => "GC mark assist",
+                b"GC incremental sweep" => "GC incremental sweep",
                 other => {
                     let other = String::from_utf8_lossy(other);
                     return Err(TestCaseError::fail(format!("unexpected range {other}")));

@@ -25,6 +25,14 @@ pub fn step() -> impl Strategy<Value = Step> {
         1 => b().prop_map(Step::GcEnd),
         1 => b().prop_map(Step::StopTheWorld),
         1 => Just(Step::NextGeneration),
+        1 => (b(), b()).prop_map(|(m, t)| Step::TaskBegin(m, t)),
+        1 => (b(), b()).prop_map(|(m, t)| Step::TaskEnd(m, t)),
+        2 => (b(), b()).prop_map(|(m, t)| Step::RegionBegin(m, t)),
+        2 => b().prop_map(Step::RegionEnd),
+        1 => b().prop_map(Step::AssistBegin),
+        1 => b().prop_map(Step::AssistEnd),
+        1 => b().prop_map(Step::SweepBegin),
+        1 => b().prop_map(Step::SweepEnd),
     ]
 }
 
