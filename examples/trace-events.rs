@@ -7,6 +7,9 @@
 use std::io::{BufWriter, Write};
 use std::process::ExitCode;
 
+#[path = "common/mod.rs"]
+mod common;
+
 fn main() -> ExitCode {
     let mut args = std::env::args_os().skip(1);
     let (Some(path), None) = (args.next(), args.next()) else {
@@ -20,8 +23,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let stdout = std::io::stdout();
-    let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
+    let mut out = BufWriter::with_capacity(1 << 16, common::Stdout::lock());
     let result = (|| -> Result<(), Box<dyn std::error::Error>> {
         // Streaming: one generation in memory at a time.
         let mut reader = gotrace::model::Reader::from_read(file)?;

@@ -10,6 +10,9 @@
 
 use std::process::ExitCode;
 
+#[path = "common/mod.rs"]
+mod common;
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [path] = args.as_slice() else {
@@ -23,7 +26,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match gotrace::format::text::write_text(file, std::io::stdout().lock()) {
+    match gotrace::format::text::write_text(file, common::Stdout::lock()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("trace-raw: {path}: {e}");

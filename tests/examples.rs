@@ -179,3 +179,30 @@ fn trace_synth_writes_what_the_readers_read() {
     assert!(String::from_utf8_lossy(&bad.stderr).contains("usage: trace-synth"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_closed_pipe_ends_the_streaming_examples_quietly() {
+    use std::io::Read;
+    use std::process::Stdio;
+    // Half a megabyte of output: far more than a pipe holds once its reader is gone.
+    let trace = testdata("go1.22.10/gc.trace");
+    for name in ["trace-events", "trace-raw"] {
+        let mut child = Command::new(example(name))
+            .arg(&trace)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = [0u8; 16];
+        child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+        // The reader is gone now, as with `| head -c 16`.
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{name}: {:?} {err}", out.status);
+        assert!(
+            out.stderr.is_empty(),
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
