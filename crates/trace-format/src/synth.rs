@@ -89,6 +89,13 @@ pub enum Step {
     SweepBegin(u8),
     /// An M whose P sweeps stops sweeping (`GCSweepEnd`).
     SweepEnd(u8),
+    /// A running goroutine logs a message in an open task or in none (`UserLog`): (M, task).
+    Log(u8, u8),
+    /// A running goroutine is labelled (`GoLabel`).
+    Label(u8),
+    /// The CPU profiler samples an M, with its P and goroutine if it has them (`CPUSample`, in
+    /// the generation's CPU sample batch).
+    CpuSample(u8),
     /// The current generation ends and the next begins. Skipped while a GC cycle is under way
     /// and no goroutine runs to say so in the next generation (`GCActive`).
     NextGeneration,
@@ -216,7 +223,7 @@ const P_IDLE: u64 = 2;
 const P_SYSCALL: u64 = 3;
 
 // The string table, the same in every generation.
-const STRINGS: [&str; 9] = [
+const STRINGS: [&str; 12] = [
     "chan receive",
     "select",
     "preempted",
@@ -226,7 +233,13 @@ const STRINGS: [&str; 9] = [
     "read mem stats",
     "synth task",
     "synth region",
+    "synth key",
+    "synth value",
+    "synth label",
 ];
+const LOG_KEY: u64 = 10;
+const LOG_VALUE: u64 = 11;
+const LABEL: u64 = 12;
 const TASK_NAME: u64 = 8;
 const REGION_NAME: u64 = 9;
 const ASSIST_RANGE: &str = "GC mark assist";
@@ -312,6 +325,8 @@ struct World {
     assisting: BTreeSet<u64>,
     /// Ps that are sweeping.
     sweeping: BTreeSet<usize>,
+    /// This generation's CPU samples: time, M, P, goroutine (args of `CPUSample` but the stack).
+    samples: Vec<[u64; 4]>,
     /// This generation's events per M, with their absolute times.
     pending: Vec<Vec<(u64, SynthEvent)>>,
     out: Synthesized,
@@ -321,7 +336,7 @@ impl Step {
     /// The step of kind `kind` (any byte: taken modulo the number of kinds) with operands `a`
     /// and `b` (ignored by steps that take fewer).
     pub fn from_bytes(kind: u8, a: u8, b: u8) -> Step {
-        match kind % 25 {
+        match kind % 28 {
             0 => Step::Create(a),
             1 => Step::Start(a, b),
             2 => Step::Block(a, b),
@@ -346,6 +361,9 @@ impl Step {
             21 => Step::AssistEnd(a),
             22 => Step::SweepBegin(a),
             23 => Step::SweepEnd(a),
+            24 => Step::Log(a, b),
+            25 => Step::Label(a),
+            26 => Step::CpuSample(a),
             _ => Step::Start(a, b),
         }
     }
@@ -417,6 +435,7 @@ impl Schedule {
             regions: BTreeMap::new(),
             assisting: BTreeSet::new(),
             sweeping: BTreeSet::new(),
+            samples: Vec::new(),
             pending: vec![Vec::new(); nm],
             out: Synthesized {
                 bytes: version.header().to_vec(),
@@ -870,6 +889,32 @@ impl World {
                 self.range(t, SWEEP_RANGE, "end");
                 self.sweeping.remove(&p);
             }
+            Step::Log(k, j) => {
+                let Some((m, _)) = self.running(k) else {
+                    return false;
+                };
+                let task = match usize::from(j) % (self.tasks.len() + 1) {
+                    0 => 0,
+                    n => self.tasks.get(n - 1).copied().unwrap_or(0),
+                };
+                self.emit(m, Ty::USER_LOG, &[task, LOG_KEY, LOG_VALUE, 2]);
+            }
+            Step::Label(k) => {
+                let Some((m, _)) = self.running(k) else {
+                    return false;
+                };
+                self.emit(m, Ty::GO_LABEL, &[LABEL]);
+            }
+            Step::CpuSample(k) => {
+                let ms: Vec<usize> = (0..self.ms.len()).collect();
+                let Some(m) = Self::pick(&ms, k) else {
+                    return false;
+                };
+                let t = self.tick();
+                let p = self.ms[m].p.map_or(u64::MAX, |p| p as u64);
+                let g = self.ms[m].g.unwrap_or(0);
+                self.samples.push([t, mid(m), p, g]);
+            }
             Step::NextGeneration => {
                 if self.gc && self.running(0).is_none() {
                     return false;
@@ -936,6 +981,14 @@ impl World {
                     .collect();
                 self.batch(gen, mid(m), base, evs);
             }
+        }
+        let samples = std::mem::take(&mut self.samples);
+        if let Some(first) = samples.first() {
+            let mut evs = vec![event(Ty::CPU_SAMPLES, &[])];
+            for s in &samples {
+                evs.push(event(Ty::CPU_SAMPLE, &[s[0], s[1], s[2], s[3], 2]));
+            }
+            self.batch(gen, NO_THREAD, first[0], evs);
         }
         let t = self.tick();
         let frames = |fs: &[(u64, u64, u64)]| -> Vec<RawFrame> {

@@ -163,6 +163,9 @@ fn every_step_plays_somewhere() {
             "GCSweepBegin",
             "GCSweepEnd",
             "GCSweepActive",
+            "UserLog",
+            "GoLabel",
+            "CPUSample",
         ] {
             assert!(names.contains(&want), "{version:?}: no {want} in {names:?}");
         }

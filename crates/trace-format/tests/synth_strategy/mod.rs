@@ -33,6 +33,9 @@ pub fn step() -> impl Strategy<Value = Step> {
         1 => b().prop_map(Step::AssistEnd),
         1 => b().prop_map(Step::SweepBegin),
         1 => b().prop_map(Step::SweepEnd),
+        1 => (b(), b()).prop_map(|(m, t)| Step::Log(m, t)),
+        1 => b().prop_map(Step::Label),
+        2 => b().prop_map(Step::CpuSample),
     ]
 }
 
