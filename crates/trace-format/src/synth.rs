@@ -1,17 +1,19 @@
 //! Synthetic v2 traces: valid traces written from a schedule, for property tests and fuzzing.
 //!
-//! A [`Schedule`] is a list of [`Step`]s — goroutines created, started, blocked, unblocked,
-//! stopped, destroyed, entering and leaving syscalls (with the P stolen or not), Ps started and
-//! stopped, new generations — over a few Ms and Ps. [`Schedule::write`] plays it on a small model
-//! of the runtime and writes the trace the runtime would: per-M batches with sequence numbers,
-//! status events at each generation's start, string, stack and sync tables, `EndOfGeneration`
-//! from Go 1.26. Every step's operands pick among what is possible at that point (the Ms that
-//! hold a P, the runnable goroutines...), so every schedule gives a valid trace; a step with
-//! nothing to pick from is skipped.
+//! A [`Schedule`] is a list of [`Step`]s over a few Ms and Ps: goroutines created, started,
+//! blocked, unblocked, stopped and destroyed; syscalls with the P kept or stolen; Ps started and
+//! stopped; GC cycles, stop-the-world pauses, mark assists and sweeps; user tasks, regions, logs
+//! and labels; CPU samples; new generations. [`Schedule::write`] plays it on a small model of the
+//! runtime and writes the trace the runtime would: per-M batches with sequence numbers, status
+//! events and ranges still open at each generation's start, string, stack, CPU sample and sync
+//! tables, `EndOfGeneration` from Go 1.26. Every step's operands pick among what is possible at
+//! that point (the Ms that hold a P, the runnable goroutines...), so every schedule gives a valid
+//! trace; a step with nothing to pick from is skipped. Go's own reader accepts what it writes
+//! (`scripts/conformance.sh`, stage `synth`).
 //!
 //! What was written comes back too: every batch's events ([`Synthesized::batches`]), to check a
-//! decoder against, and every state change in time order ([`Synthesized::transitions`]), to
-//! check an ordering against.
+//! decoder against, and every state change and range event in time order
+//! ([`Synthesized::transitions`], [`Synthesized::ranges`]), to check an ordering against.
 //!
 //! ```
 //! use trace_format::synth::{Schedule, Step};
