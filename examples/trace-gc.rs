@@ -11,6 +11,9 @@
 //!
 //! One streaming pass: memory holds the cycles and the utilization functions, not the events.
 
+#[path = "common/mod.rs"]
+mod common;
+
 use gotrace::model::gc::{GcAnalyzer, GcSummary, Pause};
 use gotrace::model::mmu::{MmuCurve, UtilFlags, Utilization, DECADE_WINDOWS};
 use gotrace::model::summary::GoDuration;
@@ -194,7 +197,7 @@ fn main() -> ExitCode {
             }
         }
     }
-    let mut out = BufWriter::new(std::io::stdout().lock());
+    let mut out = BufWriter::new(common::Stdout::lock());
     match print(&mut out, &gc.finish(), &curves).and_then(|()| out.flush()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -16,6 +16,9 @@
 //!
 //! One streaming pass: memory holds the goroutines, not the events.
 
+#[path = "common/mod.rs"]
+mod common;
+
 use gotrace::model::summary::{json, ExecStats, GoDuration};
 use gotrace::model::{Reader, Summarizer, Summary};
 use std::io::{BufWriter, Write};
@@ -269,7 +272,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let mut out = BufWriter::new(std::io::stdout().lock());
+    let mut out = BufWriter::new(common::Stdout::lock());
     match print(&mut out, &args, &summary).and_then(|()| out.flush().map_err(|e| e.to_string())) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -4,6 +4,9 @@
 //! Usage: `trace-stats TRACE`. A progress bar goes to stderr when stderr is a terminal and the
 //! trace is large.
 
+#[path = "common/mod.rs"]
+mod common;
+
 use gotrace::format::hash::IdSet as Ids;
 use gotrace::model::{EventKind, GoState, ProcState, RangeKind, Reader, ResourceKind};
 use std::collections::BTreeMap;
@@ -167,7 +170,7 @@ fn main() -> ExitCode {
     if progress {
         eprintln!();
     }
-    let mut out = std::io::stdout().lock();
+    let mut out = common::Stdout::lock();
     if let Err(e) = stats.print(&mut out) {
         eprintln!("trace-stats: {e}");
         return ExitCode::FAILURE;

@@ -7,6 +7,9 @@
 //! keep a time window, in trace nanoseconds, or as an offset from the trace's first event with
 //! a `+` prefix and a unit (`+1.5s`, `+200ms`, `+30us`, `+100ns`).
 
+#[path = "common/mod.rs"]
+mod common;
+
 use gotrace::pprof::{build, compute, write_gzip, Filter, ProfileKind};
 use std::io::Write;
 use std::process::ExitCode;
@@ -130,7 +133,7 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
             write_gzip(&profile, &mut f)?;
             f.flush()?;
         }
-        None => write_gzip(&profile, std::io::stdout().lock())?,
+        None => write_gzip(&profile, common::Stdout::lock())?,
     }
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! What the examples share: standard output that ends the program quietly when the reader of
-//! a pipe has gone (`trace-events TRACE | head`), as Unix tools do.
+//! a pipe has gone (`trace-events TRACE | head`), as Unix tools do. Every example that writes
+//! to standard output writes through it.
 
 use std::io::{self, Write};
 

@@ -85,13 +85,10 @@ fn trace_of(ev: &RawEvent<'_>) -> Vec<u8> {
     let mut body = Vec::new();
     ev.encode(&mut body);
     let mut out = ev.version().header().to_vec();
-    if ev.version().family() == Family::V2 {
-        out.push(EventType::EVENT_BATCH.0);
-        for v in [1, 0, 0, body.len() as u64] {
-            crate::varint::write(&mut out, v);
-        }
+    match ev.version().family() {
+        Family::V2 => crate::v2::write_event_batch(&mut out, 1, 0, 0, &body),
+        Family::V1 => out.extend_from_slice(&body),
     }
-    out.extend_from_slice(&body);
     out
 }
 

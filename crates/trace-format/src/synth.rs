@@ -31,10 +31,11 @@
 //! # Ok(()) }
 //! ```
 
-use crate::event::RawFrame;
-use crate::spec::EventType as Ty;
-use crate::varint;
+use crate::event::{RawEvent, RawFrame, RawFrames};
+use crate::spec::{EventSpec, EventType as Ty, MAX_ARGS};
+use crate::v2::write_event_batch;
 use crate::version::Version;
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// One thing that happens, if it can. Operands choose, modulo their number, among the Ms,
@@ -128,6 +129,20 @@ pub struct SynthEvent {
     pub frames: Vec<RawFrame>,
     /// Data of a string table entry.
     pub data: Vec<u8>,
+}
+
+impl SynthEvent {
+    /// Appends the event's wire encoding, as the decoder's own encoder writes it.
+    fn encode(&self, version: Version, out: &mut Vec<u8>) {
+        let spec = crate::spec::lookup(version, self.ty).unwrap_or(&EventSpec::EMPTY);
+        let mut args = [0; MAX_ARGS];
+        for (slot, &a) in args.iter_mut().zip(&self.args) {
+            *slot = a;
+        }
+        let frames = RawFrames::owned(self.frames.clone());
+        let data = spec.has_data.then_some(Cow::Borrowed(&self.data[..]));
+        RawEvent::new(version, self.ty, spec, args, frames, data, 0).encode(out);
+    }
 }
 
 /// One batch as written.
@@ -587,13 +602,33 @@ impl World {
 
     /// The M running a goroutine (with a P), chosen by `k`, with its goroutine's index.
     fn running(&self, k: u8) -> Option<(usize, usize)> {
+        let (m, g) = self.running_where(k, |_| true)?;
+        Some((m, self.g_index(g)))
+    }
+
+    /// The M running a goroutine (with a P) for which `f` holds, chosen by `k`, with the
+    /// goroutine's ID.
+    fn running_where(&self, k: u8, f: impl Fn(u64) -> bool) -> Option<(usize, u64)> {
         let ms = self.ms_where(|m| {
             m.p.is_some()
                 && m.g
-                    .is_some_and(|g| self.gs.iter().any(|x| x.0 == g && x.1 == G::Running))
+                    .is_some_and(|g| self.g_state(g) == Some(G::Running) && f(g))
         });
         let m = Self::pick(&ms, k)?;
-        Some((m, self.g_index(self.ms[m].g?)))
+        Some((m, self.ms[m].g?))
+    }
+
+    /// The state of goroutine `g`, if it exists.
+    fn g_state(&self, g: u64) -> Option<G> {
+        self.gs.iter().find(|x| x.0 == g).map(|x| x.1)
+    }
+
+    /// The task `j` picks: none (0) or one of the open tasks.
+    fn task_or_none(&self, j: u8) -> u64 {
+        match usize::from(j) % (self.tasks.len() + 1) {
+            0 => 0,
+            n => self.tasks.get(n - 1).copied().unwrap_or(0),
+        }
     }
 
     fn set_g(&mut self, i: usize, t: u64, m: usize, to: G) {
@@ -790,11 +825,7 @@ impl World {
                 let Some((m, _)) = self.running(k) else {
                     return false;
                 };
-                // Parent 0 is none; the others are open tasks.
-                let parent = match usize::from(j) % (self.tasks.len() + 1) {
-                    0 => 0,
-                    n => self.tasks.get(n - 1).copied().unwrap_or(0),
-                };
+                let parent = self.task_or_none(j);
                 let id = self.next_task;
                 self.next_task += 1;
                 self.emit(m, Ty::USER_TASK_BEGIN, &[id, parent, TASK_NAME, 1]);
@@ -811,43 +842,23 @@ impl World {
                 let Some((m, i)) = self.running(k) else {
                     return false;
                 };
-                let task = match usize::from(j) % (self.tasks.len() + 1) {
-                    0 => 0,
-                    n => self.tasks.get(n - 1).copied().unwrap_or(0),
-                };
+                let task = self.task_or_none(j);
                 self.emit(m, Ty::USER_REGION_BEGIN, &[task, REGION_NAME, 1]);
                 let g = self.gs[i].0;
                 self.regions.entry(g).or_default().push(task);
             }
             Step::RegionEnd(k) => {
-                let ms = self.ms_where(|m| {
-                    m.p.is_some()
-                        && m.g.is_some_and(|g| {
-                            self.gs.iter().any(|x| x.0 == g && x.1 == G::Running)
-                                && self.regions.get(&g).is_some_and(|r| !r.is_empty())
-                        })
-                });
-                let Some(m) = Self::pick(&ms, k) else {
+                let open = |g| self.regions.get(&g).is_some_and(|r| !r.is_empty());
+                let Some((m, g)) = self.running_where(k, open) else {
                     return false;
                 };
-                let Some(task) = self.ms[m]
-                    .g
-                    .and_then(|g| self.regions.get_mut(&g))
-                    .and_then(Vec::pop)
-                else {
+                let Some(task) = self.regions.get_mut(&g).and_then(Vec::pop) else {
                     return false;
                 };
                 self.emit(m, Ty::USER_REGION_END, &[task, REGION_NAME, 1]);
             }
             Step::AssistBegin(k) => {
-                let ms = self.ms_where(|m| {
-                    m.p.is_some()
-                        && m.g.is_some_and(|g| {
-                            !self.assisting.contains(&g)
-                                && self.gs.iter().any(|x| x.0 == g && x.1 == G::Running)
-                        })
-                });
-                let Some((m, g)) = Self::pick(&ms, k).and_then(|m| Some((m, self.ms[m].g?))) else {
+                let Some((m, g)) = self.running_where(k, |g| !self.assisting.contains(&g)) else {
                     return false;
                 };
                 let t = self.emit(m, Ty::GC_MARK_ASSIST_BEGIN, &[1]);
@@ -855,14 +866,7 @@ impl World {
                 self.assisting.insert(g);
             }
             Step::AssistEnd(k) => {
-                let ms = self.ms_where(|m| {
-                    m.p.is_some()
-                        && m.g.is_some_and(|g| {
-                            self.assisting.contains(&g)
-                                && self.gs.iter().any(|x| x.0 == g && x.1 == G::Running)
-                        })
-                });
-                let Some((m, g)) = Self::pick(&ms, k).and_then(|m| Some((m, self.ms[m].g?))) else {
+                let Some((m, g)) = self.running_where(k, |g| self.assisting.contains(&g)) else {
                     return false;
                 };
                 let t = self.emit(m, Ty::GC_MARK_ASSIST_END, &[]);
@@ -895,10 +899,7 @@ impl World {
                 let Some((m, _)) = self.running(k) else {
                     return false;
                 };
-                let task = match usize::from(j) % (self.tasks.len() + 1) {
-                    0 => 0,
-                    n => self.tasks.get(n - 1).copied().unwrap_or(0),
-                };
+                let task = self.task_or_none(j);
                 self.emit(m, Ty::USER_LOG, &[task, LOG_KEY, LOG_VALUE, 2]);
             }
             Step::Label(k) => {
@@ -946,7 +947,7 @@ impl World {
     }
 
     fn in_syscall(&self, m: &M) -> bool {
-        m.g.is_some_and(|g| self.gs.iter().any(|x| x.0 == g && x.1 == G::Syscall))
+        m.g.is_some_and(|g| self.g_state(g) == Some(G::Syscall))
     }
 
     /// Writes the current generation: its sync batch, each M's batches, the stack and string
@@ -1031,28 +1032,9 @@ impl World {
     fn batch(&mut self, generation: u64, m: u64, time: u64, events: Vec<SynthEvent>) {
         let mut data = Vec::new();
         for ev in &events {
-            data.push(ev.ty.0);
-            for &a in &ev.args {
-                varint::write(&mut data, a);
-            }
-            if ev.ty == Ty::STACK {
-                for f in &ev.frames {
-                    for v in [f.pc, f.func, f.file, f.line] {
-                        varint::write(&mut data, v);
-                    }
-                }
-            }
-            if ev.ty == Ty::STRING {
-                varint::write(&mut data, ev.data.len() as u64);
-                data.extend_from_slice(&ev.data);
-            }
+            ev.encode(self.version, &mut data);
         }
-        let out = &mut self.out.bytes;
-        out.push(Ty::EVENT_BATCH.0);
-        for v in [generation, m, time, data.len() as u64] {
-            varint::write(out, v);
-        }
-        out.extend_from_slice(&data);
+        write_event_batch(&mut self.out.bytes, generation, m, time, &data);
         self.out.batches.push(SynthBatch {
             generation,
             m,

@@ -437,14 +437,9 @@ impl<'a> Reader<'a> {
 
     /// A v1 trace: everything is read, ordered and checked now.
     fn from_v1(version: Version, bytes: &[u8], limits: Limits) -> Result<Reader<'a>> {
-        let len = bytes.len() as u64;
-        if len > limits.max_generation_bytes {
-            let kind = trace_format::ErrorKind::LimitExceeded {
-                limit: Limit::GenerationBytes,
-                value: len,
-                max: limits.max_generation_bytes,
-            };
-            return Err(trace_format::Error::new(kind, limits.max_generation_bytes).into());
+        let (len, max) = (bytes.len() as u64, limits.max_generation_bytes);
+        if len > max {
+            return Err(limit_exceeded(Limit::GenerationBytes, len, max));
         }
         let v1 = V1Events::open(bytes, limits)?;
         let mut r = Self::with_source(version, Source::None);
@@ -804,12 +799,14 @@ fn read_whole(r: impl Read, limit: Limit, max: u64) -> Result<Vec<u8>> {
     r.take(max.saturating_add(1)).read_to_end(&mut bytes)?;
     let len = bytes.len() as u64;
     if len > max {
-        let kind = trace_format::ErrorKind::LimitExceeded {
-            limit,
-            value: len,
-            max,
-        };
-        return Err(trace_format::Error::new(kind, max).into());
+        return Err(limit_exceeded(limit, len, max));
     }
     Ok(bytes)
+}
+
+/// A trace read whole that has `value` bytes, over the limit `max`: the byte at offset `max`
+/// is the first too many.
+fn limit_exceeded(limit: Limit, value: u64, max: u64) -> Error {
+    let kind = trace_format::ErrorKind::LimitExceeded { limit, value, max };
+    trace_format::Error::new(kind, max).into()
 }

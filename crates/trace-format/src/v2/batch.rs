@@ -320,6 +320,22 @@ impl<'a> BatchEvents<'a> {
     }
 }
 
+/// Appends an event batch to `out`: its header (`EventBatch gen m time size`), then `data`.
+/// For writers of traces (tests, `synth`).
+pub(crate) fn write_event_batch(
+    out: &mut Vec<u8>,
+    generation: u64,
+    m: u64,
+    time: u64,
+    data: &[u8],
+) {
+    out.push(EventType::EVENT_BATCH.0);
+    for v in [generation, m, time, data.len() as u64] {
+        varint::write(out, v);
+    }
+    out.extend_from_slice(data);
+}
+
 /// The error type of the nom parsers of batch headers: what was expected, and where.
 #[derive(Debug)]
 struct HeaderError<'a> {

@@ -4,6 +4,7 @@ mod batch;
 mod generation;
 mod stream;
 
+pub(crate) use batch::write_event_batch;
 pub use batch::{Batch, BatchEvents, BatchKind, Batches, RawEvents, NO_THREAD};
 pub use generation::{ClockSnapshot, CpuSample, Generation, Generations};
 pub use stream::StreamReader;

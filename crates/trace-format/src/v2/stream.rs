@@ -179,25 +179,18 @@ impl<R: Read> StreamReader<R> {
 
     /// Appends whatever the reader has ready to the buffer; 0 at the end of the stream.
     fn fill_more(&mut self) -> Result<usize> {
-        loop {
+        let n = loop {
             match self.r.fill_buf() {
-                Ok(b) => {
-                    let n = b.len();
-                    let total = self.offset.saturating_add(n as u64);
-                    let max = self.limits.max_total_bytes;
-                    if total > max {
-                        self.done = true;
-                        return Err(limits::exceeded(Limit::TotalBytes, total, max, max));
-                    }
-                    self.buf.extend_from_slice(b);
-                    self.r.consume(n);
-                    self.offset += n as u64;
-                    return Ok(n);
-                }
+                Ok(b) => break b.len(),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(Error::new(ErrorKind::Io(e.to_string()), self.offset)),
             }
-        }
+        };
+        self.check_total(n as u64)?;
+        self.buf.extend_from_slice(self.r.buffer());
+        self.r.consume(n);
+        self.offset += n as u64;
+        Ok(n)
     }
 
     /// The trace's version.
