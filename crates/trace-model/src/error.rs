@@ -82,9 +82,14 @@ pub enum ErrorKind {
 
 /// An error with where it happened: the generation, the M whose batch held the event, the
 /// event's name and byte offset.
+///
+/// One pointer wide, so that results on the reader's path stay in registers.
 #[derive(Debug)]
-pub struct Error {
-    kind: Box<ErrorKind>,
+pub struct Error(Box<Inner>);
+
+#[derive(Debug)]
+struct Inner {
+    kind: ErrorKind,
     generation: Option<u64>,
     m: Option<i64>,
     event: Option<&'static str>,
@@ -92,82 +97,83 @@ pub struct Error {
 }
 
 impl Error {
+    #[cold]
     pub(crate) fn new(kind: impl Into<ErrorKind>) -> Error {
-        Error {
-            kind: Box::new(kind.into()),
+        Error(Box::new(Inner {
+            kind: kind.into(),
             generation: None,
             m: None,
             event: None,
             offset: None,
-        }
+        }))
     }
 
     pub(crate) fn at(mut self, generation: u64, m: i64, event: &'static str, offset: u64) -> Self {
-        self.generation = Some(generation);
-        self.m = Some(m);
-        self.event = Some(event);
-        self.offset = Some(offset);
+        self.0.generation = Some(generation);
+        self.0.m = Some(m);
+        self.0.event = Some(event);
+        self.0.offset = Some(offset);
         self
     }
 
     /// Says which event the error is about when there is no batch of an M to name (v1 traces):
     /// its name and the byte offset of its record.
     pub(crate) fn at_event(mut self, event: &'static str, offset: u64) -> Self {
-        self.event = Some(event);
-        self.offset = Some(offset);
+        self.0.event = Some(event);
+        self.0.offset = Some(offset);
         self
     }
 
     pub(crate) fn in_generation(mut self, generation: u64) -> Self {
-        self.generation.get_or_insert(generation);
+        self.0.generation.get_or_insert(generation);
         self
     }
 
     /// What went wrong.
     pub fn kind(&self) -> &ErrorKind {
-        &self.kind
+        &self.0.kind
     }
     /// The generation, when known.
     pub fn generation(&self) -> Option<u64> {
-        self.generation
+        self.0.generation
     }
     /// The M whose batch held the event, when known.
     pub fn thread(&self) -> Option<i64> {
-        self.m
+        self.0.m
     }
     /// The name of the event, when known.
     pub fn event(&self) -> Option<&'static str> {
-        self.event
+        self.0.event
     }
     /// Byte offset of the event or of the decoding error in the trace, when known.
     pub fn offset(&self) -> Option<u64> {
-        match &*self.kind {
+        match &self.0.kind {
             ErrorKind::Format(e) => Some(e.offset()),
-            _ => self.offset,
+            _ => self.0.offset,
         }
     }
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.kind)?;
-        if let ErrorKind::Format(_) = &*self.kind {
+        write!(f, "{}", self.0.kind)?;
+        if let ErrorKind::Format(_) = &self.0.kind {
             return Ok(());
         }
         let mut sep = " (";
-        if let Some(e) = self.event {
+        if let Some(e) = self.0.event {
             write!(f, "{sep}event {e}")?;
             sep = ", ";
         }
-        if let Some(o) = self.offset {
+        if let Some(o) = self.0.offset {
             write!(f, "{sep}at byte {o}")?;
             sep = ", ";
         }
-        if let Some(m) = self.m {
+        if let Some(m) = self.0.m {
             write!(f, "{sep}M {m}")?;
             sep = ", ";
         }
-        if let Some(g) = self.generation {
+        if let Some(g) = self.0.generation {
             write!(f, "{sep}generation {g}")?;
             sep = ", ";
         }
@@ -180,7 +186,7 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match &*self.kind {
+        match &self.0.kind {
             ErrorKind::Format(e) => Some(e),
             _ => None,
         }

@@ -760,6 +760,74 @@ impl Pending {
     }
 }
 
+/// The events ordered but not yet read. They are built here in place and lent from here, so
+/// each is written once. The ordering adds to it only when it is empty, a few events at a time.
+#[derive(Default)]
+pub(crate) struct Queue {
+    events: Vec<Event>,
+    /// `events[head..len]` are still to read; the one lent last is `events[head - 1]`.
+    head: usize,
+    len: usize,
+}
+
+impl Queue {
+    pub(crate) fn is_empty(&self) -> bool {
+        self.head == self.len
+    }
+
+    /// Adds an event of the generation whose tables are `table` (none for the syncs that end
+    /// a trace), returning it for what else it carries.
+    pub(crate) fn push(
+        &mut self,
+        table: Option<&TableRef>,
+        ctx: SchedCtx,
+        base: BaseEvent,
+    ) -> &mut Event {
+        if self.head == self.len {
+            self.head = 0;
+            self.len = 0;
+        }
+        let i = self.len;
+        self.len += 1;
+        if i == self.events.len() {
+            self.events.push(Event::empty());
+        }
+        let e = &mut self.events[i];
+        match (table, &e.table) {
+            // Only a new generation changes the table: no reference counting per event.
+            (Some(t), Some(mine)) if Arc::ptr_eq(t, mine) => {}
+            (t, _) => e.table = t.cloned(),
+        }
+        e.ctx = ctx;
+        e.base = base;
+        if e.task_type.is_some() {
+            e.task_type = None;
+        }
+        e
+    }
+
+    /// The next event to read, which is lent until the next push.
+    pub(crate) fn pop(&mut self) -> Option<&mut Event> {
+        if self.is_empty() {
+            return None;
+        }
+        self.head += 1;
+        self.events.get_mut(self.head - 1)
+    }
+
+    /// The event popped last.
+    pub(crate) fn last(&self) -> Option<&Event> {
+        self.events.get(self.head.checked_sub(1)?)
+    }
+}
+
+impl fmt::Debug for Queue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let events = self.events.get(self.head..self.len).unwrap_or_default();
+        f.debug_list().entries(events).finish()
+    }
+}
+
 impl Event {
     pub(crate) fn empty() -> Event {
         Event {

@@ -9,12 +9,11 @@
 
 use crate::error::OrderError;
 use crate::event::{
-    is_experimental, status, wire_name, BaseEvent, GoId, Pending, ProcId, SchedCtx, ThreadId,
+    is_experimental, status, wire_name, BaseEvent, GoId, ProcId, Queue, SchedCtx, ThreadId,
     NO_GOROUTINE, NO_PROC, NO_TASK, NO_THREAD,
 };
 use crate::event::{GoState, ProcState};
 use crate::table::TableRef;
-use std::collections::VecDeque;
 use std::sync::Arc;
 use trace_format::hash::{DenseIdMap, IdMap};
 use trace_format::EventType as Ty;
@@ -246,7 +245,9 @@ pub(crate) struct Ordering {
     gc_seq: u64,
     gc: GcState,
     initial_gen: u64,
-    pub(crate) queue: VecDeque<Pending>,
+    /// The tables of the generation being ordered, which the events it queues carry.
+    pub(crate) table: Option<TableRef>,
+    pub(crate) queue: Queue,
 }
 
 type Step = Result<(SchedCtx, bool), OrderError>;
@@ -261,7 +262,8 @@ impl Ordering {
             gc_seq: 0,
             gc: GcState::Undetermined,
             initial_gen: 0,
-            queue: VecDeque::new(),
+            table: None,
+            queue: Queue::default(),
         }
     }
 
@@ -335,8 +337,8 @@ impl Ordering {
         Ok(ok)
     }
 
-    fn push(&mut self, ctx: SchedCtx, base: BaseEvent) {
-        self.queue.push_back(Pending::new(ctx, base));
+    fn push(&mut self, ctx: SchedCtx, base: BaseEvent) -> &mut crate::event::Event {
+        self.queue.push(self.table.as_ref(), ctx, base)
     }
 
     fn synth(&mut self, ctx: SchedCtx, ty: Ty, time: i64, args: [u64; 4]) {
@@ -875,9 +877,7 @@ impl Ordering {
             }
         };
         user_go(cur)?;
-        let mut e = Pending::new(cur, *ev);
-        e.task_type = task_type;
-        self.queue.push_back(e);
+        self.push(cur, *ev).task_type = task_type;
         Ok((cur, true))
     }
 

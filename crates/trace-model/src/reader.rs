@@ -9,8 +9,8 @@
 
 use crate::error::{Error, ErrorKind, OrderError, Result};
 use crate::event::{
-    spec_of, wire_name, BaseEvent, Event, GoId, GoState, Pending, ProcId, ProcState, SchedCtx,
-    ThreadId, Time,
+    spec_of, wire_name, BaseEvent, Event, GoId, GoState, ProcId, ProcState, SchedCtx, ThreadId,
+    Time,
 };
 use crate::gosort::sort_func;
 use crate::order::Ordering;
@@ -117,13 +117,19 @@ impl<'a> GenData<'a> {
 }
 
 /// A cursor on an M's next event.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 struct Cursor {
     m: ThreadId,
     /// Index of the M in [`GenData::ms`].
     mi: usize,
+    /// The batch being read, its base time and the range of its data in the generation's
+    /// bytes still to read.
     batch: usize,
+    batch_time: u64,
     pos: usize,
+    end: usize,
+    /// Byte offset in the trace of the batch's data, less its start in the generation's bytes.
+    offset_base: u64,
     last_ts: Time,
     ev: BaseEvent,
     /// Byte offset of `ev` in the trace.
@@ -133,30 +139,64 @@ struct Cursor {
 }
 
 impl Cursor {
-    /// Reads the M's next event into `ev`; `false` when the M has no more.
-    fn next_event(&mut self, gen: &GenData<'_>) -> Result<bool> {
-        let Some((_, batches)) = gen.ms.get(self.mi) else {
-            return Ok(false);
-        };
-        while let Some(b) = batches.get(self.batch) {
-            if b.start + self.pos < b.end {
-                break;
-            }
-            self.batch += 1;
-            self.pos = 0;
-            self.last_ts = 0;
+    fn new(m: ThreadId, mi: usize) -> Cursor {
+        Cursor {
+            m,
+            mi,
+            batch: 0,
+            batch_time: 0,
+            pos: 0,
+            end: 0,
+            offset_base: 0,
+            last_ts: 0,
+            ev: BaseEvent {
+                ty: 0,
+                time: 0,
+                args: [0; 4],
+            },
+            offset: 0,
+            mslot: None,
         }
-        let Some(&b) = batches.get(self.batch) else {
-            return Ok(false);
+    }
+
+    /// Moves to the M's next batch with data, from batch `from`; `false` when there is none.
+    #[cold]
+    fn next_batch(&mut self, gen: &GenData<'_>, from: usize) -> bool {
+        let Some((_, batches)) = gen.ms.get(self.mi) else {
+            return false;
         };
+        // Go accepts empty batches and skips them.
+        let Some((i, b)) = batches
+            .iter()
+            .enumerate()
+            .skip(from)
+            .find(|(_, b)| b.start < b.end)
+        else {
+            self.batch = batches.len();
+            return false;
+        };
+        self.batch = i;
+        self.batch_time = b.time;
+        self.pos = b.start;
+        self.end = b.end;
+        self.offset_base = b.offset.wrapping_sub(b.start as u64);
+        self.last_ts = 0;
+        true
+    }
+
+    /// Reads the M's next event into `ev`; `false` when the M has no more.
+    fn next_event(&mut self, gen: &GenData<'_>, types: &[TypeInfo; 256]) -> Result<bool> {
+        if self.pos >= self.end && !self.next_batch(gen, self.batch + usize::from(self.end > 0)) {
+            return Ok(false);
+        }
         let freq = gen.table.freq;
         if self.last_ts == 0 {
-            self.last_ts = freq.mul(b.time);
+            self.last_ts = freq.mul(self.batch_time);
         }
-        let data = gen.bytes.get(b.start..b.end).unwrap_or_default();
+        let data = gen.bytes.get(..self.end).unwrap_or_default();
         let at = self.pos;
-        let offset = b.offset + at as u64;
-        let (n, dt) = decode_timed(data, at, &mut self.ev, b.offset)
+        let offset = self.offset_base.wrapping_add(at as u64);
+        let (n, dt) = decode_timed(data, at, &mut self.ev, self.offset_base, types)
             .map_err(|kind| Error::new(kind).at(gen.number, self.m, "", offset))?;
         self.ev.time = freq.mul(dt).wrapping_add(self.last_ts);
         self.last_ts = self.ev.time;
@@ -167,33 +207,32 @@ impl Cursor {
 }
 
 /// Decodes the timed event at `data[pos..]` into `ev` (type and arguments), returning the
-/// position after it and its timestamp delta.
+/// position after it and its timestamp delta. `base` is the trace offset of `data`, for errors.
 fn decode_timed(
     data: &[u8],
     pos: usize,
     ev: &mut BaseEvent,
     base: u64,
+    types: &[TypeInfo; 256],
 ) -> std::result::Result<(usize, u64), ErrorKind> {
     let bad_varint = |what, at: usize| {
         ErrorKind::Format(trace_format::Error::new(
             trace_format::ErrorKind::BadVarint(what),
-            base + at as u64,
+            base.wrapping_add(at as u64),
         ))
     };
     let Some(&ty) = data.get(pos) else {
         return Err(bad_varint("event type", pos));
     };
-    let spec = spec_of(ty);
-    let Some(spec) = spec else {
-        return Err(OrderError::BadEventType(ty).into());
+    let n_args = match types[ty as usize].args {
+        TypeInfo::UNKNOWN => return Err(OrderError::BadEventType(ty).into()),
+        TypeInfo::UNTIMED => return Err(OrderError::Untimed(ty).into()),
+        n => n as usize,
     };
-    if spec.args.is_empty() || !spec.timed {
-        return Err(OrderError::Untimed(ty).into());
-    }
     let (dt, mut p) = varint::read(data, pos + 1).map_err(|_| bad_varint("timestamp", pos + 1))?;
     ev.ty = ty;
     ev.args = [0; 4];
-    for i in 0..spec.args.len() - 1 {
+    for i in 0..n_args {
         let (v, next) = varint::read(data, p).map_err(|_| bad_varint("event argument", p))?;
         if let Some(slot) = ev.args.get_mut(i) {
             *slot = v;
@@ -203,25 +242,32 @@ fn decode_timed(
     Ok((p, dt))
 }
 
+/// An entry of the frontier: the time of a cursor's next event, and the cursor.
+#[derive(Debug, Clone, Copy)]
+struct Front {
+    time: Time,
+    cursor: usize,
+}
+
 /// Go's heap of cursors, ordered by the time of their next event. The exact sift operations
 /// matter: they decide which of two events with the same time is tried first.
 mod heap {
-    use super::Cursor;
+    use super::Front;
 
-    pub(super) fn insert(h: &mut Vec<Cursor>, c: Cursor) {
+    pub(super) fn insert(h: &mut Vec<Front>, c: Front) {
         h.push(c);
         let last = h.len() - 1;
         sift_up(h, last);
     }
 
-    pub(super) fn update(h: &mut [Cursor], i: usize) {
+    pub(super) fn update(h: &mut [Front], i: usize) {
         if sift_up(h, i) != i {
             return;
         }
         sift_down(h, i);
     }
 
-    pub(super) fn remove(h: &mut Vec<Cursor>, mut i: usize) {
+    pub(super) fn remove(h: &mut Vec<Front>, mut i: usize) {
         while i > 0 {
             h.swap((i - 1) / 2, i);
             i = (i - 1) / 2;
@@ -232,15 +278,15 @@ mod heap {
         sift_down(h, 0);
     }
 
-    fn sift_up(h: &mut [Cursor], mut i: usize) -> usize {
-        while i > 0 && h[(i - 1) / 2].ev.time > h[i].ev.time {
+    fn sift_up(h: &mut [Front], mut i: usize) -> usize {
+        while i > 0 && h[(i - 1) / 2].time > h[i].time {
             h.swap((i - 1) / 2, i);
             i = (i - 1) / 2;
         }
         i
     }
 
-    fn sift_down(h: &mut [Cursor], mut i: usize) {
+    fn sift_down(h: &mut [Front], mut i: usize) {
         loop {
             let m = min3(h, i, 2 * i + 1, 2 * i + 2);
             if m == i {
@@ -251,13 +297,13 @@ mod heap {
         }
     }
 
-    fn min3(h: &[Cursor], i0: usize, i1: usize, i2: usize) -> usize {
+    fn min3(h: &[Front], i0: usize, i1: usize, i2: usize) -> usize {
         let mut min = i0;
-        let mut t = h.get(i0).map_or(i64::MAX, |c| c.ev.time);
+        let mut t = h.get(i0).map_or(i64::MAX, |c| c.time);
         for i in [i1, i2] {
             if let Some(c) = h.get(i) {
-                if c.ev.time < t {
-                    t = c.ev.time;
+                if c.time < t {
+                    t = c.time;
                     min = i;
                 }
             }
@@ -318,7 +364,10 @@ pub struct Reader<'a> {
     version: Version,
     source: Source<'a>,
     gen: Option<GenData<'a>>,
-    frontier: Vec<Cursor>,
+    /// A cursor on each M of the generation.
+    cursors: Vec<Cursor>,
+    /// The cursors with events left: a heap by the time of their next event.
+    frontier: Vec<Front>,
     cpu_samples: std::vec::IntoIter<CpuSampleEvent>,
     order: Ordering,
     syncs: u64,
@@ -332,7 +381,7 @@ pub struct Reader<'a> {
     /// The event handed out last: only its table changes per generation, so handing out
     /// events costs no reference counting.
     slot: Event,
-    id_slots: &'static [IdSlots; 256],
+    types: &'static [TypeInfo; 256],
     /// A Go 1.5–1.21 trace: read, ordered and checked whole when opened.
     v1: Option<Box<V1Events>>,
 }
@@ -453,6 +502,7 @@ impl<'a> Reader<'a> {
             version,
             source,
             gen: None,
+            cursors: Vec::new(),
             frontier: Vec::new(),
             cpu_samples: Vec::new().into_iter(),
             order: Ordering::new(),
@@ -463,7 +513,7 @@ impl<'a> Reader<'a> {
             read_to: 0,
             done: false,
             slot: Event::empty(),
-            id_slots: id_slots(),
+            types: type_info(),
             v1: None,
         }
     }
@@ -527,7 +577,8 @@ impl<'a> Reader<'a> {
             self.next_v2()
         };
         match more {
-            Ok(true) => Ok(Some(&self.slot)),
+            Ok(true) if self.v1.is_some() => Ok(Some(&self.slot)),
+            Ok(true) => Ok(self.order.queue.last()),
             Ok(false) => {
                 self.done = true;
                 Ok(None)
@@ -557,15 +608,14 @@ impl<'a> Reader<'a> {
         if !self.fill()? {
             return Ok(false);
         }
-        let Some(p) = self.order.queue.pop_front() else {
+        let Some(ev) = self.order.queue.pop() else {
             return Ok(false);
         };
-        self.slot.set(p, self.gen.as_ref().map(|g| &g.table));
-        if let Err(e) = validate_ids(&self.slot, self.id_slots) {
-            return Err(Error::new(e).in_generation(self.generation()));
+        if let Err(e) = validate_ids(ev, self.types) {
+            let generation = self.gen.as_ref().map_or(0, |g| g.number);
+            return Err(Error::new(e).in_generation(generation));
         }
         // Go makes time strictly increase.
-        let ev = &mut self.slot;
         if ev.base.time <= self.last_ts {
             ev.base.time = self.last_ts.wrapping_add(1);
         }
@@ -573,9 +623,16 @@ impl<'a> Reader<'a> {
         Ok(true)
     }
 
-    fn sync(&mut self, with_table: bool, time: Time) -> Pending {
+    /// Queues the `Sync` event that opens a generation (with its tables) or ends the trace.
+    fn sync(&mut self, with_table: bool, time: Time) {
         self.syncs += 1;
-        Pending::sync(with_table, time, self.syncs)
+        let table = self.gen.as_ref().map(|g| &g.table).filter(|_| with_table);
+        let base = BaseEvent {
+            ty: crate::event::EV_SYNC,
+            time,
+            args: [self.syncs, 0, 0, 0],
+        };
+        self.order.queue.push(table, SchedCtx::NONE, base);
     }
 
     /// Makes sure the queue holds the next event; `false` at the end of the trace.
@@ -587,12 +644,11 @@ impl<'a> Reader<'a> {
             return Ok(false);
         }
         if self.frontier.is_empty() && self.cpu_samples.len() == 0 {
-            let p = self.next_generation()?;
-            self.order.queue.push_back(p);
+            self.next_generation()?;
             return Ok(true);
         }
         if let Some(s) = self.cpu_samples.as_slice().first() {
-            if self.frontier.first().is_none_or(|c| s.time < c.ev.time) {
+            if self.frontier.first().is_none_or(|c| s.time < c.time) {
                 let s = *s;
                 self.cpu_samples.next();
                 let mut base = BaseEvent {
@@ -601,13 +657,14 @@ impl<'a> Reader<'a> {
                     args: [0; 4],
                 };
                 base.args[0] = s.stack;
-                self.order.queue.push_back(Pending::new(s.ctx, base));
+                let table = self.gen.as_ref().map(|g| &g.table);
+                self.order.queue.push(table, s.ctx, base);
                 return Ok(true);
             }
         }
         if !self.try_advance(0)? {
             let frontier = &mut self.frontier;
-            sort_func(frontier, |a, b| a.ev.time.cmp(&b.ev.time));
+            sort_func(frontier, |a, b| a.time.cmp(&b.time));
             let mut advanced = false;
             for i in 1..self.frontier.len() {
                 if self.try_advance(i)? {
@@ -634,7 +691,11 @@ impl<'a> Reader<'a> {
         let Some(gen) = self.gen.as_ref() else {
             return Ok(false);
         };
-        let Some(c) = self.frontier.get_mut(i) else {
+        let Some(c) = self
+            .frontier
+            .get(i)
+            .and_then(|f| self.cursors.get_mut(f.cursor))
+        else {
             return Ok(false);
         };
         let ok = self
@@ -647,7 +708,11 @@ impl<'a> Reader<'a> {
         if !ok {
             return Ok(false);
         }
-        if c.next_event(gen)? {
+        if c.next_event(gen, self.types)? {
+            let time = c.ev.time;
+            if let Some(f) = self.frontier.get_mut(i) {
+                f.time = time;
+            }
             heap::update(&mut self.frontier, i);
         } else {
             heap::remove(&mut self.frontier, i);
@@ -657,7 +722,7 @@ impl<'a> Reader<'a> {
 
     /// Moves to the next generation: its `Sync` event; the final `Sync` at the end; or, when
     /// the next generation can't be read, a `Sync` and then the error, as Go does.
-    fn next_generation(&mut self) -> Result<Pending> {
+    fn next_generation(&mut self) -> Result<()> {
         if let Some(e) = self.pending.take() {
             return Err(e);
         }
@@ -666,42 +731,39 @@ impl<'a> Reader<'a> {
             Ok(None) => {
                 self.gen = None;
                 self.finished = true;
-                let t = self.last_ts;
-                return Ok(self.sync(false, t));
+                self.order.table = None;
+                self.sync(false, self.last_ts);
+                return Ok(());
             }
             Err(e) => {
                 let generation = self.generation();
                 self.pending = Some(e.in_generation(generation.saturating_add(1)));
                 self.gen = None;
-                let t = self.last_ts;
-                return Ok(self.sync(false, t));
+                self.order.table = None;
+                self.sync(false, self.last_ts);
+                return Ok(());
             }
         };
         self.cpu_samples = Vec::new().into_iter();
         self.read_to = next.end_offset;
         let gen = self.gen.insert(next);
+        self.cursors.clear();
         for (mi, &(m, _)) in gen.ms.iter().enumerate() {
-            let mut c = Cursor {
-                m,
-                mi,
-                batch: 0,
-                pos: 0,
-                last_ts: 0,
-                ev: BaseEvent {
-                    ty: 0,
-                    time: 0,
-                    args: [0; 4],
-                },
-                offset: 0,
-                mslot: None,
-            };
-            if c.next_event(gen)? {
-                heap::insert(&mut self.frontier, c);
+            let mut c = Cursor::new(m, mi);
+            if c.next_event(gen, self.types)? {
+                let f = Front {
+                    time: c.ev.time,
+                    cursor: self.cursors.len(),
+                };
+                heap::insert(&mut self.frontier, f);
+                self.cursors.push(c);
             }
         }
         self.cpu_samples = std::mem::take(&mut gen.cpu_samples).into_iter();
         let time = gen.table.freq.mul(gen.min_ts);
-        Ok(self.sync(true, time))
+        self.order.table = Some(gen.table.clone());
+        self.sync(true, time);
+        Ok(())
     }
 }
 
@@ -712,34 +774,54 @@ fn require_v2(version: Version) -> Result<()> {
     }
 }
 
-/// For each event type, the argument slots holding stack IDs and string IDs.
-#[derive(Clone, Copy, Default)]
-struct IdSlots {
+/// What the reader needs to know of each event type: how many arguments follow its
+/// timestamp, and which of them are stack and string IDs.
+#[derive(Clone, Copy)]
+struct TypeInfo {
+    args: u8,
     stacks: [u8; 4],
     n_stacks: u8,
     strings: [u8; 4],
     n_strings: u8,
 }
 
-fn id_slots() -> &'static [IdSlots; 256] {
-    static SLOTS: std::sync::OnceLock<[IdSlots; 256]> = std::sync::OnceLock::new();
-    SLOTS.get_or_init(|| {
-        let mut t = [IdSlots::default(); 256];
-        for (ty, slots) in t.iter_mut().enumerate() {
+impl TypeInfo {
+    /// `args` of a type Go doesn't know.
+    const UNKNOWN: u8 = u8::MAX;
+    /// `args` of a type with no timestamp, which can't be in an M's batch.
+    const UNTIMED: u8 = u8::MAX - 1;
+}
+
+fn type_info() -> &'static [TypeInfo; 256] {
+    static TYPES: std::sync::OnceLock<[TypeInfo; 256]> = std::sync::OnceLock::new();
+    TYPES.get_or_init(|| {
+        let unknown = TypeInfo {
+            args: TypeInfo::UNKNOWN,
+            stacks: [0; 4],
+            n_stacks: 0,
+            strings: [0; 4],
+            n_strings: 0,
+        };
+        let mut t = [unknown; 256];
+        for (ty, info) in t.iter_mut().enumerate() {
             let Some(spec) = spec_of(ty as u8) else {
                 continue;
+            };
+            info.args = match spec.args.len() {
+                n if n > 0 && spec.timed => (n - 1) as u8,
+                _ => TypeInfo::UNTIMED,
             };
             // Spec indices count the timestamp; argument slots don't.
             for &i in spec.stack_ids.iter().take(4) {
                 if let Some(slot) = i.checked_sub(1).filter(|&s| s < 4) {
-                    slots.stacks[slots.n_stacks as usize] = slot as u8;
-                    slots.n_stacks += 1;
+                    info.stacks[info.n_stacks as usize] = slot as u8;
+                    info.n_stacks += 1;
                 }
             }
             for &i in spec.string_ids.iter().take(4) {
                 if let Some(slot) = i.checked_sub(1).filter(|&s| s < 4) {
-                    slots.strings[slots.n_strings as usize] = slot as u8;
-                    slots.n_strings += 1;
+                    info.strings[info.n_strings as usize] = slot as u8;
+                    info.n_strings += 1;
                 }
             }
         }
@@ -748,12 +830,12 @@ fn id_slots() -> &'static [IdSlots; 256] {
 }
 
 /// Go checks every string and stack ID an event refers to against its generation's tables.
-fn validate_ids(ev: &Event, slots: &[IdSlots; 256]) -> std::result::Result<(), OrderError> {
+fn validate_ids(ev: &Event, types: &[TypeInfo; 256]) -> std::result::Result<(), OrderError> {
     let ty = ev.base.ty;
     if ty == crate::event::EV_SYNC || ty == EventType::CPU_SAMPLE.0 {
         return Ok(());
     }
-    let s = &slots[ty as usize];
+    let s = &types[ty as usize];
     if s.n_stacks == 0 && s.n_strings == 0 {
         return Ok(());
     }
