@@ -777,6 +777,7 @@ impl Queue {
 
     /// Adds an event of the generation whose tables are `table` (none for the syncs that end
     /// a trace), returning it for what else it carries.
+    #[inline(always)]
     pub(crate) fn push(
         &mut self,
         table: Option<&TableRef>,
@@ -807,6 +808,7 @@ impl Queue {
     }
 
     /// The next event to read, which is lent until the next push.
+    #[inline]
     pub(crate) fn pop(&mut self) -> Option<&mut Event> {
         if self.is_empty() {
             return None;

@@ -62,43 +62,43 @@ impl Ranges {
         self.in_flight.contains(&r)
     }
 
-    fn begin(&mut self, r: RangeType) -> Result<(), OrderError> {
+    fn begin(&mut self, r: RangeType) -> Result<(), Box<OrderError>> {
         if self.has(r) {
-            return Err(OrderError::State(format!(
+            return Err(Box::new(OrderError::State(format!(
                 "discovered event already in-flight for when starting event {}",
                 wire_name(r.ty)
-            )));
+            ))));
         }
         self.in_flight.push(r);
         Ok(())
     }
 
-    fn active(&mut self, r: RangeType, initial_gen: bool) -> Result<(), OrderError> {
+    fn active(&mut self, r: RangeType, initial_gen: bool) -> Result<(), Box<OrderError>> {
         if initial_gen {
             if self.has(r) {
-                return Err(OrderError::State(format!(
+                return Err(Box::new(OrderError::State(format!(
                     "found named active range already in first gen: {}",
                     wire_name(r.ty)
-                )));
+                ))));
             }
             self.in_flight.push(r);
         } else if !self.has(r) {
-            return Err(OrderError::State(format!(
+            return Err(Box::new(OrderError::State(format!(
                 "resource is missing active range: {}",
                 wire_name(r.ty)
-            )));
+            ))));
         }
         Ok(())
     }
 
     /// Ends the range an end event closes, returning its description.
-    fn end(&mut self, ty: u8) -> Result<u64, OrderError> {
+    fn end(&mut self, ty: u8) -> Result<u64, Box<OrderError>> {
         let start = range_start(ty);
         let Some(i) = self.in_flight.iter().position(|r| r.ty == start) else {
-            return Err(OrderError::State(format!(
+            return Err(Box::new(OrderError::State(format!(
                 "tried to end event {}, but not in-flight",
                 wire_name(start)
-            )));
+            ))));
         };
         Ok(self.in_flight.swap_remove(i).desc)
     }
@@ -207,8 +207,9 @@ enum Need {
     Must,
 }
 
-fn check_ctx(ctx: SchedCtx, m: Need, p: Need, g: Need) -> Result<(), OrderError> {
-    let c = |what: &'static str| Err(OrderError::Context(what));
+#[inline(always)]
+fn check_ctx(ctx: SchedCtx, m: Need, p: Need, g: Need) -> Result<(), Box<OrderError>> {
+    let c = |what: &'static str| Err(Box::new(OrderError::Context(what)));
     match (m, ctx.m == NO_THREAD) {
         (Need::Must, true) => return c("expected a thread but didn't have one"),
         (Need::Not, false) => return c("expected no thread but had one"),
@@ -227,12 +228,14 @@ fn check_ctx(ctx: SchedCtx, m: Need, p: Need, g: Need) -> Result<(), OrderError>
 }
 
 /// What running user code needs: an M, a P and a goroutine.
-fn user_go(ctx: SchedCtx) -> Result<(), OrderError> {
+#[inline(always)]
+fn user_go(ctx: SchedCtx) -> Result<(), Box<OrderError>> {
     check_ctx(ctx, Need::Must, Need::Must, Need::Must)
 }
 
-fn state_err(msg: String) -> OrderError {
-    OrderError::State(msg)
+#[cold]
+fn state_err(msg: String) -> Box<OrderError> {
+    Box::new(OrderError::State(msg))
 }
 
 /// The state of every goroutine, P and M and of the GC, and the events ready to be read.
@@ -250,7 +253,7 @@ pub(crate) struct Ordering {
     pub(crate) queue: Queue,
 }
 
-type Step = Result<(SchedCtx, bool), OrderError>;
+type Step = Result<(SchedCtx, bool), Box<OrderError>>;
 
 impl Ordering {
     pub(crate) fn new() -> Ordering {
@@ -270,6 +273,7 @@ impl Ordering {
     /// Tries to apply `ev`, the next event of M `m` in generation `gen`. `Ok(false)` when it can't
     /// happen yet; then nothing has changed. `slot` is where the caller keeps the M's slot
     /// between calls (`None` the first time), to spare a lookup per event.
+    #[inline(always)]
     pub(crate) fn advance(
         &mut self,
         ev: &mut BaseEvent,
@@ -277,7 +281,7 @@ impl Ordering {
         m: ThreadId,
         slot: &mut Option<usize>,
         gen: u64,
-    ) -> Result<bool, OrderError> {
+    ) -> Result<bool, Box<OrderError>> {
         if self.initial_gen == 0 {
             self.initial_gen = gen;
         }
@@ -326,7 +330,7 @@ impl Ordering {
             Ty::USER_REGION_END => self.region_end(ev, table, cur),
             Ty::GO_SWITCH | Ty::GO_SWITCH_DESTROY => self.go_switch(ev, gen, cur),
             _ if is_experimental(ev.ty) => self.alloc_free(ev, cur),
-            _ => return Err(OrderError::BadEventType(ev.ty)),
+            _ => return Err(Box::new(OrderError::BadEventType(ev.ty))),
         }?;
         if ok {
             if let Some(ms) = mslot.and_then(|i| self.ms.at(i)) {
@@ -337,6 +341,7 @@ impl Ordering {
         Ok(ok)
     }
 
+    #[inline(always)]
     fn push(&mut self, ctx: SchedCtx, base: BaseEvent) -> &mut crate::event::Event {
         self.queue.push(self.table.as_ref(), ctx, base)
     }
@@ -356,11 +361,11 @@ impl Ordering {
         let pid = ev.args[0] as ProcId;
         let st = ev.args[1];
         let Some(mut old) = status::proc_state(st) else {
-            return Err(OrderError::InvalidStatus {
+            return Err(Box::new(OrderError::InvalidStatus {
                 resource: "proc",
                 id: pid,
                 status: st,
-            });
+            }));
         };
         if let Some(s) = self.ps.get_mut(&pid) {
             if st == status::PROC_SYSCALL_ABANDONED && s.status == status::PROC_SYSCALL {
@@ -374,12 +379,12 @@ impl Ordering {
                 old = ProcState::Idle;
                 ev.args[1] = status::PROC_SYSCALL_ABANDONED;
             } else if s.status != st {
-                return Err(OrderError::InconsistentStatus {
+                return Err(Box::new(OrderError::InconsistentStatus {
                     resource: "proc",
                     id: pid,
                     old: status::proc_status_name(s.status),
                     new: status::proc_status_name(st),
-                });
+                }));
             }
             s.seq = Seq::new(gen, 0);
         } else {
@@ -518,20 +523,20 @@ impl Ordering {
         let mid = ev.args[1] as ThreadId;
         let st = ev.args[2];
         let Some(mut old) = status::go_state(st) else {
-            return Err(OrderError::InvalidStatus {
+            return Err(Box::new(OrderError::InvalidStatus {
                 resource: "goroutine",
                 id: gid,
                 status: st,
-            });
+            }));
         };
         if let Some(s) = self.gs.get_mut(&gid) {
             if s.status != st {
-                return Err(OrderError::InconsistentStatus {
+                return Err(Box::new(OrderError::InconsistentStatus {
                     resource: "goroutine",
                     id: gid,
                     old: status::go_status_name(s.status),
                     new: status::go_status_name(st),
-                });
+                }));
             }
             s.seq = Seq::new(gen, 0);
         } else if gen == self.initial_gen {
@@ -615,7 +620,7 @@ impl Ordering {
     }
 
     /// The current goroutine's state, which must be `want`.
-    fn current_g(&mut self, ty: u8, g: GoId, want: u64) -> Result<&mut GState, OrderError> {
+    fn current_g(&mut self, ty: u8, g: GoId, want: u64) -> Result<&mut GState, Box<OrderError>> {
         let name = wire_name(ty);
         let Some(s) = self.gs.get_mut(&g) else {
             return Err(state_err(format!(
@@ -637,7 +642,7 @@ impl Ordering {
     }
 
     /// The state of P `p`, which event type `ty` needs the trace to have told of.
-    fn known_proc(&mut self, p: ProcId, ty: u8) -> Result<&mut PState, OrderError> {
+    fn known_proc(&mut self, p: ProcId, ty: u8) -> Result<&mut PState, Box<OrderError>> {
         self.ps.get_mut(&p).ok_or_else(|| {
             state_err(format!(
                 "uninitialized proc {p} found during {}",
@@ -1016,7 +1021,7 @@ impl Ordering {
         Ok((cur, true))
     }
 
-    fn proc_ranges(&mut self, p: ProcId) -> Result<&mut Ranges, OrderError> {
+    fn proc_ranges(&mut self, p: ProcId) -> Result<&mut Ranges, Box<OrderError>> {
         match self.ps.get_mut(&p) {
             Some(s) => Ok(&mut s.ranges),
             // Go dereferences a missing P here and crashes; we report it.

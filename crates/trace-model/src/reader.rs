@@ -185,6 +185,7 @@ impl Cursor {
     }
 
     /// Reads the M's next event into `ev`; `false` when the M has no more.
+    #[inline(always)]
     fn next_event(&mut self, gen: &GenData<'_>, types: &[TypeInfo; 256]) -> Result<bool> {
         if self.pos >= self.end && !self.next_batch(gen, self.batch + usize::from(self.end > 0)) {
             return Ok(false);
@@ -197,7 +198,7 @@ impl Cursor {
         let at = self.pos;
         let offset = self.offset_base.wrapping_add(at as u64);
         let (n, dt) = decode_timed(data, at, &mut self.ev, self.offset_base, types)
-            .map_err(|kind| Error::new(kind).at(gen.number, self.m, "", offset))?;
+            .map_err(|e| e.at(gen.number, self.m, "", offset))?;
         self.ev.time = freq.mul(dt).wrapping_add(self.last_ts);
         self.last_ts = self.ev.time;
         self.pos = n;
@@ -208,15 +209,16 @@ impl Cursor {
 
 /// Decodes the timed event at `data[pos..]` into `ev` (type and arguments), returning the
 /// position after it and its timestamp delta. `base` is the trace offset of `data`, for errors.
+#[inline(always)]
 fn decode_timed(
     data: &[u8],
     pos: usize,
     ev: &mut BaseEvent,
     base: u64,
     types: &[TypeInfo; 256],
-) -> std::result::Result<(usize, u64), ErrorKind> {
+) -> Result<(usize, u64)> {
     let bad_varint = |what, at: usize| {
-        ErrorKind::Format(trace_format::Error::new(
+        Error::new(trace_format::Error::new(
             trace_format::ErrorKind::BadVarint(what),
             base.wrapping_add(at as u64),
         ))
@@ -225,8 +227,8 @@ fn decode_timed(
         return Err(bad_varint("event type", pos));
     };
     let n_args = match types[ty as usize].args {
-        TypeInfo::UNKNOWN => return Err(OrderError::BadEventType(ty).into()),
-        TypeInfo::UNTIMED => return Err(OrderError::Untimed(ty).into()),
+        TypeInfo::UNKNOWN => return Err(Error::new(OrderError::BadEventType(ty))),
+        TypeInfo::UNTIMED => return Err(Error::new(OrderError::Untimed(ty))),
         n => n as usize,
     };
     let (dt, mut p) = varint::read(data, pos + 1).map_err(|_| bad_varint("timestamp", pos + 1))?;
@@ -260,6 +262,7 @@ mod heap {
         sift_up(h, last);
     }
 
+    #[inline(always)]
     pub(super) fn update(h: &mut [Front], i: usize) {
         if sift_up(h, i) != i {
             return;
@@ -278,6 +281,7 @@ mod heap {
         sift_down(h, 0);
     }
 
+    #[inline(always)]
     fn sift_up(h: &mut [Front], mut i: usize) -> usize {
         while i > 0 && h[(i - 1) / 2].time > h[i].time {
             h.swap((i - 1) / 2, i);
@@ -286,6 +290,7 @@ mod heap {
         i
     }
 
+    #[inline(always)]
     fn sift_down(h: &mut [Front], mut i: usize) {
         loop {
             let m = min3(h, i, 2 * i + 1, 2 * i + 2);
@@ -297,6 +302,7 @@ mod heap {
         }
     }
 
+    #[inline(always)]
     fn min3(h: &[Front], i0: usize, i1: usize, i2: usize) -> usize {
         let mut min = i0;
         let mut t = h.get(i0).map_or(i64::MAX, |c| c.time);
@@ -583,14 +589,18 @@ impl<'a> Reader<'a> {
                 self.done = true;
                 Ok(None)
             }
-            Err(e) => {
-                self.done = true;
-                Err(e)
-            }
+            Err(e) => Err(self.failed(e)),
         }
     }
 
+    #[cold]
+    fn failed(&mut self, e: Error) -> Error {
+        self.done = true;
+        e
+    }
+
     /// Puts the next event of a v1 trace in the slot; `false` after the last.
+    #[inline(never)]
     fn next_v1(&mut self) -> Result<bool> {
         let Some(v1) = self.v1.as_mut() else {
             return Ok(false);
@@ -604,8 +614,9 @@ impl<'a> Reader<'a> {
     }
 
     /// Puts the next event of a Go 1.22+ trace in the slot; `false` after the last.
+    #[inline]
     fn next_v2(&mut self) -> Result<bool> {
-        if !self.fill()? {
+        if self.order.queue.is_empty() && !self.fill()? {
             return Ok(false);
         }
         let Some(ev) = self.order.queue.pop() else {
@@ -635,11 +646,27 @@ impl<'a> Reader<'a> {
         self.order.queue.push(table, SchedCtx::NONE, base);
     }
 
-    /// Makes sure the queue holds the next event; `false` at the end of the trace.
+    /// Fills the empty queue; `false` at the end of the trace.
+    #[inline]
     fn fill(&mut self) -> Result<bool> {
-        if !self.order.queue.is_empty() {
+        // Most of the time the earliest event of any M can happen: try that first.
+        let sample_first = self
+            .cpu_samples
+            .as_slice()
+            .first()
+            .is_some_and(|s| self.frontier.first().is_none_or(|c| s.time < c.time));
+        if !sample_first && !self.frontier.is_empty() && self.try_advance(0)? {
             return Ok(true);
         }
+        self.fill_slow(sample_first)
+    }
+
+    /// [`fill`](Self::fill) when the earliest event can't happen: a CPU sample comes first,
+    /// another M's event must, or the generation is over. `tried` says whether the earliest
+    /// event was tried (and could not happen).
+    #[inline(never)]
+    fn fill_slow(&mut self, sample_first: bool) -> Result<bool> {
+        let tried = !sample_first && !self.frontier.is_empty();
         if self.finished {
             return Ok(false);
         }
@@ -662,7 +689,7 @@ impl<'a> Reader<'a> {
                 return Ok(true);
             }
         }
-        if !self.try_advance(0)? {
+        if tried || !self.try_advance(0)? {
             let frontier = &mut self.frontier;
             sort_func(frontier, |a, b| a.time.cmp(&b.time));
             let mut advanced = false;
@@ -687,6 +714,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Tries to apply cursor `i`'s event; on success moves the cursor on.
+    #[inline(always)]
     fn try_advance(&mut self, i: usize) -> Result<bool> {
         let Some(gen) = self.gen.as_ref() else {
             return Ok(false);
@@ -703,7 +731,7 @@ impl<'a> Reader<'a> {
             .advance(&mut c.ev, &gen.table, c.m, &mut c.mslot, gen.number)
             .map_err(|e| {
                 let name = wire_name(c.ev.ty);
-                Error::new(e).at(gen.number, c.m, name, c.offset)
+                Error::new(*e).at(gen.number, c.m, name, c.offset)
             })?;
         if !ok {
             return Ok(false);
@@ -722,6 +750,7 @@ impl<'a> Reader<'a> {
 
     /// Moves to the next generation: its `Sync` event; the final `Sync` at the end; or, when
     /// the next generation can't be read, a `Sync` and then the error, as Go does.
+    #[cold]
     fn next_generation(&mut self) -> Result<()> {
         if let Some(e) = self.pending.take() {
             return Err(e);
@@ -830,6 +859,7 @@ fn type_info() -> &'static [TypeInfo; 256] {
 }
 
 /// Go checks every string and stack ID an event refers to against its generation's tables.
+#[inline(always)]
 fn validate_ids(ev: &Event, types: &[TypeInfo; 256]) -> std::result::Result<(), OrderError> {
     let ty = ev.base.ty;
     if ty == crate::event::EV_SYNC || ty == EventType::CPU_SAMPLE.0 {

@@ -177,6 +177,7 @@ impl Table {
         self.strings.get(id).map(|s| &s[..])
     }
 
+    #[inline]
     pub(crate) fn has_stack(&self, id: u64) -> bool {
         id == 0 || self.stacks.get(id).is_some()
     }
