@@ -844,6 +844,20 @@ impl Event {
         }
     }
 
+    /// Makes this event a copy of `src`, sharing its tables without reference counting when
+    /// they are the ones this event holds already.
+    pub(crate) fn assign(&mut self, src: &Event) {
+        match (&src.table, &self.table) {
+            (Some(t), Some(mine)) if Arc::ptr_eq(t, mine) => {}
+            (t, _) => self.table = t.clone(),
+        }
+        self.ctx = src.ctx;
+        self.base = src.base;
+        if self.task_type.is_some() || src.task_type.is_some() {
+            self.task_type = src.task_type.clone();
+        }
+    }
+
     /// Makes this event `p`, with `table` the current generation's.
     pub(crate) fn set(&mut self, p: Pending, table: Option<&TableRef>) {
         match (table.filter(|_| p.has_table), &self.table) {

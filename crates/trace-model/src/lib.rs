@@ -92,7 +92,7 @@ pub use event::{
     StackFrame, StateTransition, Sync, Task, TaskId, ThreadId, Time, Value, BACKGROUND_TASK,
     NO_GOROUTINE, NO_PROC, NO_TASK, NO_THREAD,
 };
-pub use reader::Reader;
+pub use reader::{EventBatch, Reader};
 pub use summary::{Summarizer, Summary};
 pub use table::Table;
 pub use trace_format as format;

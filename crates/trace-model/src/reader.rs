@@ -347,6 +347,47 @@ impl<'a> Source<'a> {
     }
 }
 
+/// Events in order, read by [`Reader::read_batch`]: to hand a run of events to another thread.
+#[derive(Clone, Default)]
+pub struct EventBatch {
+    /// The events; those past `len` are left from earlier fills, to be reused.
+    events: Vec<Event>,
+    len: usize,
+}
+
+impl EventBatch {
+    /// The events.
+    pub fn events(&self) -> &[Event] {
+        self.events.get(..self.len).unwrap_or_default()
+    }
+    /// How many events.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+    /// The events, in order.
+    pub fn iter(&self) -> std::slice::Iter<'_, Event> {
+        self.events().iter()
+    }
+}
+
+impl std::fmt::Debug for EventBatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.events()).finish()
+    }
+}
+
+impl<'b> IntoIterator for &'b EventBatch {
+    type Item = &'b Event;
+    type IntoIter = std::slice::Iter<'b, Event>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
 /// Reads the events of a trace in order, one at a time, with the state of every goroutine, P
 /// and M at that point. For Go 1.22+ memory holds the current generation, not the trace; a Go
 /// 1.5–1.21 trace is one generation, ordered whole when the reader opens it (as Go does).
@@ -380,6 +421,8 @@ pub struct Reader<'a> {
     last_ts: Time,
     /// An error reading the next generation, reported after the `Sync` that precedes it.
     pending: Option<Error>,
+    /// An error met filling a batch that already held events: the next batch reports it.
+    batch_error: Option<Error>,
     /// The final `Sync` has been read.
     finished: bool,
     read_to: u64,
@@ -515,6 +558,7 @@ impl<'a> Reader<'a> {
             syncs: 0,
             last_ts: 0,
             pending: None,
+            batch_error: None,
             finished: false,
             read_to: 0,
             done: false,
@@ -591,6 +635,58 @@ impl<'a> Reader<'a> {
             }
             Err(e) => Err(self.failed(e)),
         }
+    }
+
+    /// Reads up to `max` events into `batch` (replacing what it held), returning how many;
+    /// 0 after the last. An error comes after the events before it, in the next call.
+    ///
+    /// A batch can go to another thread while this one reads the next: a pipeline that
+    /// analyses events on one core while the reader orders them on another. Refill batches
+    /// rather than make new ones: the events in a batch keep their generation's tables, so
+    /// filling costs no reference counting per event. State queries such as
+    /// [`goroutine_state`](Self::goroutine_state) answer for the batch's last event.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), trace_model::Error> {
+    /// let bytes = std::fs::read("../../testdata/traces/go1.23.9/chan.trace").unwrap();
+    /// let mut reader = trace_model::Reader::new(&bytes)?;
+    /// let mut batch = trace_model::EventBatch::default();
+    /// let (tx, rx) = std::sync::mpsc::sync_channel(1);
+    /// let counter = std::thread::spawn(move || {
+    ///     rx.iter().map(|b: trace_model::EventBatch| b.len()).sum::<usize>()
+    /// });
+    /// let mut read = 0;
+    /// while reader.read_batch(&mut batch, 1024)? > 0 {
+    ///     read += batch.len();
+    ///     tx.send(batch.clone()).unwrap();
+    /// }
+    /// drop(tx);
+    /// assert_eq!(counter.join().unwrap(), read);
+    /// # Ok(()) }
+    /// ```
+    pub fn read_batch(&mut self, batch: &mut EventBatch, max: usize) -> Result<usize> {
+        batch.len = 0;
+        if let Some(e) = self.batch_error.take() {
+            return Err(e);
+        }
+        while batch.len < max {
+            match self.next_event() {
+                Ok(Some(ev)) => {
+                    match batch.events.get_mut(batch.len) {
+                        Some(slot) => slot.assign(ev),
+                        None => batch.events.push(ev.clone()),
+                    }
+                    batch.len += 1;
+                }
+                Ok(None) => break,
+                Err(e) if batch.len == 0 => return Err(e),
+                Err(e) => {
+                    self.batch_error = Some(e);
+                    break;
+                }
+            }
+        }
+        Ok(batch.len)
     }
 
     #[cold]
