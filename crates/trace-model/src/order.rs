@@ -250,6 +250,7 @@ pub(crate) struct Ordering {
     initial_gen: u64,
     /// The tables of the generation being ordered, which the events it queues carry.
     pub(crate) table: Option<TableRef>,
+    /// The events ordered and not yet read, which the reader lends in place.
     pub(crate) queue: Queue,
 }
 

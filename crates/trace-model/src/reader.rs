@@ -427,8 +427,8 @@ pub struct Reader<'a> {
     finished: bool,
     read_to: u64,
     done: bool,
-    /// The event handed out last: only its table changes per generation, so handing out
-    /// events costs no reference counting.
+    /// The event of a v1 trace handed out last (a Go 1.22+ event is lent from the ordering's
+    /// queue): only its table changes, so handing out events costs no reference counting.
     slot: Event,
     types: &'static [TypeInfo; 256],
     /// A Go 1.5–1.21 trace: read, ordered and checked whole when opened.
