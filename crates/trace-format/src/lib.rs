@@ -73,11 +73,9 @@ impl<'a> Trace<'a> {
     /// `limits`. A trace over [`Limits::max_total_bytes`] is refused here.
     pub fn parse_with_limits(bytes: &'a [u8], limits: Limits) -> Result<Trace<'a>> {
         let version = Version::from_header(bytes)?;
-        let len = bytes.len() as u64;
-        if len > limits.max_total_bytes {
-            let max = limits.max_total_bytes;
-            return Err(limits::exceeded(Limit::TotalBytes, len, max, max));
-        }
+        // The first byte too many is at the limit.
+        let (len, max) = (bytes.len() as u64, limits.max_total_bytes);
+        limits.check(Limit::TotalBytes, len, max)?;
         Ok(Trace {
             version,
             bytes,

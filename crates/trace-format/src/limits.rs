@@ -128,6 +128,16 @@ impl Limits {
         *self.slot(limit)
     }
 
+    /// `Ok` if `value` is within `limit`, else the error, at byte `offset`.
+    #[inline]
+    pub(crate) fn check(self, limit: Limit, value: u64, offset: u64) -> crate::Result<()> {
+        let max = self.get(limit);
+        if value > max {
+            return Err(exceeded(limit, value, max, offset));
+        }
+        Ok(())
+    }
+
     fn slot(&mut self, limit: Limit) -> &mut u64 {
         match limit {
             Limit::BatchSize => &mut self.max_batch_size,

@@ -15,7 +15,7 @@
 use crate::error::{Error, ErrorKind, Result};
 use crate::event::{RawEvent, RawFrames, Trailer};
 use crate::hash::IdSet;
-use crate::limits::{self, Limit, Limits};
+use crate::limits::{Limit, Limits};
 use crate::spec::{self, DecodeTable, EventType, MAX_ARGS, MAX_V1_FRAMES, MAX_V1_STRING_LEN};
 use crate::varint::{self, VarintError};
 use crate::version::{Version, HEADER_LEN};
@@ -291,25 +291,16 @@ impl Seen {
         let at = ev.offset;
         if ev.ty.0 == STRING {
             let id = ev.args[0];
-            let max = self.limits.max_strings_per_generation;
-            if self.strings.len() as u64 >= max {
-                let n = self.strings.len() as u64 + 1;
-                return Err(limits::exceeded(Limit::StringsPerGeneration, n, max, at));
-            }
+            let n = self.strings.len() as u64 + 1;
+            self.limits.check(Limit::StringsPerGeneration, n, at)?;
             if !self.strings.insert(id) {
                 return Err(Error::new(ErrorKind::DuplicateString(id), at));
             }
         } else if ev.spec.is_stack {
             let depth = ev.args[1];
-            if depth > self.limits.max_stack_depth {
-                let max = self.limits.max_stack_depth;
-                return Err(limits::exceeded(Limit::StackDepth, depth, max, at));
-            }
-            let max = self.limits.max_stacks_per_generation;
-            if self.stacks >= max {
-                let n = self.stacks + 1;
-                return Err(limits::exceeded(Limit::StacksPerGeneration, n, max, at));
-            }
+            self.limits.check(Limit::StackDepth, depth, at)?;
+            let n = self.stacks + 1;
+            self.limits.check(Limit::StacksPerGeneration, n, at)?;
             self.stacks += 1;
         }
         Ok(())

@@ -794,16 +794,7 @@ impl Queue {
             self.events.push(Event::empty());
         }
         let e = &mut self.events[i];
-        match (table, &e.table) {
-            // Only a new generation changes the table: no reference counting per event.
-            (Some(t), Some(mine)) if Arc::ptr_eq(t, mine) => {}
-            (t, _) => e.table = t.cloned(),
-        }
-        e.ctx = ctx;
-        e.base = base;
-        if e.task_type.is_some() {
-            e.task_type = None;
-        }
+        e.overwrite(table, ctx, base);
         e
     }
 
@@ -844,28 +835,33 @@ impl Event {
         }
     }
 
-    /// Makes this event a copy of `src`, sharing its tables without reference counting when
-    /// they are the ones this event holds already.
-    pub(crate) fn assign(&mut self, src: &Event) {
-        match (&src.table, &self.table) {
+    /// Makes this event the one with `table`, `ctx` and `base`, and no task type. Events are
+    /// reused, and only a new generation changes the table: it is cloned only then, so
+    /// reusing an event costs no reference counting.
+    #[inline]
+    pub(crate) fn overwrite(&mut self, table: Option<&TableRef>, ctx: SchedCtx, base: BaseEvent) {
+        match (table, &self.table) {
             (Some(t), Some(mine)) if Arc::ptr_eq(t, mine) => {}
-            (t, _) => self.table = t.clone(),
+            (t, _) => self.table = t.cloned(),
         }
-        self.ctx = src.ctx;
-        self.base = src.base;
-        if self.task_type.is_some() || src.task_type.is_some() {
+        self.ctx = ctx;
+        self.base = base;
+        if self.task_type.is_some() {
+            self.task_type = None;
+        }
+    }
+
+    /// Makes this event a copy of `src` (see [`overwrite`](Self::overwrite)).
+    pub(crate) fn assign(&mut self, src: &Event) {
+        self.overwrite(src.table.as_ref(), src.ctx, src.base);
+        if src.task_type.is_some() {
             self.task_type = src.task_type.clone();
         }
     }
 
     /// Makes this event `p`, with `table` the current generation's.
     pub(crate) fn set(&mut self, p: Pending, table: Option<&TableRef>) {
-        match (table.filter(|_| p.has_table), &self.table) {
-            (Some(t), Some(mine)) if Arc::ptr_eq(t, mine) => {}
-            (t, _) => self.table = t.cloned(),
-        }
-        self.ctx = p.ctx;
-        self.base = p.base;
+        self.overwrite(table.filter(|_| p.has_table), p.ctx, p.base);
         self.task_type = p.task_type;
     }
 

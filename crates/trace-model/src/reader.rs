@@ -187,7 +187,7 @@ impl Cursor {
     /// Reads the M's next event into `ev`; `false` when the M has no more.
     #[inline(always)]
     fn next_event(&mut self, gen: &GenData<'_>, types: &[TypeInfo; 256]) -> Result<bool> {
-        if self.pos >= self.end && !self.next_batch(gen, self.batch + usize::from(self.end > 0)) {
+        if self.pos >= self.end && !self.next_batch(gen, self.batch + 1) {
             return Ok(false);
         }
         let freq = gen.table.freq;
@@ -650,18 +650,33 @@ impl<'a> Reader<'a> {
     /// # fn main() -> Result<(), trace_model::Error> {
     /// let bytes = std::fs::read("../../testdata/traces/go1.23.9/chan.trace").unwrap();
     /// let mut reader = trace_model::Reader::new(&bytes)?;
-    /// let mut batch = trace_model::EventBatch::default();
-    /// let (tx, rx) = std::sync::mpsc::sync_channel(1);
+    /// use std::sync::mpsc;
+    /// use trace_model::EventBatch;
+    /// // Two batches go round: full ones to the counting thread, empty ones back.
+    /// let (full_tx, full_rx) = mpsc::sync_channel::<EventBatch>(2);
+    /// let (empty_tx, empty_rx) = mpsc::channel::<EventBatch>();
+    /// for _ in 0..2 {
+    ///     empty_tx.send(EventBatch::default()).unwrap();
+    /// }
     /// let counter = std::thread::spawn(move || {
-    ///     rx.iter().map(|b: trace_model::EventBatch| b.len()).sum::<usize>()
+    ///     let mut transitions = 0;
+    ///     for batch in full_rx {
+    ///         transitions += batch.iter().filter(|ev| ev.state_transition().is_some()).count();
+    ///         let _ = empty_tx.send(batch);
+    ///     }
+    ///     transitions
     /// });
     /// let mut read = 0;
-    /// while reader.read_batch(&mut batch, 1024)? > 0 {
+    /// while let Ok(mut batch) = empty_rx.recv() {
+    ///     if reader.read_batch(&mut batch, 1024)? == 0 {
+    ///         break;
+    ///     }
     ///     read += batch.len();
-    ///     tx.send(batch.clone()).unwrap();
+    ///     full_tx.send(batch).unwrap();
     /// }
-    /// drop(tx);
-    /// assert_eq!(counter.join().unwrap(), read);
+    /// drop(full_tx);
+    /// let transitions = counter.join().unwrap();
+    /// assert!(transitions > 0 && transitions < read);
     /// # Ok(()) }
     /// ```
     pub fn read_batch(&mut self, batch: &mut EventBatch, max: usize) -> Result<usize> {
@@ -875,7 +890,7 @@ impl<'a> Reader<'a> {
         self.cursors.clear();
         for (mi, &(m, _)) in gen.ms.iter().enumerate() {
             let mut c = Cursor::new(m, mi);
-            if c.next_event(gen, self.types)? {
+            if c.next_batch(gen, 0) && c.next_event(gen, self.types)? {
                 let f = Front {
                     time: c.ev.time,
                     cursor: self.cursors.len(),

@@ -7,7 +7,7 @@
 
 use crate::error::{BatchContext, Error, ErrorKind, Result};
 use crate::event::{RawEvent, RawFrames, Trailer};
-use crate::limits::{self, Limit, Limits};
+use crate::limits::{Limit, Limits};
 use crate::spec::{self, EventType, Experiment, MAX_ARGS, MAX_BATCH_SIZE, MAX_FRAMES_PER_STACK};
 use crate::varint::{self, VarintError};
 use crate::version::Version;
@@ -473,10 +473,7 @@ impl<'a> Batches<'a> {
             };
             return Err(Error::new(kind, offset));
         }
-        if size > self.limits.max_batch_size {
-            let max = self.limits.max_batch_size;
-            return Err(limits::exceeded(Limit::BatchSize, size, max, offset));
-        }
+        self.limits.check(Limit::BatchSize, size, offset)?;
         if size > data.len() as u64 {
             let kind = ErrorKind::BatchPastEnd {
                 size,

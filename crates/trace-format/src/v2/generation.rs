@@ -9,7 +9,7 @@ use super::batch::{Batch, BatchKind, Batches};
 use crate::error::{Error, ErrorKind, Result};
 use crate::event::{RawEvent, RawFrame, RawFrames};
 use crate::hash::IdMap;
-use crate::limits::{self, Limit, Limits};
+use crate::limits::{Limit, Limits};
 use crate::spec::{EventType, MAX_STRING_LEN};
 use crate::version::Version;
 
@@ -181,11 +181,9 @@ impl<'a> Generation<'a> {
     /// Refuses a generation grown past the limit with batch `b`, its last.
     fn check_size(&self, b: &Batch<'_>, limits: &Limits) -> Result<()> {
         let size = self.end_offset.saturating_sub(self.offset);
-        if size > limits.max_generation_bytes {
-            let max = limits.max_generation_bytes;
-            let err = limits::exceeded(Limit::GenerationBytes, size, max, b.offset());
-            return Err(err.in_batch(b.context()));
-        }
+        limits
+            .check(Limit::GenerationBytes, size, b.offset())
+            .map_err(|e| e.in_batch(b.context()))?;
         Ok(())
     }
 
@@ -223,16 +221,8 @@ impl<'a> Generation<'a> {
                 };
                 return Err(Error::new(kind, ev.offset()));
             }
-            let max = limits.max_strings_per_generation;
-            if self.strings.len() as u64 >= max {
-                let n = self.strings.len() as u64 + 1;
-                return Err(limits::exceeded(
-                    Limit::StringsPerGeneration,
-                    n,
-                    max,
-                    ev.offset(),
-                ));
-            }
+            let n = self.strings.len() as u64 + 1;
+            limits.check(Limit::StringsPerGeneration, n, ev.offset())?;
             if id == 0 || self.strings.insert(id, data).is_some() {
                 return Err(Error::new(ErrorKind::DuplicateString(id), ev.offset()));
             }
@@ -244,16 +234,8 @@ impl<'a> Generation<'a> {
         for ev in Self::table_events(b, EventType::STACK, "Stack", "stacks") {
             let ev = ev?;
             let id = ev.args()[0];
-            let max = limits.max_stacks_per_generation;
-            if self.stacks.len() as u64 >= max {
-                let n = self.stacks.len() as u64 + 1;
-                return Err(limits::exceeded(
-                    Limit::StacksPerGeneration,
-                    n,
-                    max,
-                    ev.offset(),
-                ));
-            }
+            let n = self.stacks.len() as u64 + 1;
+            limits.check(Limit::StacksPerGeneration, n, ev.offset())?;
             for f in ev.frames().iter() {
                 self.pcs.entry(f.pc).or_insert(f);
             }

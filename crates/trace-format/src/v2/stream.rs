@@ -5,7 +5,7 @@ use super::batch::{Batch, Batches};
 use super::generation::{Generation, Generations};
 use crate::error::{Error, ErrorKind, Result};
 use crate::event::RawEvent;
-use crate::limits::{self, Limit, Limits};
+use crate::limits::{Limit, Limits};
 use crate::spec::{self, EventType, MAX_BATCH_SIZE};
 use crate::v1;
 use crate::version::{Family, Version, HEADER_LEN};
@@ -206,12 +206,11 @@ impl<R: Read> StreamReader<R> {
     /// Refuses to read `more` bytes past the total the limits allow.
     fn check_total(&mut self, more: u64) -> Result<()> {
         let total = self.offset.saturating_add(more);
-        let max = self.limits.max_total_bytes;
-        if total > max {
-            self.done = true;
-            return Err(limits::exceeded(Limit::TotalBytes, total, max, max));
-        }
-        Ok(())
+        // The first byte too many is at the limit.
+        let at = self.limits.max_total_bytes;
+        let checked = self.limits.check(Limit::TotalBytes, total, at);
+        self.done |= checked.is_err();
+        checked
     }
 
     /// The next batch, or `None` at the end of the trace.
@@ -322,18 +321,10 @@ impl<R: Read> StreamReader<R> {
     /// The generation so far is `buf[..scan]`, its last batch at `start`: refuses to hold more
     /// than the limit allows.
     fn check_generation_size(&mut self, start: usize, scan: usize) -> Result<()> {
-        let max = self.limits.max_generation_bytes;
-        if scan as u64 > max {
-            self.done = true;
-            let at = self.buf_offset + start as u64;
-            return Err(limits::exceeded(
-                Limit::GenerationBytes,
-                scan as u64,
-                max,
-                at,
-            ));
-        }
-        Ok(())
+        let at = self.buf_offset + start as u64;
+        let checked = self.limits.check(Limit::GenerationBytes, scan as u64, at);
+        self.done |= checked.is_err();
+        checked
     }
 
     fn drop_consumed(&mut self) {
@@ -368,10 +359,7 @@ impl<R: Read> StreamReader<R> {
             };
             return Err(Error::new(kind, start_offset));
         }
-        if size > self.limits.max_batch_size {
-            let max = self.limits.max_batch_size;
-            return Err(limits::exceeded(Limit::BatchSize, size, max, start_offset));
-        }
+        self.limits.check(Limit::BatchSize, size, start_offset)?;
         self.check_total(size)?;
         // Bounded by MAX_BATCH_SIZE above.
         let size = size as usize;
