@@ -923,6 +923,8 @@ struct TypeInfo {
     n_stacks: u8,
     strings: [u8; 4],
     n_strings: u8,
+    /// What each argument is, as an index into `[anything, stack ID, string ID]`.
+    ids: [u8; 4],
 }
 
 impl TypeInfo {
@@ -941,6 +943,7 @@ fn type_info() -> &'static [TypeInfo; 256] {
             n_stacks: 0,
             strings: [0; 4],
             n_strings: 0,
+            ids: [0; 4],
         };
         let mut t = [unknown; 256];
         for (ty, info) in t.iter_mut().enumerate() {
@@ -964,6 +967,19 @@ fn type_info() -> &'static [TypeInfo; 256] {
                     info.n_strings += 1;
                 }
             }
+            for (k, slots) in [
+                (1, &info.stacks[..info.n_stacks as usize]),
+                (2, &info.strings[..info.n_strings as usize]),
+            ] {
+                for &slot in slots {
+                    info.ids[slot as usize] = k;
+                }
+            }
+        }
+        // A CPU sample keeps its stack where other events keep arguments, and its stack
+        // isn't checked (nor is anything of a Sync).
+        for ty in [EventType::CPU_SAMPLE.0, crate::event::EV_SYNC] {
+            t[ty as usize].ids = [0; 4];
         }
         t
     })
@@ -973,16 +989,29 @@ fn type_info() -> &'static [TypeInfo; 256] {
 #[inline(always)]
 fn validate_ids(ev: &Event, types: &[TypeInfo; 256]) -> std::result::Result<(), OrderError> {
     let ty = ev.base.ty;
-    if ty == crate::event::EV_SYNC || ty == EventType::CPU_SAMPLE.0 {
-        return Ok(());
-    }
-    let s = &types[ty as usize];
-    if s.n_stacks == 0 && s.n_strings == 0 {
-        return Ok(());
-    }
     let Some(table) = ev.table.as_deref() else {
         return Ok(());
     };
+    let s = &types[ty as usize];
+    // Most IDs are within the tables' dense runs: check all four arguments at once.
+    let upto = [u64::MAX, table.stacks_upto, table.strings_upto];
+    let mut ok = true;
+    for (&arg, &kind) in ev.base.args.iter().zip(&s.ids) {
+        ok &= arg <= upto.get(kind as usize).copied().unwrap_or(0);
+    }
+    if ok {
+        return Ok(());
+    }
+    validate_slow(ev, table, s)
+}
+
+/// [`validate_ids`] for an ID past a dense run: look it up.
+#[cold]
+fn validate_slow(ev: &Event, table: &Table, s: &TypeInfo) -> std::result::Result<(), OrderError> {
+    let ty = ev.base.ty;
+    if ty == crate::event::EV_SYNC || ty == EventType::CPU_SAMPLE.0 {
+        return Ok(());
+    }
     let name = || wire_name(ty);
     for &i in &s.stacks[..s.n_stacks as usize] {
         let id = ev.base.args[i as usize];

@@ -63,6 +63,14 @@ impl<T> IdTable<T> {
         }
     }
 
+    /// The largest `n` with every ID of `1..=n` present: IDs up to it need no lookup.
+    fn contiguous(&self) -> u64 {
+        match self {
+            IdTable::Dense(v) => v.iter().skip(1).take_while(|e| e.is_some()).count() as u64,
+            IdTable::Sparse(_) => 0,
+        }
+    }
+
     #[inline]
     fn get(&self, id: u64) -> Option<&T> {
         match self {
@@ -81,6 +89,10 @@ pub struct Table {
     pub(crate) freq: Frequency,
     pub(crate) snapshot: Option<Snapshot>,
     pub(crate) exp_batches: Vec<ExpBatch>,
+    /// Every stack ID and every string ID up to these is valid (0 always is): most events
+    /// check their IDs with a comparison.
+    pub(crate) stacks_upto: u64,
+    pub(crate) strings_upto: u64,
 }
 
 /// Nanoseconds per tick, as Go computes it: `1 / (ticks per second / 1e9)`.
@@ -142,6 +154,8 @@ impl Table {
             stacks.push((id, pcs.into()));
         }
         t.stacks = IdTable::build(stacks);
+        t.stacks_upto = t.stacks.contiguous();
+        t.strings_upto = t.strings.contiguous();
         for b in g.experimental_batches() {
             if let trace_format::v2::BatchKind::Experimental(e) = b.kind() {
                 t.exp_batches.push(ExpBatch {
