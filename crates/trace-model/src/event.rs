@@ -762,15 +762,53 @@ impl Pending {
 
 /// The events ordered but not yet read. They are built here in place and lent from here, so
 /// each is written once. The ordering adds to it only when it is empty, a few events at a time.
+/// While a batch is read, the queue orders into the batch's storage and keeps what was read.
 #[derive(Default)]
 pub(crate) struct Queue {
     events: Vec<Event>,
     /// `events[head..len]` are still to read; the one lent last is `events[head - 1]`.
     head: usize,
     len: usize,
+    /// Events read are kept (in `events[..head]`): the storage is a batch's.
+    keep: bool,
 }
 
 impl Queue {
+    /// Orders into `storage` (a batch's) from now on, keeping what is read, until
+    /// [`give_back`](Self::give_back). Events still to read move along.
+    pub(crate) fn lend(&mut self, storage: &mut Vec<Event>) {
+        std::mem::swap(&mut self.events, storage);
+        let (head, len) = (self.head, self.len);
+        (self.head, self.len, self.keep) = (0, 0, true);
+        for e in storage.get_mut(head..len).unwrap_or_default() {
+            let e = std::mem::replace(e, Event::empty());
+            self.put(e);
+        }
+    }
+
+    /// Ends [`lend`](Self::lend): the storage, holding the events read, goes back to `storage`
+    /// (the queue's own storage until now), and events ordered but not read stay queued.
+    /// Returns how many events were read.
+    pub(crate) fn give_back(&mut self, storage: &mut Vec<Event>) -> usize {
+        std::mem::swap(&mut self.events, storage);
+        let (head, len) = (self.head, self.len);
+        (self.head, self.len, self.keep) = (0, 0, false);
+        for e in storage.get_mut(head..len).unwrap_or_default() {
+            let e = std::mem::replace(e, Event::empty());
+            self.put(e);
+        }
+        head
+    }
+
+    /// Queues an event as it is.
+    fn put(&mut self, e: Event) {
+        match self.events.get_mut(self.len) {
+            Some(slot) => *slot = e,
+            None => self.events.push(e),
+        }
+        self.len += 1;
+    }
+
     pub(crate) fn is_empty(&self) -> bool {
         self.head == self.len
     }
@@ -784,7 +822,7 @@ impl Queue {
         ctx: SchedCtx,
         base: BaseEvent,
     ) -> &mut Event {
-        if self.head == self.len {
+        if self.head == self.len && !self.keep {
             self.head = 0;
             self.len = 0;
         }
@@ -796,6 +834,11 @@ impl Queue {
         let e = &mut self.events[i];
         e.overwrite(table, ctx, base);
         e
+    }
+
+    /// How many events have been read since the queue was last empty (or lent).
+    pub(crate) fn read(&self) -> usize {
+        self.head
     }
 
     /// The next event to read, which is lent until the next push.

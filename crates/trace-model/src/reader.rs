@@ -684,6 +684,9 @@ impl<'a> Reader<'a> {
         if let Some(e) = self.batch_error.take() {
             return Err(e);
         }
+        if self.v1.is_none() {
+            return self.read_batch_v2(batch, max);
+        }
         while batch.len < max {
             match self.next_event() {
                 Ok(Some(ev)) => {
@@ -694,13 +697,40 @@ impl<'a> Reader<'a> {
                     batch.len += 1;
                 }
                 Ok(None) => break,
-                Err(e) if batch.len == 0 => return Err(e),
+                Err(e) => return self.batch_failed(batch, e),
+            }
+        }
+        Ok(batch.len)
+    }
+
+    /// [`read_batch`](Self::read_batch) for Go 1.22+: the ordering builds the events in the
+    /// batch's storage, so none is copied.
+    fn read_batch_v2(&mut self, batch: &mut EventBatch, max: usize) -> Result<usize> {
+        let mut result = Ok(());
+        self.order.queue.lend(&mut batch.events);
+        while !self.done && self.order.queue.read() < max {
+            match self.next_v2() {
+                Ok(true) => {}
+                Ok(false) => self.done = true,
                 Err(e) => {
-                    self.batch_error = Some(e);
+                    result = Err(self.failed(e));
                     break;
                 }
             }
         }
+        batch.len = self.order.queue.give_back(&mut batch.events);
+        match result {
+            Ok(()) => Ok(batch.len),
+            Err(e) => self.batch_failed(batch, e),
+        }
+    }
+
+    /// An error reading a batch: now if the batch is empty, else with the next batch.
+    fn batch_failed(&mut self, batch: &EventBatch, e: Error) -> Result<usize> {
+        if batch.len == 0 {
+            return Err(e);
+        }
+        self.batch_error = Some(e);
         Ok(batch.len)
     }
 
@@ -725,7 +755,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Puts the next event of a Go 1.22+ trace in the slot; `false` after the last.
-    #[inline]
+    #[inline(always)]
     fn next_v2(&mut self) -> Result<bool> {
         if self.order.queue.is_empty() && !self.fill()? {
             return Ok(false);
@@ -758,7 +788,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Fills the empty queue; `false` at the end of the trace.
-    #[inline]
+    #[inline(always)]
     fn fill(&mut self) -> Result<bool> {
         // Most of the time the earliest event of any M can happen: try that first.
         let sample_first = self

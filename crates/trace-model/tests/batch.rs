@@ -100,6 +100,46 @@ fn an_error_follows_the_events_before_it() {
     }
 }
 
+/// Batches and single events taken in turn, as a reader that looks ahead might: the events
+/// the ordering queued past a batch's end, and those left by single reads, come next. Go's
+/// suite (when Go is installed) has the events that queue more than one.
+#[test]
+fn batches_and_single_events_mix() {
+    let mut cases = traces();
+    let suite = common::go_suite("batches_and_single_events_mix").unwrap_or_default();
+    cases.extend(suite.into_iter().map(|c| (c.name, c.trace.into_bytes())));
+    for (name, bytes) in cases {
+        let want = one_by_one(&bytes);
+        for max in [1, 2, 3, 33] {
+            assert_eq!(mixed(&bytes, max), want, "{name}, batches of {max}");
+        }
+    }
+}
+
+/// The events and error of `bytes` read two batches of at most `max` events, then one event,
+/// and over.
+fn mixed(bytes: &[u8], max: usize) -> (Vec<String>, Option<String>) {
+    let mut r = Reader::new(bytes).unwrap();
+    let mut batch = EventBatch::default();
+    let mut got = Vec::new();
+    for turn in 0.. {
+        if turn % 3 == 2 {
+            match r.next_event() {
+                Ok(Some(ev)) => got.push(ev.to_string()),
+                Ok(None) => break,
+                Err(e) => return (got, Some(e.to_string())),
+            }
+        } else {
+            match r.read_batch(&mut batch, max) {
+                Ok(0) => break,
+                Ok(_) => got.extend(batch.iter().map(|ev| ev.to_string())),
+                Err(e) => return (got, Some(e.to_string())),
+            }
+        }
+    }
+    (got, None)
+}
+
 #[test]
 fn batches_go_to_other_threads() {
     fn is_send<T: Send>() {}
