@@ -777,36 +777,31 @@ impl Queue {
     /// Orders into `storage` (a batch's) from now on, keeping what is read, until
     /// [`give_back`](Self::give_back). Events still to read move along.
     pub(crate) fn lend(&mut self, storage: &mut Vec<Event>) {
-        std::mem::swap(&mut self.events, storage);
-        let (head, len) = (self.head, self.len);
-        (self.head, self.len, self.keep) = (0, 0, true);
-        for e in storage.get_mut(head..len).unwrap_or_default() {
-            let e = std::mem::replace(e, Event::empty());
-            self.put(e);
-        }
+        self.switch(storage, true);
     }
 
     /// Ends [`lend`](Self::lend): the storage, holding the events read, goes back to `storage`
     /// (the queue's own storage until now), and events ordered but not read stay queued.
     /// Returns how many events were read.
     pub(crate) fn give_back(&mut self, storage: &mut Vec<Event>) -> usize {
-        std::mem::swap(&mut self.events, storage);
-        let (head, len) = (self.head, self.len);
-        (self.head, self.len, self.keep) = (0, 0, false);
-        for e in storage.get_mut(head..len).unwrap_or_default() {
-            let e = std::mem::replace(e, Event::empty());
-            self.put(e);
-        }
-        head
+        self.switch(storage, false)
     }
 
-    /// Queues an event as it is.
-    fn put(&mut self, e: Event) {
-        match self.events.get_mut(self.len) {
-            Some(slot) => *slot = e,
-            None => self.events.push(e),
+    /// Swaps the queue's storage with `storage`, moving the events still to read into the new
+    /// one; returns how many had been read.
+    fn switch(&mut self, storage: &mut Vec<Event>, keep: bool) -> usize {
+        std::mem::swap(&mut self.events, storage);
+        let (head, len) = (self.head, self.len);
+        (self.head, self.len, self.keep) = (0, 0, keep);
+        for e in storage.get_mut(head..len).unwrap_or_default() {
+            let e = std::mem::replace(e, Event::empty());
+            match self.events.get_mut(self.len) {
+                Some(slot) => *slot = e,
+                None => self.events.push(e),
+            }
+            self.len += 1;
         }
-        self.len += 1;
+        head
     }
 
     pub(crate) fn is_empty(&self) -> bool {
