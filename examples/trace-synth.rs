@@ -58,19 +58,17 @@ fn parse_args() -> Result<Args, String> {
                     _ => return Err(bad()),
                 }
             }
-            "--ms" => {
-                a.ms = value
+            "--ms" | "--ps" => {
+                let n = value
                     .parse()
                     .ok()
                     .filter(|n| (1..=16).contains(n))
-                    .ok_or_else(bad)?
-            }
-            "--ps" => {
-                a.ps = value
-                    .parse()
-                    .ok()
-                    .filter(|n| (1..=16).contains(n))
-                    .ok_or_else(bad)?
+                    .ok_or_else(bad)?;
+                if flag == "--ms" {
+                    a.ms = n;
+                } else {
+                    a.ps = n;
+                }
             }
             "--steps" => a.steps = value.parse().map_err(|_| bad())?,
             "--seed" => a.seed = value.parse().map_err(|_| bad())?,
