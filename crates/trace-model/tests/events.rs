@@ -117,6 +117,52 @@ fn state_queries_follow_the_events() {
     assert!(checked > 100);
 }
 
+/// Events that name a stack or string their generation lacks (`testdata/invalid-ids`, made by
+/// `scripts/gen-invalid-id-traces.sh`): read from the binary trace and from its raw text, the
+/// events before the error are Go's and the error is Go's, whether the ID is just past the
+/// dense run of IDs or far past it; the last ID of the run is no error.
+#[test]
+fn invalid_ids_fail_where_go_fails() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/invalid-ids");
+    let mut traces: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "trace"))
+        .collect();
+    traces.sort();
+    assert_eq!(traces.len(), 6, "{}", dir.display());
+    let mut failures = 0;
+    for trace in traces {
+        let want_events = golden(&trace, "events");
+        let want_error = golden(&trace, "error");
+        let binary = std::fs::read(&trace).unwrap();
+        let text = std::fs::read(trace.with_extension("txt")).unwrap();
+        for input in [&binary, &text] {
+            let mut reader = Reader::new(input).unwrap();
+            let mut got = String::new();
+            let error = loop {
+                match reader.next_event() {
+                    Ok(Some(ev)) => writeln!(got, "{ev}").unwrap(),
+                    Ok(None) => break String::new(),
+                    Err(e) => match e.kind() {
+                        trace_model::ErrorKind::Order(o) => break format!("{o}\n"),
+                        other => panic!("{}: {other:?}", trace.display()),
+                    },
+                }
+            };
+            assert!(
+                got == want_events,
+                "{}: {}",
+                trace.display(),
+                first_difference(&got, &want_events)
+            );
+            assert_eq!(error, want_error, "{}", trace.display());
+            failures += usize::from(!error.is_empty());
+        }
+    }
+    assert_eq!(failures, 10);
+}
+
 #[test]
 fn go_suite_successes_succeed_and_failures_fail() {
     let Some(cases) = common::go_suite("go_suite_successes_succeed_and_failures_fail") else {
