@@ -431,6 +431,10 @@ pub struct Reader<'a> {
     /// queue): only its table changes, so handing out events costs no reference counting.
     slot: Event,
     types: &'static [TypeInfo; 256],
+    /// Per event type, the largest value each argument may have with no lookup in the
+    /// generation's tables: the end of the dense run of stack or string IDs for an ID,
+    /// anything for another argument.
+    limits: Box<[[u64; 4]; 256]>,
     /// A Go 1.5–1.21 trace: read, ordered and checked whole when opened.
     v1: Option<Box<V1Events>>,
 }
@@ -564,6 +568,7 @@ impl<'a> Reader<'a> {
             done: false,
             slot: Event::empty(),
             types: type_info(),
+            limits: Box::new([[u64::MAX; 4]; 256]),
             v1: None,
         }
     }
@@ -763,7 +768,7 @@ impl<'a> Reader<'a> {
         let Some(ev) = self.order.queue.pop() else {
             return Ok(false);
         };
-        if let Err(e) = validate_ids(ev, self.types) {
+        if let Err(e) = validate_ids(ev, self.types, &self.limits) {
             let generation = self.gen.as_ref().map_or(0, |g| g.number);
             return Err(Error::new(e).in_generation(generation));
         }
@@ -931,6 +936,12 @@ impl<'a> Reader<'a> {
         }
         self.cpu_samples = std::mem::take(&mut gen.cpu_samples).into_iter();
         let time = gen.table.freq.mul(gen.min_ts);
+        for (lim, info) in self.limits.iter_mut().zip(self.types) {
+            let upto = [u64::MAX, gen.table.stacks_upto, gen.table.strings_upto];
+            for (l, &kind) in lim.iter_mut().zip(&info.ids) {
+                *l = upto.get(kind as usize).copied().unwrap_or(0);
+            }
+        }
         self.order.table = Some(gen.table.clone());
         self.sync(true, time);
         Ok(())
@@ -1016,23 +1027,23 @@ fn type_info() -> &'static [TypeInfo; 256] {
 }
 
 /// Go checks every string and stack ID an event refers to against its generation's tables.
+/// `limits` are the current generation's (every event checked here is of it).
 #[inline(always)]
-fn validate_ids(ev: &Event, types: &[TypeInfo; 256]) -> std::result::Result<(), OrderError> {
-    let ty = ev.base.ty;
-    let Some(table) = ev.table.as_deref() else {
-        return Ok(());
-    };
-    let s = &types[ty as usize];
+fn validate_ids(
+    ev: &Event,
+    types: &[TypeInfo; 256],
+    limits: &[[u64; 4]; 256],
+) -> std::result::Result<(), OrderError> {
+    let ty = ev.base.ty as usize;
     // Most IDs are within the tables' dense runs: check all four arguments at once.
-    let upto = [u64::MAX, table.stacks_upto, table.strings_upto];
-    let mut ok = true;
-    for (&arg, &kind) in ev.base.args.iter().zip(&s.ids) {
-        ok &= arg <= upto.get(kind as usize).copied().unwrap_or(0);
-    }
-    if ok {
+    let (a, lim) = (&ev.base.args, &limits[ty]);
+    if (a[0] <= lim[0]) & (a[1] <= lim[1]) & (a[2] <= lim[2]) & (a[3] <= lim[3]) {
         return Ok(());
     }
-    validate_slow(ev, table, s)
+    match ev.table.as_deref() {
+        Some(table) => validate_slow(ev, table, &types[ty]),
+        None => Ok(()),
+    }
 }
 
 /// [`validate_ids`] for an ID past a dense run: look it up.
