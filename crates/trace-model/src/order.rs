@@ -640,13 +640,14 @@ impl Ordering {
 
     /// The current goroutine's state, which must be `want`.
     fn current_g(&mut self, ty: u8, g: GoId, want: u64) -> Result<&mut GState, Box<OrderError>> {
-        let name = wire_name(ty);
         let Some(s) = self.gs.get_mut(&g) else {
+            let name = wire_name(ty);
             return Err(state_err(format!(
                 "event {name} for goroutine ({g}) that doesn't exist"
             )));
         };
         if s.status != want {
+            let name = wire_name(ty);
             // Go names Running here even when it wanted Syscall, except for GoDestroySyscall.
             let want_name = if ty == Ty::GO_DESTROY_SYSCALL.0 {
                 "Syscall"
@@ -694,14 +695,13 @@ impl Ordering {
     fn go_start(&mut self, ev: &mut BaseEvent, gen: u64, cur: SchedCtx) -> Step {
         let gid = ev.args[0] as GoId;
         let seq = Seq::new(gen, ev.args[1]);
-        match self.gs.get(&gid) {
-            Some(s) if s.status == status::GO_RUNNABLE && seq.succeeds(s.seq) => {}
+        match self.gs.get_mut(&gid) {
+            Some(s) if s.status == status::GO_RUNNABLE && seq.succeeds(s.seq) => {
+                check_ctx(cur, Need::Must, Need::Must, Need::Not)?;
+                s.status = status::GO_RUNNING;
+                s.seq = seq;
+            }
             _ => return Ok((cur, false)),
-        }
-        check_ctx(cur, Need::Must, Need::Must, Need::Not)?;
-        if let Some(s) = self.gs.get_mut(&gid) {
-            s.status = status::GO_RUNNING;
-            s.seq = seq;
         }
         self.push(cur, *ev);
         Ok((SchedCtx { g: gid, ..cur }, true))
