@@ -8,16 +8,12 @@
 # Usage: scripts/gen-invalid-id-traces.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-go=${GO:-$HOME/.cache/go-1.27.3/bin/go}
-[ -x "$go" ] || scripts/install-go.sh 1.27.3
-export GOCACHE=${GOCACHE:-/tmp/gotrace-gocache} GOTOOLCHAIN=local GOFLAGS=
-goroot=$("$go" env GOROOT)
+source scripts/go127-env.sh
 src=testdata/traces/go1.26.6/annotations.raw.golden
 out=testdata/invalid-ids
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"; rm -f "$goroot/src/internal/trace/gotrace_text2bin_test.go"' EXIT
-cp scripts/go/text2bin_test.go "$goroot/src/internal/trace/gotrace_text2bin_test.go"
-"$go" test -c -o "$tmp/text2bin.test" internal/trace
+trap 'rm -rf "$tmp"' EXIT
+internal_trace_test "$tmp/text2bin.test" scripts/go/text2bin_test.go
 mkdir -p "$out"
 rm -f "$out"/*
 # name, line of the raw text, sed substitution on it.

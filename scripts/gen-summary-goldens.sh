@@ -14,23 +14,13 @@
 # sharing a tick differently from run to run, so a difference there is reported as such.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-go=${GO:-$HOME/.cache/go-1.27.3/bin/go}
-[ -x "$go" ] || scripts/install-go.sh 1.27.3
-export GOCACHE=${GOCACHE:-/tmp/gotrace-gocache} GOTOOLCHAIN=local GOFLAGS=
-goroot=$("$go" env GOROOT)
+source scripts/go127-env.sh
 mode=${1:-}
 
 tmp=$(mktemp -d)
-dumps=("$goroot/src/internal/trace/gotrace_summary_test.go" "$goroot/src/internal/trace/gotrace_mmu_test.go"
-  "$goroot/src/internal/trace/gotrace_analyses_common_test.go")
-trap 'rm -rf "$tmp"; rm -f "${dumps[@]}"' EXIT
-cp scripts/go/summary_test.go "${dumps[0]}"
-cp scripts/go/mmu_test.go "${dumps[1]}"
-cp scripts/go/analyses_common_test.go "${dumps[2]}"
-# Compile once, then take the copies out of GOROOT at once: other scripts run `go test
-# internal/trace` in the same GOROOT and should not build our files for longer than needed.
-"$go" test -c -o "$tmp/dump.test" internal/trace
-rm -f "${dumps[@]}"
+trap 'rm -rf "$tmp"' EXIT
+internal_trace_test "$tmp/dump.test" scripts/go/summary_test.go scripts/go/mmu_test.go \
+  scripts/go/analyses_common_test.go
 
 # dump JOBS: runs both dumpers on the "TRACE<TAB>PREFIX" lines of JOBS.
 dump() {

@@ -7,16 +7,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 trace=${1:-target/bench/large.trace}
 [ -f "$trace" ] || scripts/gen-large-trace.sh "$trace"
-go=${GO:-$HOME/.cache/go-1.27.3/bin/go}
-[ -x "$go" ] || scripts/install-go.sh 1.27.3
-export GOCACHE=${GOCACHE:-/tmp/gotrace-gocache} GOTOOLCHAIN=local GOFLAGS=
-goroot=$("$go" env GOROOT)
+source scripts/go127-env.sh
 size=$(stat -c %s "$trace")
 echo "trace: $trace ($size bytes)"
 
-cp scripts/go/readall_test.go "$goroot/src/internal/trace/gotrace_readall_test.go"
-trap 'rm -f "$goroot/src/internal/trace/gotrace_readall_test.go"' EXIT
-"$go" test -c -o /tmp/gotrace-readall.test internal/trace
+internal_trace_test /tmp/gotrace-readall.test scripts/go/readall_test.go
 echo "== Go 1.27 internal/trace (wall s, max RSS KB)"
 GOTRACE_TRACE=$PWD/$trace /usr/bin/time -f "%e s %M KB" /tmp/gotrace-readall.test \
   -test.run TestGotraceReadAll -test.count 1
@@ -30,7 +25,7 @@ cargo build --release --quiet --example trace2pprof
 source <(sed -n '/^canonical_profile()/,/^}/p' scripts/conformance.sh)
 go127=$go
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"; rm -f "$goroot/src/internal/trace/gotrace_readall_test.go"' EXIT
+trap 'rm -rf "$tmp"' EXIT
 for t in ${PPROF_TYPES:-sched}; do
   # Ours first, twice: right after Go's run the kernel is still taking back its ~10 GB, which
   # slows whatever runs next by a quarter or more.

@@ -128,9 +128,18 @@ impl Limits {
         *self.slot(limit)
     }
 
-    /// `Ok` if `value` is within `limit`, else the error, at byte `offset`.
+    /// `Ok` if `value` is within `limit`, else the [`LimitExceeded`](crate::ErrorKind::LimitExceeded)
+    /// error, at byte `offset`.
+    ///
+    /// ```
+    /// use trace_format::{Limit, Limits};
+    /// let limits = Limits::default().with(Limit::TotalBytes, 100);
+    /// assert!(limits.check(Limit::TotalBytes, 100, 0).is_ok());
+    /// let err = limits.check(Limit::TotalBytes, 101, 100).unwrap_err();
+    /// assert_eq!(err.offset(), 100);
+    /// ```
     #[inline]
-    pub(crate) fn check(self, limit: Limit, value: u64, offset: u64) -> crate::Result<()> {
+    pub fn check(self, limit: Limit, value: u64, offset: u64) -> crate::Result<()> {
         let max = self.get(limit);
         if value > max {
             return Err(exceeded(limit, value, max, offset));

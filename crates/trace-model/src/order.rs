@@ -321,7 +321,8 @@ impl Ordering {
         Ok(ok)
     }
 
-    /// The handler of every other type.
+    /// The handler of each event type: the whole table, though `advance` tries the three
+    /// commonest types before coming here.
     #[inline(never)]
     fn dispatch(&mut self, ev: &mut BaseEvent, table: &TableRef, gen: u64, cur: SchedCtx) -> Step {
         match Ty(ev.ty) {
@@ -640,14 +641,15 @@ impl Ordering {
 
     /// The current goroutine's state, which must be `want`.
     fn current_g(&mut self, ty: u8, g: GoId, want: u64) -> Result<&mut GState, Box<OrderError>> {
+        // Named only for an error.
+        let name = || wire_name(ty);
         let Some(s) = self.gs.get_mut(&g) else {
-            let name = wire_name(ty);
             return Err(state_err(format!(
-                "event {name} for goroutine ({g}) that doesn't exist"
+                "event {} for goroutine ({g}) that doesn't exist",
+                name()
             )));
         };
         if s.status != want {
-            let name = wire_name(ty);
             // Go names Running here even when it wanted Syscall, except for GoDestroySyscall.
             let want_name = if ty == Ty::GO_DESTROY_SYSCALL.0 {
                 "Syscall"
@@ -655,7 +657,8 @@ impl Ordering {
                 "Running"
             };
             return Err(state_err(format!(
-                "{name} event for goroutine that's not {want_name}"
+                "{} event for goroutine that's not {want_name}",
+                name()
             )));
         }
         Ok(s)

@@ -499,7 +499,7 @@ impl<'a> Reader<'a> {
         let mut r = std::io::BufReader::with_capacity(64 << 10, r);
         let head = std::io::BufRead::fill_buf(&mut r)?;
         if head.starts_with(b"Trace Go") {
-            let text = read_whole(r, Limit::TotalBytes, limits.max_total_bytes)?;
+            let text = read_whole(r, limits, Limit::TotalBytes)?;
             return Self::from_text(&text, limits);
         }
         if head.len() >= trace_format::HEADER_LEN {
@@ -507,12 +507,12 @@ impl<'a> Reader<'a> {
                 if version.family() == Family::V1 {
                     // A v1 trace can only be ordered whole, as Go does too.
                     // It is one generation, so both byte limits bound it.
-                    let (limit, max) = if limits.max_generation_bytes < limits.max_total_bytes {
-                        (Limit::GenerationBytes, limits.max_generation_bytes)
+                    let limit = if limits.max_generation_bytes < limits.max_total_bytes {
+                        Limit::GenerationBytes
                     } else {
-                        (Limit::TotalBytes, limits.max_total_bytes)
+                        Limit::TotalBytes
                     };
-                    let bytes = read_whole(r, limit, max)?;
+                    let bytes = read_whole(r, limits, limit)?;
                     return Self::from_v1(version, &bytes, limits);
                 }
             }
@@ -539,10 +539,8 @@ impl<'a> Reader<'a> {
 
     /// A v1 trace: everything is read, ordered and checked now.
     fn from_v1(version: Version, bytes: &[u8], limits: Limits) -> Result<Reader<'a>> {
-        let (len, max) = (bytes.len() as u64, limits.max_generation_bytes);
-        if len > max {
-            return Err(limit_exceeded(Limit::GenerationBytes, len, max));
-        }
+        let max = limits.max_generation_bytes;
+        limits.check(Limit::GenerationBytes, bytes.len() as u64, max)?;
         let v1 = V1Events::open(bytes, limits)?;
         let mut r = Self::with_source(version, Source::None);
         r.read_to = bytes.len() as u64;
@@ -936,8 +934,8 @@ impl<'a> Reader<'a> {
         }
         self.cpu_samples = std::mem::take(&mut gen.cpu_samples).into_iter();
         let time = gen.table.freq.mul(gen.min_ts);
+        let upto = [u64::MAX, gen.table.stacks_upto, gen.table.strings_upto];
         for (lim, info) in self.limits.iter_mut().zip(self.types) {
-            let upto = [u64::MAX, gen.table.stacks_upto, gen.table.strings_upto];
             for (l, &kind) in lim.iter_mut().zip(&info.ids) {
                 *l = upto.get(kind as usize).copied().unwrap_or(0);
             }
@@ -1049,10 +1047,8 @@ fn validate_ids(
 /// [`validate_ids`] for an ID past a dense run: look it up.
 #[cold]
 fn validate_slow(ev: &Event, table: &Table, s: &TypeInfo) -> std::result::Result<(), OrderError> {
+    // Never a Sync or CPU sample: their limits are all `u64::MAX`.
     let ty = ev.base.ty;
-    if ty == crate::event::EV_SYNC || ty == EventType::CPU_SAMPLE.0 {
-        return Ok(());
-    }
     let name = || wire_name(ty);
     for &i in &s.stacks[..s.n_stacks as usize] {
         let id = ev.base.args[i as usize];
@@ -1085,21 +1081,12 @@ impl Iterator for Reader<'_> {
     }
 }
 
-/// Reads what is left of `r`, refusing more than `max` bytes in all (the header already seen
-/// included, since `r` still holds it).
-fn read_whole(r: impl Read, limit: Limit, max: u64) -> Result<Vec<u8>> {
+/// Reads what is left of `r`, refusing more bytes in all than `limit` allows (the header
+/// already seen included, since `r` still holds it). The byte at the limit is the first too many.
+fn read_whole(r: impl Read, limits: Limits, limit: Limit) -> Result<Vec<u8>> {
+    let max = limits.get(limit);
     let mut bytes = Vec::new();
     r.take(max.saturating_add(1)).read_to_end(&mut bytes)?;
-    let len = bytes.len() as u64;
-    if len > max {
-        return Err(limit_exceeded(limit, len, max));
-    }
+    limits.check(limit, bytes.len() as u64, max)?;
     Ok(bytes)
-}
-
-/// A trace read whole that has `value` bytes, over the limit `max`: the byte at offset `max`
-/// is the first too many.
-fn limit_exceeded(limit: Limit, value: u64, max: u64) -> Error {
-    let kind = trace_format::ErrorKind::LimitExceeded { limit, value, max };
-    trace_format::Error::new(kind, max).into()
 }

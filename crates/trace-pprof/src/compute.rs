@@ -410,7 +410,7 @@ const BATCH: usize = 16384;
 const IN_FLIGHT: usize = 3;
 
 /// Feeds every event of `reader` to `p`, ordering on this thread while `p` works on another:
-/// ordering is most of the work, and the two halves take about as long. Batches go back and
+/// ordering is a little over half the work, counting the rest. Batches go back and
 /// forth to be refilled, so events are never reference counted one by one. Memory is bounded
 /// by the batches in flight.
 fn pipelined(reader: &mut Reader<'_>, p: &mut Profiler<'_>) -> Result<(), Error> {
