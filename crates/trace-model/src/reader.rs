@@ -419,6 +419,9 @@ pub struct Reader<'a> {
     order: Ordering,
     syncs: u64,
     last_ts: Time,
+    /// The M, byte offset and type of the event advanced last: the queued events came from it,
+    /// so an error found reading them is located there.
+    advanced: (ThreadId, u64, u8),
     /// An error reading the next generation, reported after the `Sync` that precedes it.
     pending: Option<Error>,
     /// An error met filling a batch that already held events: the next batch reports it.
@@ -559,6 +562,7 @@ impl<'a> Reader<'a> {
             order: Ordering::new(),
             syncs: 0,
             last_ts: 0,
+            advanced: (crate::NO_THREAD, 0, 0),
             pending: None,
             batch_error: None,
             finished: false,
@@ -768,7 +772,8 @@ impl<'a> Reader<'a> {
         };
         if let Err(e) = validate_ids(ev, self.types, &self.limits) {
             let generation = self.gen.as_ref().map_or(0, |g| g.number);
-            return Err(Error::new(e).in_generation(generation));
+            let (m, offset, ty) = self.advanced;
+            return Err(Error::new(e).at(generation, m, wire_name(ty), offset));
         }
         // Go makes time strictly increase.
         if ev.base.time <= self.last_ts {
@@ -880,6 +885,7 @@ impl<'a> Reader<'a> {
         if !ok {
             return Ok(false);
         }
+        self.advanced = (c.m, c.offset, c.ev.ty);
         if c.next_event(gen, self.types)? {
             let time = c.ev.time;
             if let Some(f) = self.frontier.get_mut(i) {

@@ -145,7 +145,12 @@ fn invalid_ids_fail_where_go_fails() {
                     Ok(Some(ev)) => writeln!(got, "{ev}").unwrap(),
                     Ok(None) => break String::new(),
                     Err(e) => match e.kind() {
-                        trace_model::ErrorKind::Order(o) => break format!("{o}\n"),
+                        trace_model::ErrorKind::Order(o) => {
+                            if input == &binary {
+                                assert_located(&binary, &e, o, &trace);
+                            }
+                            break format!("{o}\n");
+                        }
                         other => panic!("{}: {other:?}", trace.display()),
                     },
                 }
@@ -161,6 +166,32 @@ fn invalid_ids_fail_where_go_fails() {
         }
     }
     assert_eq!(failures, 10);
+}
+
+/// An invalid ID error names the M and the byte offset of the event that carries the ID: the
+/// raw event there is of the type the error names and has the ID among its arguments.
+fn assert_located(trace: &[u8], e: &trace_model::Error, o: &trace_model::OrderError, path: &Path) {
+    let trace_model::OrderError::InvalidId { id, event, .. } = o else {
+        panic!("{}: {o}", path.display());
+    };
+    let offset = e
+        .offset()
+        .unwrap_or_else(|| panic!("{}: no offset: {e}", path.display()));
+    assert!(e.thread().is_some(), "{}: no M: {e}", path.display());
+    let parsed = trace_model::format::Trace::parse(trace).unwrap();
+    let raw = parsed
+        .raw_events()
+        .unwrap()
+        .map(|r| r.unwrap())
+        .find(|r| r.offset() == offset)
+        .unwrap_or_else(|| panic!("{}: no event at byte {offset}: {e}", path.display()));
+    assert_eq!(
+        (raw.name(), e.event()),
+        (*event, Some(*event)),
+        "{}",
+        path.display()
+    );
+    assert!(raw.args().contains(id), "{}: {e}", path.display());
 }
 
 #[test]
