@@ -96,18 +96,46 @@ pub struct Table {
 }
 
 /// Nanoseconds per tick, as Go computes it: `1 / (ticks per second / 1e9)`.
+///
+/// Go's runtime counts ticks of 64 ns on most platforms, so the factor is usually a whole
+/// number, and then ticks up to `exact_max` convert with an integer multiply giving the same
+/// result as Go's float one: a timestamp is on the ordering's critical path (the frontier
+/// compares it), and the float conversions take several times as long.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub(crate) struct Frequency(pub(crate) f64);
+pub(crate) struct Frequency {
+    per_tick: f64,
+    /// `per_tick` as an integer when it is one; else 0.
+    exact: u64,
+    /// The most ticks whose product with `exact` is below 2^53, where the float product is
+    /// exact too.
+    exact_max: u64,
+}
 
 impl Frequency {
     pub(crate) fn from_ticks_per_second(f: u64) -> Frequency {
-        Frequency(1.0 / (f as f64 / 1e9))
+        let per_tick = 1.0 / (f as f64 / 1e9);
+        // `as` saturates, so only a whole number in range survives the round trip.
+        let exact = per_tick as u64;
+        let exact = if exact >= 1 && exact as f64 == per_tick {
+            exact
+        } else {
+            0
+        };
+        Frequency {
+            per_tick,
+            exact,
+            exact_max: (1u64 << 53).checked_div(exact).unwrap_or(0),
+        }
     }
 
     /// Ticks to nanoseconds, rounding toward zero as Go's float-to-int conversion does.
     #[inline]
     pub(crate) fn mul(self, ticks: u64) -> i64 {
-        go_f64_to_i64(ticks as f64 * self.0)
+        if ticks < self.exact_max {
+            // Below 2^53 both the tick count and the product are exact as floats.
+            return (ticks * self.exact) as i64;
+        }
+        go_f64_to_i64(ticks as f64 * self.per_tick)
     }
 }
 
@@ -207,3 +235,48 @@ impl Table {
 
 /// The shared handle events keep.
 pub(crate) type TableRef = Arc<Table>;
+
+#[cfg(test)]
+mod tests {
+    use super::{go_f64_to_i64, Frequency};
+    use proptest::prelude::*;
+
+    /// Go's conversion, always in floats.
+    fn go_mul(f: Frequency, ticks: u64) -> i64 {
+        go_f64_to_i64(ticks as f64 * f.per_tick)
+    }
+
+    /// Ticks per second Go writes: 64 ns ticks (most platforms), 16 ns ticks, nanoseconds,
+    /// CPU tick counters, whose factor is not a whole number, and odd ones.
+    const RATES: [u64; 6] = [15_625_000, 62_500_000, 1_000_000_000, 2_994_372_000, 3, 1];
+
+    #[test]
+    fn whole_factors_are_exact_and_others_are_not() {
+        let exact: Vec<u64> = RATES
+            .iter()
+            .map(|&r| Frequency::from_ticks_per_second(r).exact)
+            .collect();
+        // One tick a second: 1 / 1e-9 isn't a whole number in floats.
+        assert_eq!(exact, [64, 16, 1, 0, 0, 0]);
+    }
+
+    #[test]
+    fn integer_path_agrees_at_its_edges() {
+        for r in RATES {
+            let f = Frequency::from_ticks_per_second(r);
+            let m = f.exact_max;
+            for t in [0, 1, 2, m.saturating_sub(1), m, m + 1, 1 << 53, u64::MAX] {
+                assert_eq!(f.mul(t), go_mul(f, t), "rate {r} ticks {t}");
+            }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn integer_path_agrees_with_go(i in 0..RATES.len(), t in any::<u64>(), shift in 0u32..64) {
+            let f = Frequency::from_ticks_per_second(RATES[i]);
+            let t = t >> shift;
+            prop_assert_eq!(f.mul(t), go_mul(f, t));
+        }
+    }
+}
