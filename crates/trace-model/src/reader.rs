@@ -770,7 +770,7 @@ impl<'a> Reader<'a> {
         let Some(ev) = self.order.queue.pop() else {
             return Ok(false);
         };
-        if let Err(e) = validate_ids(ev, self.types, &self.limits) {
+        if let Err(e) = validate_ids(ev, &self.limits) {
             let generation = self.gen.as_ref().map_or(0, |g| g.number);
             let (m, offset, ty) = self.advanced;
             return Err(Error::new(e).at(generation, m, wire_name(ty), offset));
@@ -964,10 +964,6 @@ fn require_v2(version: Version) -> Result<()> {
 #[derive(Clone, Copy)]
 struct TypeInfo {
     args: u8,
-    stacks: [u8; 4],
-    n_stacks: u8,
-    strings: [u8; 4],
-    n_strings: u8,
     /// What each argument is, as an index into `[anything, stack ID, string ID]`.
     ids: [u8; 4],
 }
@@ -979,15 +975,16 @@ impl TypeInfo {
     const UNTIMED: u8 = u8::MAX - 1;
 }
 
+/// The argument slot of a spec's argument index (which counts the timestamp).
+fn arg_slot(i: usize) -> Option<usize> {
+    i.checked_sub(1).filter(|&s| s < 4)
+}
+
 fn type_info() -> &'static [TypeInfo; 256] {
     static TYPES: std::sync::OnceLock<[TypeInfo; 256]> = std::sync::OnceLock::new();
     TYPES.get_or_init(|| {
         let unknown = TypeInfo {
             args: TypeInfo::UNKNOWN,
-            stacks: [0; 4],
-            n_stacks: 0,
-            strings: [0; 4],
-            n_strings: 0,
             ids: [0; 4],
         };
         let mut t = [unknown; 256];
@@ -999,25 +996,9 @@ fn type_info() -> &'static [TypeInfo; 256] {
                 n if n > 0 && spec.timed => (n - 1) as u8,
                 _ => TypeInfo::UNTIMED,
             };
-            // Spec indices count the timestamp; argument slots don't.
-            for &i in spec.stack_ids.iter().take(4) {
-                if let Some(slot) = i.checked_sub(1).filter(|&s| s < 4) {
-                    info.stacks[info.n_stacks as usize] = slot as u8;
-                    info.n_stacks += 1;
-                }
-            }
-            for &i in spec.string_ids.iter().take(4) {
-                if let Some(slot) = i.checked_sub(1).filter(|&s| s < 4) {
-                    info.strings[info.n_strings as usize] = slot as u8;
-                    info.n_strings += 1;
-                }
-            }
-            for (k, slots) in [
-                (1, &info.stacks[..info.n_stacks as usize]),
-                (2, &info.strings[..info.n_strings as usize]),
-            ] {
-                for &slot in slots {
-                    info.ids[slot as usize] = k;
+            for (kind, ids) in [(1, spec.stack_ids), (2, spec.string_ids)] {
+                for slot in ids.iter().filter_map(|&i| arg_slot(i)) {
+                    info.ids[slot] = kind;
                 }
             }
         }
@@ -1033,11 +1014,7 @@ fn type_info() -> &'static [TypeInfo; 256] {
 /// Go checks every string and stack ID an event refers to against its generation's tables.
 /// `limits` are the current generation's (every event checked here is of it).
 #[inline(always)]
-fn validate_ids(
-    ev: &Event,
-    types: &[TypeInfo; 256],
-    limits: &[[u64; 4]; 256],
-) -> std::result::Result<(), OrderError> {
+fn validate_ids(ev: &Event, limits: &[[u64; 4]; 256]) -> std::result::Result<(), OrderError> {
     let ty = ev.base.ty as usize;
     // Most IDs are within the tables' dense runs: check all four arguments at once.
     let (a, lim) = (&ev.base.args, &limits[ty]);
@@ -1045,35 +1022,39 @@ fn validate_ids(
         return Ok(());
     }
     match ev.table.as_deref() {
-        Some(table) => validate_slow(ev, table, &types[ty]),
+        Some(table) => validate_slow(ev, table),
         None => Ok(()),
     }
 }
 
-/// [`validate_ids`] for an ID past a dense run: look it up.
+/// [`validate_ids`] for an ID past a dense run: look each up, in the order Go's spec lists
+/// them (stacks, then strings), so that the first invalid one is Go's.
 #[cold]
-fn validate_slow(ev: &Event, table: &Table, s: &TypeInfo) -> std::result::Result<(), OrderError> {
+fn validate_slow(ev: &Event, table: &Table) -> std::result::Result<(), OrderError> {
     // Never a Sync or CPU sample: their limits are all `u64::MAX`.
     let ty = ev.base.ty;
-    let name = || wire_name(ty);
-    for &i in &s.stacks[..s.n_stacks as usize] {
-        let id = ev.base.args[i as usize];
-        if !table.has_stack(id) {
-            return Err(OrderError::InvalidId {
-                what: "stack",
-                id,
-                event: name(),
-            });
-        }
-    }
-    for &i in &s.strings[..s.n_strings as usize] {
-        let id = ev.base.args[i as usize];
-        if table.string(id).is_none() {
-            return Err(OrderError::InvalidId {
-                what: "string",
-                id,
-                event: name(),
-            });
+    let Some(spec) = spec_of(ty) else {
+        return Ok(());
+    };
+    let kinds = [
+        ("stack", true, spec.stack_ids),
+        ("string", false, spec.string_ids),
+    ];
+    for (what, stack, ids) in kinds {
+        for slot in ids.iter().filter_map(|&i| arg_slot(i)) {
+            let id = ev.base.args.get(slot).copied().unwrap_or(0);
+            let valid = if stack {
+                table.has_stack(id)
+            } else {
+                table.string(id).is_some()
+            };
+            if !valid {
+                return Err(OrderError::InvalidId {
+                    what,
+                    id,
+                    event: wire_name(ty),
+                });
+            }
         }
     }
     Ok(())
