@@ -56,11 +56,17 @@ struct CpuSampleEvent {
 
 impl<'a> GenData<'a> {
     /// Collects a generation. `input`, when given, is the whole trace the generation borrows
-    /// from, so batches are referred to in place; otherwise their bytes are copied.
-    fn new(g: &Generation<'_>, input: Option<&'a [u8]>) -> GenData<'a> {
+    /// from, so batches are referred to in place; otherwise their bytes are copied, into
+    /// `spare` (the last generation's copy, whose memory is reused).
+    fn new(g: &Generation<'_>, input: Option<&'a [u8]>, spare: Vec<u8>) -> GenData<'a> {
         let table = Table::from_generation(g);
         let freq = table.freq;
-        let mut owned = Vec::new();
+        let mut owned = spare;
+        owned.clear();
+        if input.is_none() {
+            // Room for all at once: growing by doubling copied the bytes again at each step.
+            owned.reserve(g.batches().iter().map(|b| b.data().len()).sum());
+        }
         let mut ms: Vec<(ThreadId, Vec<BatchRef>)> = Vec::new();
         for b in g.batches() {
             let data = b.data();
@@ -332,15 +338,16 @@ enum Source<'a> {
 }
 
 impl<'a> Source<'a> {
-    fn next_generation(&mut self) -> Result<Option<GenData<'a>>> {
+    /// The next generation; `spare` is memory to copy its batches into, if they are copied.
+    fn next_generation(&mut self, spare: Vec<u8>) -> Result<Option<GenData<'a>>> {
         match self {
             Source::Slice { input, generations } => match generations.next() {
                 None => Ok(None),
-                Some(g) => Ok(Some(GenData::new(&g?, Some(input)))),
+                Some(g) => Ok(Some(GenData::new(&g?, Some(input), spare))),
             },
             Source::Stream(r) => match r.next_generation()? {
                 None => Ok(None),
-                Some(g) => Ok(Some(GenData::new(&g, None))),
+                Some(g) => Ok(Some(GenData::new(&g, None, spare))),
             },
             Source::None => Ok(None),
         }
@@ -908,7 +915,14 @@ impl<'a> Reader<'a> {
         if let Some(e) = self.pending.take() {
             return Err(e);
         }
-        let next = match self.source.next_generation() {
+        // Every event of the last generation has been read: its copy of the batches, if it
+        // has one, takes the next generation's, which spares allocating and faulting in
+        // as much memory again (and holding both at once).
+        let spare = match self.gen.as_mut().map(|g| std::mem::take(&mut g.bytes)) {
+            Some(Cow::Owned(v)) => v,
+            _ => Vec::new(),
+        };
+        let next = match self.source.next_generation(spare) {
             Ok(Some(g)) => g,
             Ok(None) => {
                 self.gen = None;
@@ -1079,4 +1093,54 @@ fn read_whole(r: impl Read, limits: Limits, limit: Limit) -> Result<Vec<u8>> {
     r.take(max.saturating_add(1)).read_to_end(&mut bytes)?;
     limits.check(limit, bytes.len() as u64, max)?;
     Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A streamed generation's batches are copied into the memory the previous generation's
+    /// copy used: the copy holds exactly its own batches, in the same allocation whenever that
+    /// is large enough.
+    #[test]
+    fn streamed_generations_reuse_one_copy() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../testdata/traces/go1.27.3/generations.trace"
+        );
+        let bytes = std::fs::read(path).unwrap();
+        let mut r = Reader::from_read(&bytes[..]).unwrap();
+        // Per generation: where its copy is, its length and capacity, and its batches' size.
+        let mut copies = Vec::new();
+        let mut last = None;
+        while r.next_event().unwrap().is_some() {
+            let Some(g) = &r.gen else { continue };
+            if last == Some(g.number) {
+                continue;
+            }
+            last = Some(g.number);
+            let Cow::Owned(v) = &g.bytes else {
+                panic!("a streamed generation is copied");
+            };
+            let size: usize =
+                g.ms.iter()
+                    .flat_map(|(_, b)| b)
+                    .map(|b| b.end - b.start)
+                    .sum();
+            copies.push((v.as_ptr(), v.len(), v.capacity(), size));
+        }
+        assert_eq!(copies.len(), 3, "{copies:?}");
+        let mut reused = 0;
+        for w in copies.windows(2) {
+            let ((before, _, room, _), (now, len, _, _)) = (w[0], w[1]);
+            if len <= room {
+                assert_eq!(before, now, "{copies:?}");
+                reused += 1;
+            }
+        }
+        assert!(reused > 0, "{copies:?}");
+        for &(_, len, _, size) in &copies {
+            assert_eq!(len, size, "{copies:?}");
+        }
+    }
 }
