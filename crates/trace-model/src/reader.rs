@@ -549,8 +549,9 @@ impl<'a> Reader<'a> {
 
     /// A v1 trace: everything is read, ordered and checked now.
     fn from_v1(version: Version, bytes: &[u8], limits: Limits) -> Result<Reader<'a>> {
-        let max = limits.max_generation_bytes;
-        limits.check(Limit::GenerationBytes, bytes.len() as u64, max)?;
+        // Reported at the first byte too many, whose offset is the limit.
+        let first_too_many = limits.max_generation_bytes;
+        limits.check(Limit::GenerationBytes, bytes.len() as u64, first_too_many)?;
         let v1 = V1Events::open(bytes, limits)?;
         let mut r = Self::with_source(version, Source::None);
         r.read_to = bytes.len() as u64;
@@ -1091,6 +1092,7 @@ fn read_whole(r: impl Read, limits: Limits, limit: Limit) -> Result<Vec<u8>> {
     let max = limits.get(limit);
     let mut bytes = Vec::new();
     r.take(max.saturating_add(1)).read_to_end(&mut bytes)?;
+    // `check`'s last argument is the error's offset: the first byte too many is at `max`.
     limits.check(limit, bytes.len() as u64, max)?;
     Ok(bytes)
 }
