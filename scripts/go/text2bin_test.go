@@ -1,4 +1,4 @@
-// Copied into $GOROOT/src/internal/trace by scripts/gen-invalid-id-traces.sh: writes the trace
+// Copied into $GOROOT/src/internal/trace by scripts/gen-invalid-traces.sh: writes the trace
 // in Go's raw text format $GOTRACE_TEXT in the binary format to $GOTRACE_OUT, with Go's own
 // raw reader and writer.
 package trace_test

@@ -122,6 +122,20 @@ impl GState {
             ranges: Ranges::default(),
         }
     }
+
+    /// Whether an event with sequence number `seq` that needs the goroutine in state `want`
+    /// can happen now: it is, and its last sequenced event was the one before.
+    #[inline(always)]
+    fn ready(&self, want: u64, seq: Seq) -> bool {
+        self.status == want && seq.succeeds(self.seq)
+    }
+
+    /// Moves to state `status` by the sequenced event `seq`.
+    #[inline(always)]
+    fn step(&mut self, status: u64, seq: Seq) {
+        self.status = status;
+        self.seq = seq;
+    }
 }
 
 #[derive(Debug)]
@@ -299,9 +313,10 @@ impl Ordering {
             },
             None => SchedCtx::NONE,
         };
-        // Goroutines starting, blocking and being unblocked are most events of any trace:
-        // they are tried before the jump through the table of all types, whose target the
-        // CPU predicts worse than these three compares.
+        // Goroutines starting, blocking and being unblocked are most events of any trace, and
+        // most of those tried here are ones that can't happen yet: they are tried before the
+        // jump through the table of all types, whose target the CPU predicts worse than these
+        // three compares.
         let ty = Ty(ev.ty);
         let (new, ok) = if ty == Ty::GO_START {
             self.go_start(ev, gen, cur)
@@ -319,6 +334,72 @@ impl Ordering {
             }
         }
         Ok(ok)
+    }
+
+    /// [`advance`](Self::advance) for the commonest events when they can happen — a goroutine
+    /// starting, blocking or being unblocked — on an M whose slot is known: applies and queues
+    /// the event. `false` changes nothing and leaves the event to `advance`, which decides
+    /// everything else, errors included. Most of a trace's events take this path, spared the
+    /// general one's lookups, checks and returns through memory.
+    #[inline(always)]
+    pub(crate) fn advance_common(&mut self, ev: &BaseEvent, slot: usize, gen: u64) -> bool {
+        // The first event of the trace records the first generation's number.
+        if self.initial_gen == 0 {
+            return false;
+        }
+        let Some((m, ms)) = self.ms.slots.get_mut(slot) else {
+            return false;
+        };
+        let cur = SchedCtx {
+            g: ms.g,
+            p: ms.p,
+            m: *m,
+        };
+        let ty = Ty(ev.ty);
+        if ty == Ty::GO_START {
+            // As `go_start`, on an M with a P and no goroutine.
+            if cur.p == NO_PROC || cur.g != NO_GOROUTINE {
+                return false;
+            }
+            let gid = ev.args[0] as GoId;
+            let seq = Seq::new(gen, ev.args[1]);
+            let Some(s) = self.gs.get_mut(&gid) else {
+                return false;
+            };
+            if !s.ready(status::GO_RUNNABLE, seq) {
+                return false;
+            }
+            s.step(status::GO_RUNNING, seq);
+            ms.g = gid;
+        } else if ty == Ty::GO_BLOCK {
+            // As `go_stop_exec`, on an M with a P and a running goroutine.
+            if cur.p == NO_PROC || cur.g == NO_GOROUTINE {
+                return false;
+            }
+            let Some(s) = self.gs.get_mut(&cur.g) else {
+                return false;
+            };
+            if s.status != status::GO_RUNNING {
+                return false;
+            }
+            s.status = status::GO_WAITING;
+            ms.g = NO_GOROUTINE;
+        } else if ty == Ty::GO_UNBLOCK {
+            // As `go_unblock`.
+            let gid = ev.args[0] as GoId;
+            let seq = Seq::new(gen, ev.args[1]);
+            let Some(s) = self.gs.get_mut(&gid) else {
+                return false;
+            };
+            if !s.ready(status::GO_WAITING, seq) {
+                return false;
+            }
+            s.step(status::GO_RUNNABLE, seq);
+        } else {
+            return false;
+        }
+        self.push(cur, *ev);
+        true
     }
 
     /// The handler of each event type: the whole table, though `advance` tries the three
@@ -699,10 +780,9 @@ impl Ordering {
         let gid = ev.args[0] as GoId;
         let seq = Seq::new(gen, ev.args[1]);
         match self.gs.get_mut(&gid) {
-            Some(s) if s.status == status::GO_RUNNABLE && seq.succeeds(s.seq) => {
+            Some(s) if s.ready(status::GO_RUNNABLE, seq) => {
                 check_ctx(cur, Need::Must, Need::Must, Need::Not)?;
-                s.status = status::GO_RUNNING;
-                s.seq = seq;
+                s.step(status::GO_RUNNING, seq);
             }
             _ => return Ok((cur, false)),
         }
@@ -714,9 +794,8 @@ impl Ordering {
         let gid = ev.args[0] as GoId;
         let seq = Seq::new(gen, ev.args[1]);
         match self.gs.get_mut(&gid) {
-            Some(s) if s.status == status::GO_WAITING && seq.succeeds(s.seq) => {
-                s.status = status::GO_RUNNABLE;
-                s.seq = seq;
+            Some(s) if s.ready(status::GO_WAITING, seq) => {
+                s.step(status::GO_RUNNABLE, seq);
             }
             _ => return Ok((cur, false)),
         }
@@ -730,7 +809,7 @@ impl Ordering {
         let next = ev.args[0] as GoId;
         let seq = Seq::new(gen, ev.args[1]);
         match self.gs.get(&next) {
-            Some(s) if s.status == status::GO_WAITING && seq.succeeds(s.seq) => {}
+            Some(s) if s.ready(status::GO_WAITING, seq) => {}
             _ => return Ok((cur, false)),
         }
         self.push(cur, *ev);

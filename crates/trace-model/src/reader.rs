@@ -190,6 +190,27 @@ impl Cursor {
         true
     }
 
+    /// Moves on from the event just applied: reads the M's next event and puts the cursor,
+    /// `frontier[i]`, in its place in the frontier, or takes it out when the M has no more.
+    #[inline(always)]
+    fn move_on(
+        &mut self,
+        gen: &GenData<'_>,
+        types: &[TypeInfo; 256],
+        frontier: &mut Vec<Front>,
+        i: usize,
+    ) -> Result<()> {
+        if self.next_event(gen, types)? {
+            if let Some(f) = frontier.get_mut(i) {
+                f.time = self.ev.time;
+            }
+            heap::update(frontier, i);
+        } else {
+            heap::remove(frontier, i);
+        }
+        Ok(())
+    }
+
     /// Reads the M's next event into `ev`; `false` when the M has no more.
     #[inline(always)]
     fn next_event(&mut self, gen: &GenData<'_>, types: &[TypeInfo; 256]) -> Result<bool> {
@@ -815,7 +836,7 @@ impl<'a> Reader<'a> {
             .as_slice()
             .first()
             .is_some_and(|s| self.frontier.first().is_none_or(|c| s.time < c.time));
-        if !sample_first && !self.frontier.is_empty() && self.try_advance(0)? {
+        if !sample_first && !self.frontier.is_empty() && self.advance_earliest()? {
             return Ok(true);
         }
         self.fill_slow(sample_first)
@@ -873,6 +894,30 @@ impl<'a> Reader<'a> {
         Ok(true)
     }
 
+    /// [`try_advance`](Self::try_advance) of the earliest event, by the ordering's path for
+    /// the commonest events when it can take it.
+    #[inline(always)]
+    fn advance_earliest(&mut self) -> Result<bool> {
+        let Some(gen) = self.gen.as_ref() else {
+            return Ok(false);
+        };
+        let Some(c) = self
+            .frontier
+            .first()
+            .and_then(|f| self.cursors.get_mut(f.cursor))
+        else {
+            return Ok(false);
+        };
+        match c.mslot {
+            Some(slot) if self.order.advance_common(&c.ev, slot, gen.number) => {
+                self.advanced = (c.m, c.offset, c.ev.ty);
+                c.move_on(gen, self.types, &mut self.frontier, 0)?;
+                Ok(true)
+            }
+            _ => self.try_advance(0),
+        }
+    }
+
     /// Tries to apply cursor `i`'s event; on success moves the cursor on.
     #[inline(always)]
     fn try_advance(&mut self, i: usize) -> Result<bool> {
@@ -897,15 +942,7 @@ impl<'a> Reader<'a> {
             return Ok(false);
         }
         self.advanced = (c.m, c.offset, c.ev.ty);
-        if c.next_event(gen, self.types)? {
-            let time = c.ev.time;
-            if let Some(f) = self.frontier.get_mut(i) {
-                f.time = time;
-            }
-            heap::update(&mut self.frontier, i);
-        } else {
-            heap::remove(&mut self.frontier, i);
-        }
+        c.move_on(gen, self.types, &mut self.frontier, i)?;
         Ok(true)
     }
 

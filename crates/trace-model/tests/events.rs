@@ -117,22 +117,25 @@ fn state_queries_follow_the_events() {
     assert!(checked > 100);
 }
 
-/// Events that name a stack or string their generation lacks (`testdata/invalid-ids`, made by
-/// `scripts/gen-invalid-id-traces.sh`): read from the binary trace and from its raw text, the
-/// events before the error are Go's and the error is Go's, whether the ID is just past the
-/// dense run of IDs or far past it; the last ID of the run is no error.
-#[test]
-fn invalid_ids_fail_where_go_fails() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/invalid-ids");
-    let mut traces: Vec<_> = std::fs::read_dir(&dir)
+/// Reads every trace in `testdata/<dir>` (made by `scripts/gen-invalid-traces.sh`) from its
+/// binary and from its raw text, and checks that the events before the error are Go's and the
+/// error is Go's; `check` looks at each ordering error met in a binary trace. Returns how many
+/// reads failed.
+fn fail_where_go_fails(
+    dir: &str,
+    traces: usize,
+    check: impl Fn(&[u8], &trace_model::Error, &trace_model::OrderError, &Path),
+) -> usize {
+    let dir = common::testdata().join(dir);
+    let mut paths: Vec<_> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e == "trace"))
         .collect();
-    traces.sort();
-    assert_eq!(traces.len(), 6, "{}", dir.display());
+    paths.sort();
+    assert_eq!(paths.len(), traces, "{}", dir.display());
     let mut failures = 0;
-    for trace in traces {
+    for trace in paths {
         let want_events = golden(&trace, "events");
         let want_error = golden(&trace, "error");
         let binary = std::fs::read(&trace).unwrap();
@@ -147,7 +150,7 @@ fn invalid_ids_fail_where_go_fails() {
                     Err(e) => match e.kind() {
                         trace_model::ErrorKind::Order(o) => {
                             if input == &binary {
-                                assert_located(&binary, &e, o, &trace);
+                                check(&binary, &e, o, &trace);
                             }
                             break format!("{o}\n");
                         }
@@ -165,33 +168,65 @@ fn invalid_ids_fail_where_go_fails() {
             failures += usize::from(!error.is_empty());
         }
     }
+    failures
+}
+
+/// Events that name a stack or string their generation lacks (`testdata/invalid-ids`): Go's
+/// events and Go's error, whether the ID is just past the dense run of IDs or far past it; the
+/// last ID of the run is no error.
+#[test]
+fn invalid_ids_fail_where_go_fails() {
+    let failures = fail_where_go_fails("invalid-ids", 6, |trace, e, o, path| {
+        let trace_model::OrderError::InvalidId { id, event, .. } = o else {
+            panic!("{}: {o}", path.display());
+        };
+        let raw = raw_event_at(trace, e, path);
+        assert_eq!(
+            (raw.name(), e.event()),
+            (*event, Some(*event)),
+            "{}",
+            path.display()
+        );
+        assert!(raw.args().contains(id), "{}: {e}", path.display());
+    });
     assert_eq!(failures, 10);
 }
 
-/// An invalid ID error names the M and the byte offset of the event that carries the ID: the
-/// raw event there is of the type the error names and has the ID among its arguments.
-fn assert_located(trace: &[u8], e: &trace_model::Error, o: &trace_model::OrderError, path: &Path) {
-    let trace_model::OrderError::InvalidId { id, event, .. } = o else {
-        panic!("{}: {o}", path.display());
-    };
+/// Goroutine starts and blocks on an M that lacks, or already has, the goroutine or P they need
+/// (`testdata/invalid-context`): Go's events and Go's error, located at the event. Most such
+/// events take the ordering's path for the commonest events, which leaves these checks to
+/// the general one.
+#[test]
+fn events_out_of_context_fail_where_go_fails() {
+    let failures = fail_where_go_fails("invalid-context", 4, |trace, e, o, path| {
+        assert!(
+            matches!(o, trace_model::OrderError::Context(_)),
+            "{}: {o}",
+            path.display()
+        );
+        let raw = raw_event_at(trace, e, path);
+        assert_eq!(Some(raw.name()), e.event(), "{}", path.display());
+    });
+    assert_eq!(failures, 8);
+}
+
+/// The raw event at the byte offset an ordering error names, which must also name an M.
+fn raw_event_at<'a>(
+    trace: &'a [u8],
+    e: &trace_model::Error,
+    path: &Path,
+) -> trace_model::format::RawEvent<'a> {
     let offset = e
         .offset()
         .unwrap_or_else(|| panic!("{}: no offset: {e}", path.display()));
     assert!(e.thread().is_some(), "{}: no M: {e}", path.display());
     let parsed = trace_model::format::Trace::parse(trace).unwrap();
-    let raw = parsed
+    parsed
         .raw_events()
         .unwrap()
         .map(|r| r.unwrap())
         .find(|r| r.offset() == offset)
-        .unwrap_or_else(|| panic!("{}: no event at byte {offset}: {e}", path.display()));
-    assert_eq!(
-        (raw.name(), e.event()),
-        (*event, Some(*event)),
-        "{}",
-        path.display()
-    );
-    assert!(raw.args().contains(id), "{}: {e}", path.display());
+        .unwrap_or_else(|| panic!("{}: no event at byte {offset}: {e}", path.display()))
 }
 
 #[test]
