@@ -337,16 +337,14 @@ impl Ordering {
     }
 
     /// [`advance`](Self::advance) for the commonest events when they can happen — a goroutine
-    /// starting, blocking or being unblocked — on an M whose slot is known: applies and queues
-    /// the event. `false` changes nothing and leaves the event to `advance`, which decides
-    /// everything else, errors included. Most of a trace's events take this path, spared the
-    /// general one's lookups, checks and returns through memory.
+    /// starting, blocking or being unblocked — on the M whose slot `advance` gave: applies and
+    /// queues the event. `false` changes nothing and leaves the event to `advance`, which
+    /// decides everything else, errors included. Most of a trace's events take this path,
+    /// spared the general one's lookups, checks and returns through memory.
     #[inline(always)]
     pub(crate) fn advance_common(&mut self, ev: &BaseEvent, slot: usize, gen: u64) -> bool {
-        // The first event of the trace records the first generation's number.
-        if self.initial_gen == 0 {
-            return false;
-        }
+        // `advance` made the slot, so it has also noted the first generation.
+        debug_assert!(self.initial_gen != 0);
         let Some((m, ms)) = self.ms.slots.get_mut(slot) else {
             return false;
         };

@@ -14,7 +14,7 @@ use crate::event::{
 };
 use crate::gosort::sort_func;
 use crate::order::Ordering;
-use crate::table::{Table, TableRef};
+use crate::table::{Frequency, Table, TableRef};
 use crate::v1::V1Events;
 use std::borrow::Cow;
 use std::io::Read;
@@ -142,11 +142,14 @@ struct Cursor {
     offset: u64,
     /// The M's slot in the ordering's table of Ms, once known.
     mslot: Option<usize>,
+    /// The generation's tick frequency, here to spare two loads per event.
+    freq: Frequency,
 }
 
 impl Cursor {
-    fn new(m: ThreadId, mi: usize) -> Cursor {
+    fn new(m: ThreadId, mi: usize, freq: Frequency) -> Cursor {
         Cursor {
+            freq,
             m,
             mi,
             batch: 0,
@@ -217,7 +220,7 @@ impl Cursor {
         if self.pos >= self.end && !self.next_batch(gen, self.batch + 1) {
             return Ok(false);
         }
-        let freq = gen.table.freq;
+        let freq = self.freq;
         if self.last_ts == 0 {
             self.last_ts = freq.mul(self.batch_time);
         }
@@ -983,7 +986,7 @@ impl<'a> Reader<'a> {
         let gen = self.gen.insert(next);
         self.cursors.clear();
         for (mi, &(m, _)) in gen.ms.iter().enumerate() {
-            let mut c = Cursor::new(m, mi);
+            let mut c = Cursor::new(m, mi, gen.table.freq);
             if c.next_batch(gen, 0) && c.next_event(gen, self.types)? {
                 let f = Front {
                     time: c.ev.time,
