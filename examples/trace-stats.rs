@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 /// IDs seen: goroutines, Ps or Ms.
 type IdSet = Ids<i64>;
 
+/// Every kind, in declaration order: a kind's index here is `kind as usize`.
 const KINDS: [EventKind; 15] = [
     EventKind::Bad,
     EventKind::Sync,
@@ -34,7 +35,6 @@ const KINDS: [EventKind; 15] = [
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
-#[derive(Default)]
 struct Stats {
     events: u64,
     by_kind: [u64; KINDS.len()],
@@ -47,29 +47,46 @@ struct Stats {
     gc_cycles: u64,
     stw_total: i64,
     stw_open: BTreeMap<i64, i64>,
-    /// The goroutine, P and M of the last event: runs of events share them, and the sets
-    /// need not be asked again.
-    last_ctx: Option<(i64, i64, i64)>,
+    /// The goroutine, P and M of the last event: runs of events share some of them, and the
+    /// sets need not be asked again.
+    last_ctx: [i64; 3],
+}
+
+impl Default for Stats {
+    fn default() -> Stats {
+        Stats {
+            events: 0,
+            by_kind: [0; KINDS.len()],
+            goroutines: IdSet::default(),
+            procs: IdSet::default(),
+            threads: IdSet::default(),
+            generations: 0,
+            first: None,
+            last: 0,
+            gc_cycles: 0,
+            stw_total: 0,
+            stw_open: BTreeMap::new(),
+            // No ID is -2: the first event's are all new.
+            last_ctx: [-2; 3],
+        }
+    }
 }
 
 impl Stats {
     fn add(&mut self, ev: &gotrace::model::Event) {
         self.events += 1;
         let kind = ev.kind();
-        if let Some(i) = KINDS.iter().position(|&k| k == kind) {
-            self.by_kind[i] += 1;
+        if let Some(n) = self.by_kind.get_mut(kind as usize) {
+            *n += 1;
         }
         let t = ev.time();
         self.first.get_or_insert(t);
         self.last = t;
-        let ctx = (ev.goroutine(), ev.proc(), ev.thread());
-        if self.last_ctx != Some(ctx) {
-            self.last_ctx = Some(ctx);
-            for (set, id) in [
-                (&mut self.goroutines, ctx.0),
-                (&mut self.procs, ctx.1),
-                (&mut self.threads, ctx.2),
-            ] {
+        let ctx = [ev.goroutine(), ev.proc(), ev.thread()];
+        let sets = [&mut self.goroutines, &mut self.procs, &mut self.threads];
+        for ((set, id), last) in sets.into_iter().zip(ctx).zip(&mut self.last_ctx) {
+            if id != *last {
+                *last = id;
                 if id >= 0 {
                     set.insert(id);
                 }

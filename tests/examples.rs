@@ -1,6 +1,7 @@
 //! The analysis examples as a user runs them: `trace-goroutines --json` prints Go's goroutine
 //! summaries (the committed goldens), its table and `--name` list agree with them, `trace-gc`
-//! reports the cycles the GC analyzer finds, and bad arguments exit 2 with the usage.
+//! reports the cycles the GC analyzer finds, `trace-stats` counts what Go's reader gives, and
+//! bad arguments exit 2 with the usage.
 //!
 //! `cargo test` builds the examples next to the test binary's directory; if they are missing
 //! (a test run without examples), the test says so and fails.
@@ -205,4 +206,117 @@ fn a_closed_pipe_ends_the_streaming_examples_quietly() {
             String::from_utf8_lossy(&out.stderr)
         );
     }
+}
+
+/// `trace-stats` on every Go 1.22+ trace in testdata counts what Go's reader gives
+/// (`.events.golden`, Go's `Event.String()` of each event): events by kind, generations,
+/// goroutines, Ps and Ms, duration, GC cycles and stop-the-world time.
+#[test]
+fn trace_stats_counts_gos_events() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata/traces");
+    let mut checked = 0;
+    for dir in std::fs::read_dir(&root).unwrap() {
+        let dir = dir.unwrap().path();
+        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+        // Go's reader (and so a golden of its events) is for Go 1.22 and later.
+        let minor: u32 = name
+            .trim_start_matches("go1.")
+            .split('.')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        if minor < 22 {
+            continue;
+        }
+        for trace in std::fs::read_dir(&dir).unwrap() {
+            let trace = trace.unwrap().path();
+            if trace.extension().is_none_or(|e| e != "trace") {
+                continue;
+            }
+            let golden = trace.with_extension("events.golden");
+            let want = stats_of_go_events(&std::fs::read_to_string(&golden).unwrap());
+            let out = run("trace-stats", &[trace.to_str().unwrap()]);
+            assert!(out.status.success(), "{}", trace.display());
+            let got = parse_stats(&String::from_utf8(out.stdout).unwrap());
+            assert_eq!(got, want, "{}", trace.display());
+            checked += 1;
+        }
+    }
+    assert!(checked >= 60, "{checked} traces");
+}
+
+/// `trace-stats`'s figures, by name.
+fn parse_stats(text: &str) -> std::collections::BTreeMap<String, i64> {
+    let mut m = std::collections::BTreeMap::new();
+    for line in text.lines() {
+        // "name  value" or "name  1.234 ms (1234 ns)".
+        let value = match line.rsplit_once(" (") {
+            Some((_, ns)) => ns.trim_end_matches(" ns)"),
+            None => line.rsplit(' ').next().unwrap(),
+        };
+        let name = line.split("  ").find(|s| !s.is_empty()).unwrap().trim();
+        m.insert(name.to_string(), value.parse().unwrap());
+    }
+    m
+}
+
+/// The same figures, worked out from Go's `Event.String()` of each event.
+fn stats_of_go_events(golden: &str) -> std::collections::BTreeMap<String, i64> {
+    use std::collections::{BTreeMap, BTreeSet};
+    let mut m = BTreeMap::new();
+    let (mut gs, mut ps, mut ms) = (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
+    let (mut first, mut last) = (None, 0);
+    let mut stw_open = BTreeMap::new();
+    let mut stw = 0;
+    for line in golden.lines().filter(|l| l.starts_with("M=")) {
+        let fields: Vec<&str> = line.split(' ').collect();
+        let field = |key: &str| -> Option<&str> { fields.iter().find_map(|f| f.strip_prefix(key)) };
+        let id = |key: &str| -> i64 { field(key).unwrap().parse().unwrap() };
+        let kind = fields[3];
+        let time = id("Time=");
+        *m.entry("events".to_string()).or_insert(0) += 1;
+        *m.entry(kind.to_string()).or_insert(0) += 1;
+        first.get_or_insert(time);
+        last = time;
+        for (set, key) in [(&mut gs, "G="), (&mut ps, "P="), (&mut ms, "M=")] {
+            if id(key) >= 0 {
+                set.insert(id(key));
+            }
+        }
+        if kind == "StateTransition" {
+            // A goroutine or P is new when its first transition comes from Undetermined or
+            // NotExist; the transition's "from->to" follows its ID.
+            let new = fields
+                .iter()
+                .any(|f| f.starts_with("Undetermined->") || f.starts_with("NotExist->"));
+            if new {
+                if let Some(g) = field("GoID=") {
+                    gs.insert(g.parse().unwrap());
+                } else if let Some(p) = field("ProcID=") {
+                    ps.insert(p.parse().unwrap());
+                }
+            }
+        }
+        if kind == "RangeBegin" && line.contains(r#"Name="GC concurrent mark phase""#) {
+            *m.entry("GC cycles".to_string()).or_insert(0) += 1;
+        }
+        if line.contains(r#"Name="stop-the-world ("#) {
+            let scope = field("Scope=").unwrap().to_string();
+            if kind == "RangeBegin" {
+                stw_open.insert(scope, time);
+            } else if let Some(start) = stw_open.remove(&scope) {
+                stw += time - start;
+            }
+        }
+    }
+    let syncs = m.get("Sync").copied().unwrap_or(0);
+    m.insert("generations".into(), (syncs - 1).max(0));
+    m.insert("goroutines".into(), gs.len() as i64);
+    m.insert("Ps".into(), ps.len() as i64);
+    m.insert("Ms".into(), ms.len() as i64);
+    m.insert("duration".into(), first.map_or(0, |f| last - f));
+    m.entry("GC cycles".into()).or_insert(0);
+    m.insert("STW total".into(), stw);
+    m
 }

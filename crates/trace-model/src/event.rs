@@ -876,17 +876,31 @@ impl Event {
     /// Makes this event the one with `table`, `ctx` and `base`, and no task type. Events are
     /// reused, and only a new generation changes the table: it is cloned only then, so
     /// reusing an event costs no reference counting.
-    #[inline]
+    // Always inlined: in a larger caller the compiler made it a call per event. What touches
+    // reference counts is out of line.
+    #[inline(always)]
     pub(crate) fn overwrite(&mut self, table: Option<&TableRef>, ctx: SchedCtx, base: BaseEvent) {
         match (table, &self.table) {
             (Some(t), Some(mine)) if Arc::ptr_eq(t, mine) => {}
-            (t, _) => self.table = t.cloned(),
+            (t, _) => self.set_table(t),
         }
         self.ctx = ctx;
         self.base = base;
         if self.task_type.is_some() {
-            self.task_type = None;
+            self.clear_task_type();
         }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn set_table(&mut self, table: Option<&TableRef>) {
+        self.table = table.cloned();
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn clear_task_type(&mut self) {
+        self.task_type = None;
     }
 
     /// Makes this event a copy of `src` (see [`overwrite`](Self::overwrite)).
