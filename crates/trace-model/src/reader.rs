@@ -663,14 +663,24 @@ impl<'a> Reader<'a> {
         if self.done {
             return Ok(None);
         }
-        let more = if self.v1.is_some() {
-            self.next_v1()
-        } else {
-            self.next_v2()
-        };
-        match more {
-            Ok(true) if self.v1.is_some() => Ok(Some(&self.slot)),
+        if self.v1.is_some() {
+            return self.next_event_v1();
+        }
+        match self.next_v2() {
             Ok(true) => Ok(self.order.queue.last()),
+            Ok(false) => {
+                self.done = true;
+                Ok(None)
+            }
+            Err(e) => Err(self.failed(e)),
+        }
+    }
+
+    /// [`next_event`](Self::next_event) of a Go 1.5–1.21 trace.
+    #[inline(never)]
+    fn next_event_v1(&mut self) -> Result<Option<&Event>> {
+        match self.next_v1() {
+            Ok(true) => Ok(Some(&self.slot)),
             Ok(false) => {
                 self.done = true;
                 Ok(None)
