@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Times the ordered pass and a profile over a large trace against Go 1.27: its internal/trace
-# reader against trace-stats (one streaming pass), and go tool trace -pprof=TYPE against
-# trace2pprof (PPROF_TYPES, default sched), checking the samples are the same.
+# reader against the same pass of ours (criterion's ordered/slice and ordered/stream: every
+# event read, nothing else) and against trace-stats (one streaming pass that also counts), and
+# go tool trace -pprof=TYPE against trace2pprof (PPROF_TYPES, default sched), checking the
+# samples are the same.
 # Usage: scripts/time-model.sh [TRACE]   (default: target/bench/large.trace, made if missing)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,8 +18,12 @@ echo "== Go 1.27 internal/trace (wall s, max RSS KB)"
 GOTRACE_TRACE=$PWD/$trace /usr/bin/time -f "%e s %M KB" /tmp/gotrace-readall.test \
   -test.run TestGotraceReadAll -test.count 1
 
+echo "== trace-model's ordered pass, from memory and streamed (criterion: low, mean, high)"
+cargo bench --quiet --bench ordered -- 'ordered/(slice|stream)$' 2>&1 | grep -A1 '^ordered/' |
+  grep -E 'time:|thrpt:' || true
+
 cargo build --release --quiet --example trace-stats
-echo "== trace-model, streaming (wall s, max RSS KB)"
+echo "== trace-stats, streaming and counting (wall s, max RSS KB)"
 /usr/bin/time -f "%e s %M KB" target/release/examples/trace-stats "$trace" | head -1
 
 # The profiles: go tool trace -pprof against trace2pprof, and the samples compared.

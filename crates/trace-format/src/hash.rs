@@ -108,29 +108,42 @@ impl<V> Default for DenseIdMap<V> {
 }
 
 impl<V> DenseIdMap<V> {
-    #[inline]
+    #[inline(always)]
     fn slot(&self, k: i64) -> Option<usize> {
         usize::try_from(k).ok().filter(|&i| i < self.dense.len())
     }
 
+    // `get` and `get_mut` are looked up for most events of a trace: their dense path is always
+    // inlined (the compiler had made some callers call it), the map beyond it never.
+
     /// The value of `k`.
-    #[inline]
+    #[inline(always)]
     pub fn get(&self, k: &i64) -> Option<&V> {
         match self.slot(*k) {
             Some(i) => self.dense.get(i)?.as_ref(),
             None if self.sparse.is_empty() => None,
-            None => self.sparse.get(k),
+            None => self.sparse_get(k),
         }
     }
 
+    #[inline(never)]
+    fn sparse_get(&self, k: &i64) -> Option<&V> {
+        self.sparse.get(k)
+    }
+
     /// The value of `k`, mutably.
-    #[inline]
+    #[inline(always)]
     pub fn get_mut(&mut self, k: &i64) -> Option<&mut V> {
         match self.slot(*k) {
             Some(i) => self.dense.get_mut(i)?.as_mut(),
             None if self.sparse.is_empty() => None,
-            None => self.sparse.get_mut(k),
+            None => self.sparse_get_mut(k),
         }
+    }
+
+    #[inline(never)]
+    fn sparse_get_mut(&mut self, k: &i64) -> Option<&mut V> {
+        self.sparse.get_mut(k)
     }
 
     /// Number of entries.
