@@ -213,6 +213,27 @@ struct TaskState {
     parent: u64,
 }
 
+/// The goroutine a `GoStart` or `GoUnblock` names (its first argument, its sequence number the
+/// second) moves from state `from` to `to`, if it is in `from` and the event is next in its
+/// sequence: its ID; `None` changes nothing.
+#[inline(always)]
+fn step_named(
+    gs: &mut DenseIdMap<GState>,
+    ev: &BaseEvent,
+    gen: u64,
+    from: u64,
+    to: u64,
+) -> Option<GoId> {
+    let gid = ev.args[0] as GoId;
+    let seq = Seq::new(gen, ev.args[1]);
+    let s = gs.get_mut(&gid)?;
+    if !s.ready(from, seq) {
+        return None;
+    }
+    s.step(to, seq);
+    Some(gid)
+}
+
 /// What an event needs of its M's context.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Need {
@@ -359,15 +380,15 @@ impl Ordering {
             if cur.p == NO_PROC || cur.g != NO_GOROUTINE {
                 return false;
             }
-            let gid = ev.args[0] as GoId;
-            let seq = Seq::new(gen, ev.args[1]);
-            let Some(s) = self.gs.get_mut(&gid) else {
+            let Some(gid) = step_named(
+                &mut self.gs,
+                ev,
+                gen,
+                status::GO_RUNNABLE,
+                status::GO_RUNNING,
+            ) else {
                 return false;
             };
-            if !s.ready(status::GO_RUNNABLE, seq) {
-                return false;
-            }
-            s.step(status::GO_RUNNING, seq);
             ms.g = gid;
         } else if ty == Ty::GO_BLOCK {
             // As `go_stop_exec`, on an M with a P and a running goroutine.
@@ -384,15 +405,17 @@ impl Ordering {
             ms.g = NO_GOROUTINE;
         } else if ty == Ty::GO_UNBLOCK {
             // As `go_unblock`.
-            let gid = ev.args[0] as GoId;
-            let seq = Seq::new(gen, ev.args[1]);
-            let Some(s) = self.gs.get_mut(&gid) else {
-                return false;
-            };
-            if !s.ready(status::GO_WAITING, seq) {
+            if step_named(
+                &mut self.gs,
+                ev,
+                gen,
+                status::GO_WAITING,
+                status::GO_RUNNABLE,
+            )
+            .is_none()
+            {
                 return false;
             }
-            s.step(status::GO_RUNNABLE, seq);
         } else {
             return false;
         }
