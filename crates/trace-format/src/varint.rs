@@ -16,12 +16,20 @@ pub enum VarintError {
 #[inline(always)]
 pub fn read(buf: &[u8], pos: usize) -> Result<(u64, usize), VarintError> {
     // One-byte values dominate real traces (deltas, small IDs): keep that path tiny.
-    // Timestamp deltas are mostly two bytes.
+    // Timestamp deltas are mostly two bytes; a goroutine's sequence numbers pass 2^14 in a
+    // busy generation.
     match buf.get(pos) {
         Some(&b) if b < 0x80 => Ok((b as u64, pos + 1)),
         Some(&b) => match buf.get(pos + 1) {
             Some(&c) if c < 0x80 => Ok(((b & 0x7f) as u64 | (c as u64) << 7, pos + 2)),
-            _ => read_slow(buf, pos),
+            Some(&c) => match buf.get(pos + 2) {
+                Some(&d) if d < 0x80 => Ok((
+                    (b & 0x7f) as u64 | ((c & 0x7f) as u64) << 7 | (d as u64) << 14,
+                    pos + 3,
+                )),
+                _ => read_slow(buf, pos),
+            },
+            None => Err(VarintError::Truncated),
         },
         None => Err(VarintError::Truncated),
     }
@@ -62,13 +70,26 @@ mod tests {
 
     #[test]
     fn round_trip_and_padding() {
-        for v in [0u64, 1, 127, 128, 300, 1 << 35, u64::MAX] {
+        for v in [
+            0u64,
+            1,
+            127,
+            128,
+            300,
+            16383,
+            16384,
+            (1 << 21) - 1,
+            1 << 21,
+            1 << 35,
+            u64::MAX,
+        ] {
             let mut b = Vec::new();
             write(&mut b, v);
             assert_eq!(read(&b, 0), Ok((v, b.len())));
         }
         // Padded encoding of 5, as the runtime writes reserved sizes.
         assert_eq!(read(&[0x85, 0x80, 0x80, 0x00], 0), Ok((5, 4)));
+        assert_eq!(read(&[0x85, 0x80, 0x00], 0), Ok((5, 3)));
     }
 
     #[test]
