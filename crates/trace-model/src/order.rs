@@ -380,13 +380,8 @@ impl Ordering {
             if cur.p == NO_PROC || cur.g != NO_GOROUTINE {
                 return false;
             }
-            let Some(gid) = step_named(
-                &mut self.gs,
-                ev,
-                gen,
-                status::GO_RUNNABLE,
-                status::GO_RUNNING,
-            ) else {
+            let (from, to) = (status::GO_RUNNABLE, status::GO_RUNNING);
+            let Some(gid) = step_named(&mut self.gs, ev, gen, from, to) else {
                 return false;
             };
             ms.g = gid;
@@ -405,15 +400,8 @@ impl Ordering {
             ms.g = NO_GOROUTINE;
         } else if ty == Ty::GO_UNBLOCK {
             // As `go_unblock`.
-            if step_named(
-                &mut self.gs,
-                ev,
-                gen,
-                status::GO_WAITING,
-                status::GO_RUNNABLE,
-            )
-            .is_none()
-            {
+            let (from, to) = (status::GO_WAITING, status::GO_RUNNABLE);
+            if step_named(&mut self.gs, ev, gen, from, to).is_none() {
                 return false;
             }
         } else {
@@ -812,13 +800,9 @@ impl Ordering {
     }
 
     fn go_unblock(&mut self, ev: &mut BaseEvent, gen: u64, cur: SchedCtx) -> Step {
-        let gid = ev.args[0] as GoId;
-        let seq = Seq::new(gen, ev.args[1]);
-        match self.gs.get_mut(&gid) {
-            Some(s) if s.ready(status::GO_WAITING, seq) => {
-                s.step(status::GO_RUNNABLE, seq);
-            }
-            _ => return Ok((cur, false)),
+        let (from, to) = (status::GO_WAITING, status::GO_RUNNABLE);
+        if step_named(&mut self.gs, ev, gen, from, to).is_none() {
+            return Ok((cur, false));
         }
         self.push(cur, *ev);
         Ok((cur, true))
