@@ -6,7 +6,8 @@
 # before the error and the error.
 #
 # invalid-ids: the go1.26.6 annotations trace with a stack or string ID just past the dense run
-# of IDs, far past it, or (for a control) the last ID of the run.
+# of IDs, far past it, or (for a control) the last ID of the run; in user events and in the
+# goroutine blocks and unblocks that take the ordering's short path.
 # invalid-context: the go1.27.3 chan trace with an event whose M lacks, or already has, the
 # goroutine or P it needs — the checks the ordering's path for the commonest events leaves to
 # the general one.
@@ -44,6 +45,9 @@ new-stack-past-run 25s/new_stack=4/new_stack=40/
 string-past-run 41s/value_string=36/value_string=92/
 string-far 41s/key_string=35/key_string=120/
 stack-last-of-run 41s/stack=21/stack=35/
+goblock-stack-past-run 38s/stack=19/stack=36/
+goblock-reason-past-run 38s/reason_string=10/reason_string=92/
+gounblock-stack-far 43s/stack=23/stack=127/
 LIST
 
 make testdata/traces/go1.27.3/chan.raw.golden testdata/invalid-context <<'LIST'

@@ -364,11 +364,27 @@ impl Ordering {
     /// spared the general one's lookups, checks and returns through memory.
     #[inline(always)]
     pub(crate) fn advance_common(&mut self, ev: &BaseEvent, slot: usize, gen: u64) -> bool {
+        match self.apply_common(ev, slot, gen) {
+            Some(cur) => {
+                self.push(cur, *ev);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// [`advance_common`](Self::advance_common) without queueing the event: the context it
+    /// happened in, for the caller to make the event.
+    #[inline(always)]
+    pub(crate) fn apply_common(
+        &mut self,
+        ev: &BaseEvent,
+        slot: usize,
+        gen: u64,
+    ) -> Option<SchedCtx> {
         // `advance` made the slot, so it has also noted the first generation.
         debug_assert!(self.initial_gen != 0);
-        let Some((m, ms)) = self.ms.slots.get_mut(slot) else {
-            return false;
-        };
+        let (m, ms) = self.ms.slots.get_mut(slot)?;
         let cur = SchedCtx {
             g: ms.g,
             p: ms.p,
@@ -378,37 +394,29 @@ impl Ordering {
         if ty == Ty::GO_START {
             // As `go_start`, on an M with a P and no goroutine.
             if cur.p == NO_PROC || cur.g != NO_GOROUTINE {
-                return false;
+                return None;
             }
             let (from, to) = (status::GO_RUNNABLE, status::GO_RUNNING);
-            let Some(gid) = step_named(&mut self.gs, ev, gen, from, to) else {
-                return false;
-            };
-            ms.g = gid;
+            ms.g = step_named(&mut self.gs, ev, gen, from, to)?;
         } else if ty == Ty::GO_BLOCK {
             // As `go_stop_exec`, on an M with a P and a running goroutine.
             if cur.p == NO_PROC || cur.g == NO_GOROUTINE {
-                return false;
+                return None;
             }
-            let Some(s) = self.gs.get_mut(&cur.g) else {
-                return false;
-            };
+            let s = self.gs.get_mut(&cur.g)?;
             if s.status != status::GO_RUNNING {
-                return false;
+                return None;
             }
             s.status = status::GO_WAITING;
             ms.g = NO_GOROUTINE;
         } else if ty == Ty::GO_UNBLOCK {
             // As `go_unblock`.
             let (from, to) = (status::GO_WAITING, status::GO_RUNNABLE);
-            if step_named(&mut self.gs, ev, gen, from, to).is_none() {
-                return false;
-            }
+            step_named(&mut self.gs, ev, gen, from, to)?;
         } else {
-            return false;
+            return None;
         }
-        self.push(cur, *ev);
-        true
+        Some(cur)
     }
 
     /// The handler of each event type: the whole table, though `advance` tries the three

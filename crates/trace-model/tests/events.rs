@@ -176,7 +176,7 @@ fn fail_where_go_fails(
 /// last ID of the run is no error.
 #[test]
 fn invalid_ids_fail_where_go_fails() {
-    let failures = fail_where_go_fails("invalid-ids", 6, |trace, e, o, path| {
+    let failures = fail_where_go_fails("invalid-ids", 9, |trace, e, o, path| {
         let trace_model::OrderError::InvalidId { id, event, .. } = o else {
             panic!("{}: {o}", path.display());
         };
@@ -189,7 +189,7 @@ fn invalid_ids_fail_where_go_fails() {
         );
         assert!(raw.args().contains(id), "{}: {e}", path.display());
     });
-    assert_eq!(failures, 10);
+    assert_eq!(failures, 16);
 }
 
 /// Goroutine starts and blocks on an M that lacks, or already has, the goroutine or P they need
