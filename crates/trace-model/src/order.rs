@@ -358,23 +358,11 @@ impl Ordering {
     }
 
     /// [`advance`](Self::advance) for the commonest events when they can happen — a goroutine
-    /// starting, blocking or being unblocked — on the M whose slot `advance` gave: applies and
-    /// queues the event. `false` changes nothing and leaves the event to `advance`, which
-    /// decides everything else, errors included. Most of a trace's events take this path,
-    /// spared the general one's lookups, checks and returns through memory.
-    #[inline(always)]
-    pub(crate) fn advance_common(&mut self, ev: &BaseEvent, slot: usize, gen: u64) -> bool {
-        match self.apply_common(ev, slot, gen) {
-            Some(cur) => {
-                self.push(cur, *ev);
-                true
-            }
-            None => false,
-        }
-    }
-
-    /// [`advance_common`](Self::advance_common) without queueing the event: the context it
-    /// happened in, for the caller to make the event.
+    /// starting, blocking or being unblocked — on the M whose slot `advance` gave: applies the
+    /// event and returns the context it happened in, for the caller to make the event. `None`
+    /// changes nothing and leaves the event to `advance`, which decides everything else,
+    /// errors included. Most of a trace's events take this path, spared the general one's
+    /// lookups, checks and returns through memory.
     #[inline(always)]
     pub(crate) fn apply_common(
         &mut self,

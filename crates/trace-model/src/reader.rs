@@ -825,49 +825,27 @@ impl<'a> Reader<'a> {
         self.next_queued()
     }
 
-    /// The earliest event, when nothing comes before it and the ordering's short path takes
-    /// it, made in the slot rather than queued (queueing and popping it was a seventh of the
-    /// pass): applied, its cursor moved on, its IDs checked and its time made to follow the
-    /// last, in the queue's order of those steps. `false` changes nothing.
+    /// The earliest event, when no CPU sample comes before it and the ordering's short path
+    /// takes it, made in the slot rather than queued (queueing and popping it was a seventh
+    /// of the pass), and handed out as the queue's events are. `false` changes nothing.
     #[inline(always)]
     fn next_common(&mut self) -> Result<bool> {
-        let Some(gen) = self.gen.as_ref() else {
-            return Ok(false);
-        };
-        let Some(f) = self.frontier.first() else {
-            return Ok(false);
-        };
         // A CPU sample before the event is `fill`'s to merge in.
-        if self
-            .cpu_samples
-            .as_slice()
-            .first()
-            .is_some_and(|s| s.time < f.time)
-        {
+        if let (Some(s), Some(f)) = (self.cpu_samples.as_slice().first(), self.frontier.first()) {
+            if s.time < f.time {
+                return Ok(false);
+            }
+        }
+        if !self.take_earliest(true)? {
             return Ok(false);
         }
-        let Some(c) = self.cursors.get_mut(f.cursor) else {
-            return Ok(false);
-        };
-        let Some(slot) = c.mslot else {
-            return Ok(false);
-        };
-        let Some(ctx) = self.order.apply_common(&c.ev, slot, gen.number) else {
-            return Ok(false);
-        };
-        // The slot holds this generation's tables (`next_generation` put them there).
-        self.slot.ctx = ctx;
-        self.slot.base = c.ev;
-        let (m, offset, ty) = (c.m, c.offset, c.ev.ty);
-        c.move_on(gen, self.types, &mut self.frontier, 0)?;
-        if let Err(e) = validate_ids(&self.slot, &self.limits) {
-            return Err(Error::new(e).at(gen.number, m, wire_name(ty), offset));
-        }
-        let ev = &mut self.slot.base;
-        if ev.time <= self.last_ts {
-            ev.time = self.last_ts.wrapping_add(1);
-        }
-        self.last_ts = ev.time;
+        hand_out(
+            &mut self.slot,
+            &self.limits,
+            &self.gen,
+            self.advanced,
+            &mut self.last_ts,
+        )?;
         Ok(true)
     }
 
@@ -880,16 +858,13 @@ impl<'a> Reader<'a> {
         let Some(ev) = self.order.queue.pop() else {
             return Ok(false);
         };
-        if let Err(e) = validate_ids(ev, &self.limits) {
-            let generation = self.gen.as_ref().map_or(0, |g| g.number);
-            let (m, offset, ty) = self.advanced;
-            return Err(Error::new(e).at(generation, m, wire_name(ty), offset));
-        }
-        // Go makes time strictly increase.
-        if ev.base.time <= self.last_ts {
-            ev.base.time = self.last_ts.wrapping_add(1);
-        }
-        self.last_ts = ev.base.time;
+        hand_out(
+            ev,
+            &self.limits,
+            &self.gen,
+            self.advanced,
+            &mut self.last_ts,
+        )?;
         Ok(true)
     }
 
@@ -976,6 +951,17 @@ impl<'a> Reader<'a> {
     /// the commonest events when it can take it.
     #[inline(always)]
     fn advance_earliest(&mut self) -> Result<bool> {
+        if self.take_earliest(false)? {
+            return Ok(true);
+        }
+        self.try_advance(0)
+    }
+
+    /// The earliest event by the ordering's short path, if it takes it: applied, made in the
+    /// slot or queued (`into_slot`, a constant where this is inlined), and its cursor moved on,
+    /// as [`try_advance`](Self::try_advance) does. `false` changes nothing.
+    #[inline(always)]
+    fn take_earliest(&mut self, into_slot: bool) -> Result<bool> {
         let Some(gen) = self.gen.as_ref() else {
             return Ok(false);
         };
@@ -986,14 +972,22 @@ impl<'a> Reader<'a> {
         else {
             return Ok(false);
         };
-        match c.mslot {
-            Some(slot) if self.order.advance_common(&c.ev, slot, gen.number) => {
-                self.advanced = (c.m, c.offset, c.ev.ty);
-                c.move_on(gen, self.types, &mut self.frontier, 0)?;
-                Ok(true)
-            }
-            _ => self.try_advance(0),
+        let Some(slot) = c.mslot else {
+            return Ok(false);
+        };
+        let Some(ctx) = self.order.apply_common(&c.ev, slot, gen.number) else {
+            return Ok(false);
+        };
+        self.advanced = (c.m, c.offset, c.ev.ty);
+        if into_slot {
+            // The slot holds this generation's tables (`next_generation` put them there).
+            self.slot.ctx = ctx;
+            self.slot.base = c.ev;
+        } else {
+            self.order.queue.push(self.order.table.as_ref(), ctx, c.ev);
         }
+        c.move_on(gen, self.types, &mut self.frontier, 0)?;
+        Ok(true)
     }
 
     /// Tries to apply cursor `i`'s event; on success moves the cursor on.
@@ -1084,6 +1078,30 @@ impl<'a> Reader<'a> {
         self.sync(true, time);
         Ok(())
     }
+}
+
+/// The last steps before an event of generation `gen` (`None` past the last) is handed out,
+/// whether from the queue or the slot: its IDs checked against the generation's tables (an error is located at
+/// `advanced`, the M, byte offset and type of the event advanced last, which it came from),
+/// and its time made to follow `last_ts` strictly, as Go does.
+#[inline(always)]
+fn hand_out(
+    ev: &mut Event,
+    limits: &[[u64; 4]; 256],
+    gen: &Option<GenData<'_>>,
+    advanced: (ThreadId, u64, u8),
+    last_ts: &mut Time,
+) -> Result<()> {
+    if let Err(e) = validate_ids(ev, limits) {
+        let (m, offset, ty) = advanced;
+        let gen = gen.as_ref().map_or(0, |g| g.number);
+        return Err(Error::new(e).at(gen, m, wire_name(ty), offset));
+    }
+    if ev.base.time <= *last_ts {
+        ev.base.time = last_ts.wrapping_add(1);
+    }
+    *last_ts = ev.base.time;
+    Ok(())
 }
 
 fn require_v2(version: Version) -> Result<()> {
