@@ -962,14 +962,7 @@ impl<'a> Reader<'a> {
     /// as [`try_advance`](Self::try_advance) does. `false` changes nothing.
     #[inline(always)]
     fn take_earliest(&mut self, into_slot: bool) -> Result<bool> {
-        let Some(gen) = self.gen.as_ref() else {
-            return Ok(false);
-        };
-        let Some(c) = self
-            .frontier
-            .first()
-            .and_then(|f| self.cursors.get_mut(f.cursor))
-        else {
+        let Some((gen, c)) = cursor_at(&self.gen, &self.frontier, &mut self.cursors, 0) else {
             return Ok(false);
         };
         let Some(slot) = c.mslot else {
@@ -993,14 +986,7 @@ impl<'a> Reader<'a> {
     /// Tries to apply cursor `i`'s event; on success moves the cursor on.
     #[inline(always)]
     fn try_advance(&mut self, i: usize) -> Result<bool> {
-        let Some(gen) = self.gen.as_ref() else {
-            return Ok(false);
-        };
-        let Some(c) = self
-            .frontier
-            .get(i)
-            .and_then(|f| self.cursors.get_mut(f.cursor))
-        else {
+        let Some((gen, c)) = cursor_at(&self.gen, &self.frontier, &mut self.cursors, i) else {
             return Ok(false);
         };
         let ok = self
@@ -1078,6 +1064,19 @@ impl<'a> Reader<'a> {
         self.sync(true, time);
         Ok(())
     }
+}
+
+/// The generation being ordered and the cursor `frontier[i]` names, if both are there.
+#[inline(always)]
+fn cursor_at<'g, 'c>(
+    gen: &'g Option<GenData<'_>>,
+    frontier: &[Front],
+    cursors: &'c mut [Cursor],
+    i: usize,
+) -> Option<(&'g GenData<'g>, &'c mut Cursor)> {
+    let gen = gen.as_ref()?;
+    let c = cursors.get_mut(frontier.get(i)?.cursor)?;
+    Some((gen, c))
 }
 
 /// The last steps before an event of generation `gen` (`None` past the last) is handed out,
