@@ -142,6 +142,27 @@ fn generations_parse_like_go() {
             i += 1;
         }
         assert_eq!(i, gens.len(), "{name}");
+
+        // Taking each generation's buffer hands over exactly its bytes, and lending the memory
+        // back leaves the generations that follow as they were.
+        let mut stream = StreamReader::new(&bytes[..]).unwrap();
+        let (mut i, mut spare) = (0, Vec::new());
+        loop {
+            stream.give_buffer(std::mem::take(&mut spare));
+            let Some(g) = stream.next_generation().unwrap() else {
+                break;
+            };
+            let (number, start, end) = (g.number(), g.offset(), g.end_offset());
+            let (at, taken) = stream.take_buffer();
+            assert_eq!((number, at), (gens[i].number(), start), "{name}");
+            assert!(
+                taken[..] == bytes[start as usize..end as usize],
+                "{name}: {number}"
+            );
+            spare = taken;
+            i += 1;
+        }
+        assert_eq!(i, gens.len(), "{name}");
     }
 }
 

@@ -55,28 +55,17 @@ struct CpuSampleEvent {
 }
 
 impl<'a> GenData<'a> {
-    /// Collects a generation. `input`, when given, is the whole trace the generation borrows
-    /// from, so batches are referred to in place; otherwise their bytes are copied, into
-    /// `spare` (the last generation's copy, whose memory is reused).
-    fn new(g: &Generation<'_>, input: Option<&'a [u8]>, spare: Vec<u8>) -> GenData<'a> {
+    /// Collects a generation whose bytes are `bytes`, the first at byte `base` of the trace:
+    /// the whole trace when read from a slice, else the stream's buffer, which is taken once
+    /// the generation has been collected (see [`Source::next_generation`]).
+    fn new(g: &Generation<'_>, bytes: Cow<'a, [u8]>, base: u64) -> GenData<'a> {
         let table = Table::from_generation(g);
         let freq = table.freq;
-        let mut owned = spare;
-        owned.clear();
-        if input.is_none() {
-            // Room for all at once: growing by doubling copied the bytes again at each step.
-            owned.reserve(g.batches().iter().map(|b| b.data().len()).sum());
-        }
         let mut ms: Vec<(ThreadId, Vec<BatchRef>)> = Vec::new();
         for b in g.batches() {
             let data = b.data();
-            let start = match input {
-                Some(_) => b.data_offset() as usize,
-                None => {
-                    owned.extend_from_slice(data);
-                    owned.len() - data.len()
-                }
-            };
+            // The batch's data is in `bytes`, which start at `base`.
+            let start = b.data_offset().saturating_sub(base) as usize;
             let r = BatchRef {
                 time: b.time(),
                 start,
@@ -110,10 +99,7 @@ impl<'a> GenData<'a> {
         GenData {
             number: g.number(),
             table: Arc::new(table),
-            bytes: match input {
-                Some(i) => Cow::Borrowed(i),
-                None => Cow::Owned(owned),
-            },
+            bytes,
             ms,
             cpu_samples,
             min_ts: g.min_time(),
@@ -362,17 +348,30 @@ enum Source<'a> {
 }
 
 impl<'a> Source<'a> {
-    /// The next generation; `spare` is memory to copy its batches into, if they are copied.
+    /// The next generation; `spare` is the memory of the last one's bytes, if it had its own,
+    /// for a stream to read the next into.
     fn next_generation(&mut self, spare: Vec<u8>) -> Result<Option<GenData<'a>>> {
         match self {
             Source::Slice { input, generations } => match generations.next() {
                 None => Ok(None),
-                Some(g) => Ok(Some(GenData::new(&g?, Some(input), spare))),
+                Some(g) => Ok(Some(GenData::new(&g?, Cow::Borrowed(*input), 0))),
             },
-            Source::Stream(r) => match r.next_generation()? {
-                None => Ok(None),
-                Some(g) => Ok(Some(GenData::new(&g, None, spare))),
-            },
+            Source::Stream(r) => {
+                // One allocation serves every generation: the stream reads into the last
+                // one's memory, and the generation takes the stream's buffer as it stands
+                // rather than a copy of its batches.
+                r.give_buffer(spare);
+                let Some(g) = r.next_generation()? else {
+                    return Ok(None);
+                };
+                let first = g.offset();
+                let mut gen = GenData::new(&g, Cow::Borrowed(&[]), first);
+                let (base, bytes) = r.take_buffer();
+                // The buffer starts at the generation's first batch.
+                debug_assert_eq!(base, first);
+                gen.bytes = Cow::Owned(bytes);
+                Ok(Some(gen))
+            }
             Source::None => Ok(None),
         }
     }
@@ -1234,48 +1233,53 @@ fn read_whole(r: impl Read, limits: Limits, limit: Limit) -> Result<Vec<u8>> {
 mod tests {
     use super::*;
 
-    /// A streamed generation's batches are copied into the memory the previous generation's
-    /// copy used: the copy holds exactly its own batches, in the same allocation whenever that
-    /// is large enough.
+    /// A streamed generation holds the stream's buffer, not a copy: exactly its own bytes, from
+    /// its first batch to past its last (in traces before Go 1.26 too, where the stream has
+    /// already read the next generation's first batch), each batch where the trace has it, and
+    /// one allocation for every generation whenever it is large enough.
     #[test]
-    fn streamed_generations_reuse_one_copy() {
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../testdata/traces/go1.27.3/generations.trace"
-        );
-        let bytes = std::fs::read(path).unwrap();
-        let mut r = Reader::from_read(&bytes[..]).unwrap();
-        // Per generation: where its copy is, its length and capacity, and its batches' size.
-        let mut copies = Vec::new();
-        let mut last = None;
-        while r.next_event().unwrap().is_some() {
-            let Some(g) = &r.gen else { continue };
-            if last == Some(g.number) {
-                continue;
+    fn streamed_generations_hold_the_streams_buffer() {
+        for version in ["go1.22.10", "go1.27.3"] {
+            let path = format!(
+                "{}/../../testdata/traces/{version}/generations.trace",
+                env!("CARGO_MANIFEST_DIR")
+            );
+            let bytes = std::fs::read(path).unwrap();
+            let mut r = Reader::from_read(&bytes[..]).unwrap();
+            // Per generation: where its bytes are, their length and capacity, and how many
+            // bytes of the trace it spans.
+            let mut held = Vec::new();
+            let (mut last, mut end) = (None, trace_format::HEADER_LEN as u64);
+            while r.next_event().unwrap().is_some() {
+                let Some(g) = &r.gen else { continue };
+                if last == Some(g.number) {
+                    continue;
+                }
+                last = Some(g.number);
+                let Cow::Owned(v) = &g.bytes else {
+                    panic!("a streamed generation has its own bytes");
+                };
+                for b in g.ms.iter().flat_map(|(_, b)| b) {
+                    let at = b.offset as usize;
+                    let want = &bytes[at..at + (b.end - b.start)];
+                    assert!(&v[b.start..b.end] == want, "{version}: batch at {at}");
+                }
+                held.push((v.as_ptr(), v.len(), v.capacity(), g.end_offset - end));
+                end = g.end_offset;
             }
-            last = Some(g.number);
-            let Cow::Owned(v) = &g.bytes else {
-                panic!("a streamed generation is copied");
-            };
-            let size: usize =
-                g.ms.iter()
-                    .flat_map(|(_, b)| b)
-                    .map(|b| b.end - b.start)
-                    .sum();
-            copies.push((v.as_ptr(), v.len(), v.capacity(), size));
-        }
-        assert_eq!(copies.len(), 3, "{copies:?}");
-        let mut reused = 0;
-        for w in copies.windows(2) {
-            let ((before, _, room, _), (now, len, _, _)) = (w[0], w[1]);
-            if len <= room {
-                assert_eq!(before, now, "{copies:?}");
-                reused += 1;
+            assert!(held.len() >= 3, "{version}: {held:?}");
+            let mut reused = 0;
+            for w in held.windows(2) {
+                let ((before, _, room, _), (now, len, _, _)) = (w[0], w[1]);
+                if len <= room {
+                    assert_eq!(before, now, "{version}: {held:?}");
+                    reused += 1;
+                }
             }
-        }
-        assert!(reused > 0, "{copies:?}");
-        for &(_, len, _, size) in &copies {
-            assert_eq!(len, size, "{copies:?}");
+            assert!(reused > 0, "{version}: {held:?}");
+            for &(_, len, _, span) in &held {
+                assert_eq!(len as u64, span, "{version}: {held:?}");
+            }
         }
     }
 }

@@ -318,6 +318,51 @@ impl<R: Read> StreamReader<R> {
         }
     }
 
+    /// Hands over the memory holding what the last call handed out (a generation or a batch,
+    /// its bytes from the start), with the byte offset in the trace of its first byte, so a
+    /// caller that keeps those bytes past the next call need not copy them. Bytes already read
+    /// past them stay with the reader, which reads on from the next batch or generation (a
+    /// batch whose raw events were being read is left behind). Nothing, if the last call
+    /// handed out nothing.
+    ///
+    /// ```no_run
+    /// # fn main() -> Result<(), trace_format::Error> {
+    /// let mut reader = trace_format::StreamReader::new(std::fs::File::open("trace.out")?)?;
+    /// let mut spare = Vec::new();
+    /// loop {
+    ///     reader.give_buffer(std::mem::take(&mut spare));
+    ///     let Some(generation) = reader.next_generation()? else { break };
+    ///     let first = generation.offset();
+    ///     let (at, bytes) = reader.take_buffer();
+    ///     assert_eq!(at, first);
+    ///     // ... use `bytes` for as long as the generation is needed; then its memory serves
+    ///     // the next one.
+    ///     spare = bytes;
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn take_buffer(&mut self) -> (u64, Vec<u8>) {
+        let at = self.buf_offset;
+        let rest = self.buf.get(self.consumed..).unwrap_or_default().to_vec();
+        let mut taken = std::mem::replace(&mut self.buf, rest);
+        taken.truncate(self.consumed);
+        self.buf_offset += self.consumed as u64;
+        self.consumed = 0;
+        self.batch_pos = None;
+        (at, taken)
+    }
+
+    /// Lends the reader memory to read into, such as what [`take_buffer`](Self::take_buffer)
+    /// handed out once its bytes are no longer needed: one allocation then serves every
+    /// generation in turn. Kept only if larger than the reader's own.
+    pub fn give_buffer(&mut self, mut spare: Vec<u8>) {
+        if spare.capacity() > self.buf.capacity() {
+            spare.clear();
+            spare.extend_from_slice(&self.buf);
+            self.buf = spare;
+        }
+    }
+
     /// The generation so far is `buf[..scan]`, its last batch at `start`: refuses to hold more
     /// than the limit allows.
     fn check_generation_size(&mut self, start: usize, scan: usize) -> Result<()> {
