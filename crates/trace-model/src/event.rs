@@ -628,6 +628,7 @@ impl fmt::Debug for Event {
     }
 }
 
+#[inline]
 fn kind_of(ty: u8) -> EventKind {
     use EventKind as K;
     match Ty(ty) {
@@ -665,8 +666,18 @@ fn kind_of(ty: u8) -> EventKind {
         Ty::USER_REGION_END => K::RegionEnd,
         Ty::USER_LOG => K::Log,
         Ty(EV_SYNC) => K::Sync,
-        _ if is_experimental(ty) => K::Experimental,
-        _ => K::Bad,
+        _ => kind_of_other(ty),
+    }
+}
+
+/// The kind of an event type none of Go's named ones is: out of line, so that [`kind_of`]
+/// stays a table lookup where it is inlined (tools ask it of nearly every event).
+#[cold]
+fn kind_of_other(ty: u8) -> EventKind {
+    if is_experimental(ty) {
+        EventKind::Experimental
+    } else {
+        EventKind::Bad
     }
 }
 
@@ -926,6 +937,7 @@ impl Event {
     }
 
     /// What the event is about.
+    #[inline]
     pub fn kind(&self) -> EventKind {
         kind_of(self.base.ty)
     }
