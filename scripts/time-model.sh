@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Times the ordered pass and a profile over a large trace against Go 1.27: its internal/trace
-# reader against the same pass of ours (criterion's ordered/slice and ordered/stream: every
-# event read, nothing else) and against trace-stats (one streaming pass that also counts), and
-# go tool trace -pprof=TYPE against trace2pprof (PPROF_TYPES, default sched), checking the
-# samples are the same.
+# reader (every event read from the file, nothing else) against trace-check (the same pass,
+# streamed from the file: one generation in memory at a time) in PAIRS alternating pairs
+# (default 5; ours best of 3 next to each run of Go's, since this machine's speed swings
+# from one minute to the next), then criterion's ordered/slice, ordered/file and
+# ordered/stream, trace-stats (one streaming pass that also counts), and go tool trace
+# -pprof=TYPE against trace2pprof (PPROF_TYPES, default sched), checking the samples are
+# the same.
 # Usage: scripts/time-model.sh [TRACE]   (default: target/bench/large.trace, made if missing)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,13 +16,35 @@ source scripts/go127-env.sh
 size=$(stat -c %s "$trace")
 echo "trace: $trace ($size bytes)"
 
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
 internal_trace_test /tmp/gotrace-readall.test scripts/go/readall_test.go
-echo "== Go 1.27 internal/trace (wall s, max RSS KB)"
-GOTRACE_TRACE=$PWD/$trace /usr/bin/time -f "%e s %M KB" /tmp/gotrace-readall.test \
-  -test.run TestGotraceReadAll -test.count 1
+cargo build --release --quiet --example trace-check
+# wall_rss CMD...: "SECONDS KB" of one run; its output goes to $tmp/out.
+wall_rss() {
+  /usr/bin/time -f "%e %M" -o "$tmp/time" "$@" > "$tmp/out"
+  cat "$tmp/time"
+}
+echo "== Go 1.27 internal/trace reader against trace-check, in pairs (wall s, max RSS KB)"
+for _ in $(seq "${PAIRS:-5}"); do
+  read -r go_s go_kb < <(GOTRACE_TRACE=$PWD/$trace wall_rss /tmp/gotrace-readall.test \
+    -test.run TestGotraceReadAll -test.count 1)
+  go_events=$(grep -o '^go: [0-9]* events' "$tmp/out" | cut -d' ' -f2)
+  best=
+  for _ in 1 2 3; do
+    read -r s kb < <(wall_rss target/release/examples/trace-check "$trace")
+    if [ -z "$best" ] || awk "BEGIN { exit !($s < $best) }"; then best=$s best_kb=$kb; fi
+  done
+  grep -q ": ok: .*, $go_events events," "$tmp/out" || {
+    echo "event counts DIFFER: Go's $go_events, ours: $(cat "$tmp/out")"; exit 1; }
+  awk -v g="$go_s" -v gk="$go_kb" -v o="$best" -v ok="$best_kb" -v n="$size" 'BEGIN {
+    printf "go %.2f s %.0f MB/s %d KB   ours %.2f s %.0f MB/s %d KB   %.1fx\n",
+      g, n / 1e6 / g, gk, o, n / 1e6 / o, ok, g / o }'
+done
 
-echo "== trace-model's ordered pass, from memory and streamed (criterion: low, mean, high)"
-cargo bench --quiet --bench ordered -- 'ordered/(slice|stream)$' 2>&1 | grep -A1 '^ordered/' |
+echo "== trace-model's ordered pass, from memory, from the file and streamed from memory"
+echo "   (criterion: low, mean, high)"
+cargo bench --quiet --bench ordered -- 'ordered/(slice|file|stream)$' 2>&1 | grep -A1 '^ordered/' |
   grep -E 'time:|thrpt:' || true
 
 cargo build --release --quiet --example trace-stats
@@ -30,8 +55,6 @@ echo "== trace-stats, streaming and counting (wall s, max RSS KB)"
 cargo build --release --quiet --example trace2pprof
 source <(sed -n '/^canonical_profile()/,/^}/p' scripts/conformance.sh)
 go127=$go
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 for t in ${PPROF_TYPES:-sched}; do
   # Ours first, twice: right after Go's run the kernel is still taking back its ~10 GB, which
   # slows whatever runs next by a quarter or more.

@@ -1,7 +1,8 @@
 //! The analysis examples as a user runs them: `trace-goroutines --json` prints Go's goroutine
 //! summaries (the committed goldens), its table and `--name` list agree with them, `trace-gc`
-//! reports the cycles the GC analyzer finds, `trace-stats` counts what Go's reader gives, and
-//! bad arguments exit 2 with the usage.
+//! reports the cycles the GC analyzer finds, `trace-stats` counts what Go's reader gives,
+//! `trace-check` finds sound what Go reads and reports Go's error where Go fails, and bad
+//! arguments exit 2 with the usage.
 //!
 //! `cargo test` builds the examples next to the test binary's directory; if they are missing
 //! (a test run without examples), the test says so and fails.
@@ -123,6 +124,8 @@ fn bad_arguments_exit_2_with_usage() {
         ("trace-goroutines", vec!["--bogus", "x"]),
         ("trace-goroutines", vec![]),
         ("trace-gc", vec!["--flags", "nonsense", "x"]),
+        ("trace-check", vec![]),
+        ("trace-check", vec!["--bogus", "x"]),
     ] {
         let out = run(name, &args);
         assert_eq!(out.status.code(), Some(2), "{name} {args:?}");
@@ -319,4 +322,108 @@ fn stats_of_go_events(golden: &str) -> std::collections::BTreeMap<String, i64> {
     m.entry("GC cycles".into()).or_insert(0);
     m.insert("STW total".into(), stw);
     m
+}
+
+/// `trace-check` on every trace in testdata, of every version: sound, with Go's count of events
+/// and of generations (`.events.golden`, Go's `Event.String()` of each event); and in one run,
+/// one line per trace in the order given.
+#[test]
+fn trace_check_finds_every_testdata_trace_sound() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata/traces");
+    let mut traces = Vec::new();
+    for dir in std::fs::read_dir(&root).unwrap() {
+        for trace in std::fs::read_dir(dir.unwrap().path()).unwrap() {
+            let trace = trace.unwrap().path();
+            if trace.extension().is_some_and(|e| e == "trace") {
+                traces.push(trace);
+            }
+        }
+    }
+    traces.sort();
+    assert!(traces.len() >= 70, "{} traces", traces.len());
+    let args: Vec<&str> = traces.iter().map(|t| t.to_str().unwrap()).collect();
+    let out = run("trace-check", &args);
+    assert!(out.status.success(), "{out:?}");
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), traces.len());
+    for (trace, line) in traces.iter().zip(lines) {
+        let golden = std::fs::read_to_string(trace.with_extension("events.golden")).unwrap();
+        let events = golden.lines().filter(|l| l.starts_with("M=")).count();
+        let syncs = golden.lines().filter(|l| l.contains(" Sync ")).count();
+        // The format's version, from the header ("go 1.23 trace\0\0\0"): Go 1.24 writes 1.23's.
+        let head = std::fs::read(trace).unwrap();
+        let head = String::from_utf8_lossy(&head[..16]);
+        let version = head.split(" trace").next().unwrap();
+        let generations = syncs - 1;
+        let s = if generations == 1 { "" } else { "s" };
+        let want = format!(
+            "{}: ok: {version}, {events} events, {generations} generation{s}",
+            trace.display()
+        );
+        assert_eq!(line, want);
+    }
+}
+
+/// `trace-check` on traces Go rejects (`testdata/invalid-*`, binary and raw text): exit 1, and
+/// for each, Go's error after as many events as Go gives before it, located in the trace; a
+/// sound trace among them is still reported sound.
+#[test]
+fn trace_check_reports_gos_errors() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata");
+    let sound = testdata("go1.27.3/chan.trace");
+    let mut checked = 0;
+    for dir in ["invalid-ids", "invalid-context"] {
+        let mut traces: Vec<_> = std::fs::read_dir(root.join(dir))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "trace"))
+            .collect();
+        traces.sort();
+        for trace in traces {
+            let golden = |what: &str| {
+                let p = trace.with_extension(format!("{what}.golden"));
+                std::fs::read_to_string(p).unwrap()
+            };
+            let error = golden("error");
+            let events = golden("events")
+                .lines()
+                .filter(|l| l.starts_with("M="))
+                .count();
+            if error.is_empty() {
+                continue;
+            }
+            for input in [trace.clone(), trace.with_extension("txt")] {
+                let input = input.to_str().unwrap();
+                let out = run("trace-check", &[input, &sound]);
+                assert_eq!(out.status.code(), Some(1), "{input}");
+                let stdout = String::from_utf8(out.stdout).unwrap();
+                let lines: Vec<&str> = stdout.lines().collect();
+                let want = format!("{input}: error after {events} events: {}", error.trim_end());
+                assert!(lines[0].starts_with(&want), "{}\nwant {want}", lines[0]);
+                assert!(lines[0].contains(" at byte "), "{}", lines[0]);
+                assert!(
+                    lines[1].starts_with(&format!("{sound}: ok: ")),
+                    "{}",
+                    lines[1]
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 20, "{checked} traces");
+    // A trace cut short in its last generation: the events of the generations before, then
+    // where the cut is.
+    let bytes = std::fs::read(testdata("go1.27.3/generations.trace")).unwrap();
+    let cut = std::env::temp_dir().join(format!("trace-check-cut-{}.trace", std::process::id()));
+    std::fs::write(&cut, &bytes[..bytes.len() - 100]).unwrap();
+    let out = run("trace-check", &[cut.to_str().unwrap()]);
+    std::fs::remove_file(&cut).unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(stdout.contains("at byte "), "{stdout}");
+    assert!(!stdout.contains("after 0 events"), "{stdout}");
+    // A file that isn't there is an error too, not a panic.
+    let out = run("trace-check", &["/nonexistent/trace"]);
+    assert_eq!(out.status.code(), Some(1));
 }
