@@ -11,8 +11,8 @@
 //! top of it.
 //!
 //! Memory holds the generation being read (and the state of live goroutines), never the whole
-//! trace: [`Reader::new`] reads batches in place from a slice, [`Reader::from_read`] copies one
-//! generation at a time out of a stream.
+//! trace: [`Reader::new`] reads batches in place from a slice, [`Reader::from_read`] reads one
+//! generation at a time from a stream into one buffer, and orders it in place there.
 //!
 //! ```
 //! # fn main() -> Result<(), trace_model::Error> {

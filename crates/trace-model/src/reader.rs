@@ -341,7 +341,8 @@ enum Source<'a> {
         input: &'a [u8],
         generations: Generations<'a>,
     },
-    /// A stream: each generation's bytes are read, then copied out of the stream's buffer.
+    /// A stream: each generation's bytes are read into the stream's buffer, which the
+    /// generation then takes.
     Stream(Box<StreamReader<Box<dyn Read + 'a>>>),
     /// No generations: a v1 trace, read whole.
     None,
@@ -1010,9 +1011,9 @@ impl<'a> Reader<'a> {
         if let Some(e) = self.pending.take() {
             return Err(e);
         }
-        // Every event of the last generation has been read: its copy of the batches, if it
-        // has one, takes the next generation's, which spares allocating and faulting in
-        // as much memory again (and holding both at once).
+        // Every event of the last generation has been read: its bytes' memory, if it has
+        // its own, takes the next generation's, which spares allocating and faulting in as
+        // much memory again (and holding both at once).
         let spare = match self.gen.as_mut().map(|g| std::mem::take(&mut g.bytes)) {
             Some(Cow::Owned(v)) => v,
             _ => Vec::new(),
