@@ -12,6 +12,15 @@ use std::hint::black_box;
 mod common;
 use common::bench_trace;
 
+/// Every event, each lent by the reader, with something taken from it so none is skipped.
+fn lent_events(mut r: Reader<'_>) -> i64 {
+    let mut n = 0i64;
+    while let Some(ev) = r.next_event().unwrap() {
+        n = n.wrapping_add(ev.goroutine());
+    }
+    n
+}
+
 fn ordered(c: &mut Criterion) {
     let (path, bytes) = bench_trace();
     eprintln!("trace: {} ({} bytes)", path.display(), bytes.len());
@@ -21,14 +30,7 @@ fn ordered(c: &mut Criterion) {
 
     // From memory, batches read in place, each event lent by the reader.
     g.bench_function("slice", |b| {
-        b.iter(|| {
-            let mut r = Reader::new(black_box(&bytes)).unwrap();
-            let mut n = 0i64;
-            while let Some(ev) = r.next_event().unwrap() {
-                n = n.wrapping_add(ev.goroutine());
-            }
-            n
-        })
+        b.iter(|| lent_events(Reader::new(black_box(&bytes)).unwrap()))
     });
 
     // From a file, one generation's bytes at a time: what Go's reader does (and our examples),
@@ -36,25 +38,13 @@ fn ordered(c: &mut Criterion) {
     g.bench_function("file", |b| {
         b.iter(|| {
             let f = std::fs::File::open(black_box(&path)).unwrap();
-            let mut r = Reader::from_read(f).unwrap();
-            let mut n = 0i64;
-            while let Some(ev) = r.next_event().unwrap() {
-                n = n.wrapping_add(ev.goroutine());
-            }
-            n
+            lent_events(Reader::from_read(f).unwrap())
         })
     });
 
     // From a stream in memory: one generation's bytes at a time.
     g.bench_function("stream", |b| {
-        b.iter(|| {
-            let mut r = Reader::from_read(black_box(&bytes[..])).unwrap();
-            let mut n = 0i64;
-            while let Some(ev) = r.next_event().unwrap() {
-                n = n.wrapping_add(ev.goroutine());
-            }
-            n
-        })
+        b.iter(|| lent_events(Reader::from_read(black_box(&bytes[..])).unwrap()))
     });
 
     // As an iterator of owned events (each holds a reference to its generation's tables).

@@ -216,13 +216,16 @@ fn a_closed_pipe_ends_the_streaming_examples_quietly() {
 /// goroutines, Ps and Ms, duration, GC cycles and stop-the-world time.
 #[test]
 fn trace_stats_counts_gos_events() {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata/traces");
     let mut checked = 0;
-    for dir in std::fs::read_dir(&root).unwrap() {
-        let dir = dir.unwrap().path();
-        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+    for trace in testdata_traces() {
         // Go's reader (and so a golden of its events) is for Go 1.22 and later.
-        let minor: u32 = name
+        let dir = trace
+            .parent()
+            .unwrap()
+            .file_name()
+            .unwrap()
+            .to_string_lossy();
+        let minor: u32 = dir
             .trim_start_matches("go1.")
             .split('.')
             .next()
@@ -232,21 +235,31 @@ fn trace_stats_counts_gos_events() {
         if minor < 22 {
             continue;
         }
-        for trace in std::fs::read_dir(&dir).unwrap() {
-            let trace = trace.unwrap().path();
-            if trace.extension().is_none_or(|e| e != "trace") {
-                continue;
-            }
-            let golden = trace.with_extension("events.golden");
-            let want = stats_of_go_events(&std::fs::read_to_string(&golden).unwrap());
-            let out = run("trace-stats", &[trace.to_str().unwrap()]);
-            assert!(out.status.success(), "{}", trace.display());
-            let got = parse_stats(&String::from_utf8(out.stdout).unwrap());
-            assert_eq!(got, want, "{}", trace.display());
-            checked += 1;
-        }
+        let golden = trace.with_extension("events.golden");
+        let want = stats_of_go_events(&std::fs::read_to_string(&golden).unwrap());
+        let out = run("trace-stats", &[trace.to_str().unwrap()]);
+        assert!(out.status.success(), "{}", trace.display());
+        let got = parse_stats(&String::from_utf8(out.stdout).unwrap());
+        assert_eq!(got, want, "{}", trace.display());
+        checked += 1;
     }
     assert!(checked >= 60, "{checked} traces");
+}
+
+/// Every `testdata/traces/go*/*.trace`, sorted.
+fn testdata_traces() -> Vec<PathBuf> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata/traces");
+    let mut traces = Vec::new();
+    for dir in std::fs::read_dir(&root).unwrap() {
+        for trace in std::fs::read_dir(dir.unwrap().path()).unwrap() {
+            let trace = trace.unwrap().path();
+            if trace.extension().is_some_and(|e| e == "trace") {
+                traces.push(trace);
+            }
+        }
+    }
+    traces.sort();
+    traces
 }
 
 /// `trace-stats`'s figures, by name.
@@ -329,17 +342,7 @@ fn stats_of_go_events(golden: &str) -> std::collections::BTreeMap<String, i64> {
 /// one line per trace in the order given.
 #[test]
 fn trace_check_finds_every_testdata_trace_sound() {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata/traces");
-    let mut traces = Vec::new();
-    for dir in std::fs::read_dir(&root).unwrap() {
-        for trace in std::fs::read_dir(dir.unwrap().path()).unwrap() {
-            let trace = trace.unwrap().path();
-            if trace.extension().is_some_and(|e| e == "trace") {
-                traces.push(trace);
-            }
-        }
-    }
-    traces.sort();
+    let traces = testdata_traces();
     assert!(traces.len() >= 70, "{} traces", traces.len());
     let args: Vec<&str> = traces.iter().map(|t| t.to_str().unwrap()).collect();
     let out = run("trace-check", &args);

@@ -365,18 +365,9 @@ impl<'a> Source<'a> {
                 let Some(g) = r.next_generation()? else {
                     return Ok(None);
                 };
-                let first = g.offset();
-                let mut gen = GenData::new(&g, Cow::Borrowed(&[]), first);
-                let (base, bytes) = r.take_buffer();
-                // The buffer starts at the generation's first batch; should it start before,
-                // the batches are that much further in.
-                if let Some(shift) = first.checked_sub(base).filter(|&s| s > 0) {
-                    for b in gen.ms.iter_mut().flat_map(|(_, b)| b) {
-                        b.start = b.start.saturating_add(shift as usize);
-                        b.end = b.end.saturating_add(shift as usize);
-                    }
-                }
-                gen.bytes = Cow::Owned(bytes);
+                // The buffer starts at the generation's first batch.
+                let mut gen = GenData::new(&g, Cow::Borrowed(&[]), g.offset());
+                gen.bytes = Cow::Owned(r.take_buffer().1);
                 Ok(Some(gen))
             }
             Source::None => Ok(None),

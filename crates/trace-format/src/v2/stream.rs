@@ -319,8 +319,9 @@ impl<R: Read> StreamReader<R> {
     }
 
     /// Hands over the memory holding what the last call handed out (a generation or a batch,
-    /// its bytes from the start), with the byte offset in the trace of its first byte, so a
-    /// caller that keeps those bytes past the next call need not copy them. Bytes already read
+    /// its bytes from the start), with the byte offset in the trace of its first byte (after
+    /// [`next_generation`](Self::next_generation), the generation's
+    /// [`offset`](Generation::offset)). A caller that keeps those bytes past the next call need not copy them. Bytes already read
     /// past them stay with the reader, which reads on from the next batch or generation (a
     /// batch whose raw events were being read is left behind). Nothing, if the last call
     /// handed out nothing.
