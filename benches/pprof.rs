@@ -6,7 +6,7 @@
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use gotrace::model::Reader;
-use gotrace::pprof::{build, compute, write_gzip, Filter, ProfileKind};
+use gotrace::pprof::{build, compute, write_gzip, Filter, ProfileKind, Profiler, Record};
 use std::hint::black_box;
 
 #[path = "common.rs"]
@@ -20,17 +20,30 @@ fn pprof(c: &mut Criterion) {
     g.throughput(Throughput::Bytes(bytes.len() as u64));
     g.sample_size(10);
     for kind in [ProfileKind::Sched, ProfileKind::Sync] {
-        g.bench_function(kind.name(), |b| {
+        // Ordering and profiling on one thread, then on two as trace2pprof does.
+        g.bench_function(format!("{}/one_thread", kind.name()), |b| {
             b.iter(|| {
                 let mut reader = Reader::new(black_box(&bytes)).unwrap();
                 let records = compute(&mut reader, kind, &Filter::default()).unwrap();
-                let mut out = Vec::new();
-                write_gzip(&build(&records), &mut out).unwrap();
-                out.len()
+                gzipped_len(&records)
+            })
+        });
+        g.bench_function(kind.name(), |b| {
+            b.iter(|| {
+                let mut reader = Reader::new(black_box(&bytes)).unwrap();
+                let mut p = Profiler::new(kind, Filter::default());
+                reader.feed_pipelined(&mut p).unwrap();
+                gzipped_len(&p.finish().unwrap())
             })
         });
     }
     g.finish();
+}
+
+fn gzipped_len(records: &[Record]) -> usize {
+    let mut out = Vec::new();
+    write_gzip(&build(records), &mut out).unwrap();
+    out.len()
 }
 
 criterion_group!(benches, pprof);

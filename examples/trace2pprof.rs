@@ -10,7 +10,7 @@
 #[path = "common/mod.rs"]
 mod common;
 
-use gotrace::pprof::{build, compute, write_gzip, Filter, ProfileKind};
+use gotrace::pprof::{build, write_gzip, Filter, ProfileKind, Profiler};
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -125,7 +125,14 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     }
     let file = std::fs::File::open(&args.trace).map_err(|e| format!("{}: {e}", args.trace))?;
     let mut reader = gotrace::model::Reader::from_read(file)?;
-    let records = compute(&mut reader, args.kind, &filter)?;
+    // Order on this thread and count on another when there is a core to spare.
+    let mut profiler = Profiler::new(args.kind, filter);
+    if std::thread::available_parallelism().map_or(1, |n| n.get()) > 1 {
+        reader.feed_pipelined(&mut profiler)?;
+    } else {
+        reader.feed(&mut profiler)?;
+    }
+    let records = profiler.finish()?;
     let profile = build(&records);
     match &args.out {
         Some(path) => {

@@ -22,7 +22,7 @@ fn limited(data: &[u8]) {
     let limits = tight_limits(data);
     if let Ok(trace) = Trace::parse_with_limits(data, limits) {
         if let Ok(mut events) = trace.raw_events() {
-            while let Some(Ok(_)) = events.next_event() {}
+            while let Ok(Some(_)) = events.next_event() {}
         }
         if let Ok(gens) = trace.generations() {
             for _ in gens.flatten() {}
@@ -41,7 +41,7 @@ pub fn run(data: &[u8]) {
         return;
     };
     if let Ok(mut events) = trace.raw_events() {
-        while let Some(Ok(ev)) = events.next_event() {
+        while let Ok(Some(ev)) = events.next_event() {
             let _ = ev.to_string();
         }
     }

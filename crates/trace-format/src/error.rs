@@ -5,6 +5,7 @@
 //! first one and hand it out again.
 
 use std::fmt;
+use std::sync::Arc;
 
 /// The batch an error was found in: its generation, M and the byte offset of its header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -153,10 +154,48 @@ pub enum ErrorKind {
         /// What was wrong.
         message: String,
     },
-    /// The underlying reader failed.
+    /// The underlying reader failed. The [`std::io::Error`] is kept: it is the error's
+    /// [`source`](std::error::Error::source), and [`IoError::kind`] gives its kind.
     #[error("I/O error: {0}")]
-    Io(String),
+    Io(IoError),
 }
+
+/// An [`std::io::Error`] from the reader a trace was read from, shared so that [`Error`] stays
+/// `Clone`. Two are equal when their kind and message are.
+#[derive(Debug, Clone)]
+pub struct IoError(Arc<std::io::Error>);
+
+impl IoError {
+    /// The kind of the I/O error, e.g. [`std::io::ErrorKind::ConnectionReset`].
+    pub fn kind(&self) -> std::io::ErrorKind {
+        self.0.kind()
+    }
+
+    /// The I/O error itself.
+    pub fn get_ref(&self) -> &std::io::Error {
+        &self.0
+    }
+}
+
+impl From<std::io::Error> for IoError {
+    fn from(e: std::io::Error) -> IoError {
+        IoError(Arc::new(e))
+    }
+}
+
+impl fmt::Display for IoError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl PartialEq for IoError {
+    fn eq(&self, other: &IoError) -> bool {
+        self.kind() == other.kind() && self.0.to_string() == other.0.to_string()
+    }
+}
+
+impl Eq for IoError {}
 
 /// An error decoding a trace: [`ErrorKind`] says what, `offset` and `batch` say where.
 ///
@@ -208,6 +247,32 @@ impl Error {
     pub fn batch(&self) -> Option<BatchContext> {
         self.0.batch
     }
+
+    /// The I/O error, when the reader the trace came from failed.
+    ///
+    /// ```
+    /// # use std::io::{self, Read};
+    /// struct Broken;
+    /// impl Read for Broken {
+    ///     fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+    ///         Err(io::Error::new(io::ErrorKind::ConnectionReset, "peer went away"))
+    ///     }
+    /// }
+    /// let err = trace_format::StreamReader::new(Broken).unwrap_err();
+    /// assert_eq!(err.io_error().unwrap().kind(), io::ErrorKind::ConnectionReset);
+    /// ```
+    pub fn io_error(&self) -> Option<&std::io::Error> {
+        match &self.0.kind {
+            ErrorKind::Io(e) => Some(e.get_ref()),
+            _ => None,
+        }
+    }
+
+    /// An I/O error of the reader, met at byte `offset` of the trace.
+    #[cold]
+    pub fn io(e: std::io::Error, offset: u64) -> Error {
+        Error::new(ErrorKind::Io(e.into()), offset)
+    }
 }
 
 impl fmt::Display for Error {
@@ -233,11 +298,15 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {}
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.io_error().map(|e| e as _)
+    }
+}
 
 impl From<std::io::Error> for Error {
     fn from(e: std::io::Error) -> Error {
-        Error::new(ErrorKind::Io(e.to_string()), 0)
+        Error::io(e, 0)
     }
 }
 

@@ -47,7 +47,7 @@ pub mod v2;
 pub mod varint;
 mod version;
 
-pub use error::{BatchContext, Error, ErrorKind, Result};
+pub use error::{BatchContext, Error, ErrorKind, IoError, Result};
 pub use event::{RawEvent, RawFrame, RawFrames};
 pub use limits::{Limit, Limits};
 pub use spec::{EventSpec, EventType, Experiment};
@@ -124,28 +124,34 @@ impl<'a> Trace<'a> {
     /// raw reader yields; for v1, every record, string records included.
     pub fn raw_events(&self) -> Result<RawEvents<'a>> {
         Ok(match self.version.family() {
-            Family::V2 => RawEvents::V2(v2::RawEvents::new(self.batches()?)),
-            Family::V1 => RawEvents::V1(v1::RawEvents::new(self.version, self.bytes, self.limits)),
+            Family::V2 => RawEvents::V2(v2::WireEvents::new(self.batches()?)),
+            Family::V1 => RawEvents::V1(v1::Records::new(self.version, self.bytes, self.limits)),
         })
     }
 }
 
 /// The raw events of a trace of either family; see [`Trace::raw_events`].
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub enum RawEvents<'a> {
     /// Records of a Go 1.5–1.21 trace.
-    V1(v1::RawEvents<'a>),
+    V1(v1::Records<'a>),
     /// Batches and events of a Go 1.22+ trace.
-    V2(v2::RawEvents<'a>),
+    V2(v2::WireEvents<'a>),
 }
 
 impl<'a> RawEvents<'a> {
     /// The next event by reference, decoded in place: faster than the `Iterator`, which clones.
     #[inline]
-    pub fn next_event(&mut self) -> Option<Result<&RawEvent<'a>>> {
+    pub fn next_event(&mut self) -> Result<Option<&RawEvent<'a>>> {
+        self.next_in_place().transpose()
+    }
+
+    #[inline]
+    fn next_in_place(&mut self) -> Option<Result<&RawEvent<'a>>> {
         match self {
-            RawEvents::V1(r) => r.next_event(),
-            RawEvents::V2(r) => r.next_event(),
+            RawEvents::V1(r) => r.next_in_place(),
+            RawEvents::V2(r) => r.next_in_place(),
         }
     }
 }
@@ -155,6 +161,6 @@ impl<'a> Iterator for RawEvents<'a> {
 
     #[inline]
     fn next(&mut self) -> Option<Self::Item> {
-        self.next_event().map(|r| r.cloned())
+        self.next_in_place().map(|r| r.cloned())
     }
 }

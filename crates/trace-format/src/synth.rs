@@ -41,6 +41,7 @@ use std::collections::{BTreeMap, BTreeSet};
 /// One thing that happens, if it can. Operands choose, modulo their number, among the Ms,
 /// goroutines or Ps for which the step is possible at that point.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Step {
     /// A running goroutine, or the scheduler on an M with a P, creates a goroutine
     /// (`GoCreate`).
@@ -150,7 +151,7 @@ impl SynthEvent {
 pub struct SynthBatch {
     /// Its generation.
     pub generation: u64,
-    /// Its M, or [`NO_THREAD`](crate::v2::NO_THREAD) for the tables.
+    /// Its M, or [`NO_M`](crate::v2::NO_M) for the tables.
     pub m: u64,
     /// Its base time, in ticks.
     pub time: u64,
@@ -162,6 +163,7 @@ pub struct SynthBatch {
 
 /// Something whose state changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
 pub enum Resource {
     /// A goroutine, by ID.
     Goroutine(u64),
@@ -228,7 +230,7 @@ fn at_or(c: &[u8], i: usize) -> u8 {
 const FREQUENCY: u64 = 1_000_000_000;
 /// Events per M batch before a new batch is begun (small, so Ms have several per generation).
 const BATCH_EVENTS: usize = 48;
-const NO_THREAD: u64 = u64::MAX;
+use crate::v2::NO_M;
 
 // Go's status codes on the wire.
 const G_RUNNABLE: u64 = 1;
@@ -556,7 +558,7 @@ impl World {
         for i in 0..self.gs.len() {
             let (g, st, _) = self.gs[i];
             if matches!(st, G::Runnable | G::Waiting) {
-                let t = self.emit(0, Ty::GO_STATUS, &[g, NO_THREAD, st.code()]);
+                let t = self.emit(0, Ty::GO_STATUS, &[g, NO_M, st.code()]);
                 let from = if first { "Undetermined" } else { st.name() };
                 self.transition(t, 0, Resource::Goroutine(g), from, st.name());
             }
@@ -964,7 +966,7 @@ impl World {
             // mono and wall clock: any values, as long as they are there.
             sync.push(event(Ty::CLOCK_SNAPSHOT, &[1, start, 1_800_000_000, 0]));
         }
-        self.batch(gen, NO_THREAD, start, sync);
+        self.batch(gen, NO_M, start, sync);
         for m in 0..self.pending.len() {
             let events = std::mem::take(&mut self.pending[m]);
             for chunk in events.chunks(BATCH_EVENTS) {
@@ -991,7 +993,7 @@ impl World {
             for s in &samples {
                 evs.push(event(Ty::CPU_SAMPLE, &[s[0], s[1], s[2], s[3], 2]));
             }
-            self.batch(gen, NO_THREAD, first[0], evs);
+            self.batch(gen, NO_M, first[0], evs);
         }
         let t = self.tick();
         let frames = |fs: &[(u64, u64, u64)]| -> Vec<RawFrame> {
@@ -1009,19 +1011,19 @@ impl World {
             stack(1, frames(&[(0x1000, 4, 10)])),
             stack(2, frames(&[(0x2000, 6, 20), (0x1000, 4, 10)])),
         ];
-        self.batch(gen, NO_THREAD, t, stacks);
+        self.batch(gen, NO_M, t, stacks);
         let mut strings = vec![event(Ty::STRINGS, &[])];
         for (i, s) in STRINGS.iter().enumerate() {
             let mut ev = event(Ty::STRING, &[i as u64 + 1]);
             ev.data = s.as_bytes().to_vec();
             strings.push(ev);
         }
-        self.batch(gen, NO_THREAD, t, strings);
+        self.batch(gen, NO_M, t, strings);
         if self.version >= Version::Go1_26 {
             self.out.bytes.push(Ty::END_OF_GENERATION.0);
             self.out.batches.push(SynthBatch {
                 generation: gen,
-                m: NO_THREAD,
+                m: NO_M,
                 time: 0,
                 events: Vec::new(),
                 end_of_generation: true,

@@ -9,7 +9,7 @@
 //! `id, len, bytes`; `UserLog` (Go 1.11+) has its message inline after its arguments; stacks are
 //! `id, n` and then `n` frames of four varints (pc, func, file, line), or of one (the PC) in Go 1.5.
 //!
-//! [`RawEvents`] yields every record, string records included, as a [`RawEvent`]; Go 1.21's own
+//! [`Records`] yields every record, string records included, as a [`RawEvent`]; Go 1.21's own
 //! `readTrace` reads the same records (it keeps strings apart from its event list).
 
 use crate::error::{Error, ErrorKind, Result};
@@ -202,7 +202,7 @@ pub(crate) fn decode_record<'a>(
 /// Every record of a v1 trace in file order, string records included. It ends after the first
 /// error. A repeated string ID is an error, as in Go.
 #[derive(Debug, Clone)]
-pub struct RawEvents<'a> {
+pub struct Records<'a> {
     version: Version,
     table: &'static DecodeTable,
     input: &'a [u8],
@@ -211,10 +211,10 @@ pub struct RawEvents<'a> {
     seen: Seen,
 }
 
-impl<'a> RawEvents<'a> {
+impl<'a> Records<'a> {
     /// Records of `input`, a whole trace (header included) of a v1 `version`.
-    pub(crate) fn new(version: Version, input: &'a [u8], limits: Limits) -> RawEvents<'a> {
-        RawEvents {
+    pub(crate) fn new(version: Version, input: &'a [u8], limits: Limits) -> Records<'a> {
+        Records {
             version,
             table: spec::decode_table(version),
             input,
@@ -230,7 +230,12 @@ impl<'a> RawEvents<'a> {
     }
 
     /// The next record by reference, decoded in place.
-    pub fn next_event(&mut self) -> Option<Result<&RawEvent<'a>>> {
+    pub fn next_event(&mut self) -> Result<Option<&RawEvent<'a>>> {
+        self.next_in_place().transpose()
+    }
+
+    #[inline]
+    pub(crate) fn next_in_place(&mut self) -> Option<Result<&RawEvent<'a>>> {
         if self.pos >= self.input.len() {
             return None;
         }
@@ -259,11 +264,11 @@ impl<'a> RawEvents<'a> {
     }
 }
 
-impl<'a> Iterator for RawEvents<'a> {
+impl<'a> Iterator for Records<'a> {
     type Item = Result<RawEvent<'a>>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        self.next_event().map(|r| r.cloned())
+        self.next_in_place().map(|r| r.cloned())
     }
 }
 

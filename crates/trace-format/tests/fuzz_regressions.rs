@@ -50,8 +50,10 @@ fn decode_target_on_seeds() {
         let trace = Trace::parse(&bytes).unwrap();
         let mut events = trace.raw_events().unwrap();
         let mut n = 0;
-        while let Some(ev) = events.next_event() {
-            let ev = ev.unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        while let Some(ev) = events
+            .next_event()
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        {
             assert!(!ev.to_string().is_empty());
             n += 1;
         }

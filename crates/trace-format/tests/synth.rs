@@ -7,7 +7,7 @@ mod synth_strategy;
 use proptest::prelude::*;
 use synth_strategy::schedule;
 use trace_format::synth::{Schedule, SynthBatch, SynthEvent, Synthesized};
-use trace_format::v2::{BatchKind, NO_THREAD};
+use trace_format::v2::{BatchKind, NO_M};
 use trace_format::{RawEvent, StreamReader, TextReader, TextWriter, Trace, Version};
 
 /// An event as decoded, in the terms it was written in.
@@ -44,7 +44,7 @@ fn batches_of(bytes: &[u8]) -> Vec<SynthBatch> {
 fn normalize(mut batches: Vec<SynthBatch>) -> Vec<SynthBatch> {
     for b in &mut batches {
         if b.end_of_generation {
-            (b.generation, b.m, b.time) = (0, NO_THREAD, 0);
+            (b.generation, b.m, b.time) = (0, NO_M, 0);
         }
     }
     batches

@@ -66,8 +66,7 @@ fn our_counts(bytes: &[u8]) -> (usize, usize, BTreeMap<u8, usize>) {
     let mut strings = 0;
     let mut by_type = BTreeMap::new();
     let mut it = trace.raw_events().unwrap();
-    while let Some(ev) = it.next_event() {
-        let ev = ev.unwrap_or_else(|e| panic!("{e}"));
+    while let Some(ev) = it.next_event().unwrap_or_else(|e| panic!("{e}")) {
         if ev.name() == "String" {
             strings += 1;
         } else {

@@ -145,6 +145,15 @@ impl Error {
     pub fn event(&self) -> Option<&'static str> {
         self.0.event
     }
+    /// The I/O error, when the reader the trace came from failed: its
+    /// [`kind`](std::io::Error::kind) is the source's own.
+    pub fn io_error(&self) -> Option<&std::io::Error> {
+        match &self.0.kind {
+            ErrorKind::Format(e) => e.io_error(),
+            _ => None,
+        }
+    }
+
     /// Byte offset of the event or of the decoding error in the trace, when known.
     pub fn offset(&self) -> Option<u64> {
         match &self.0.kind {

@@ -32,6 +32,7 @@ pub const NO_TASK: TaskId = u64::MAX;
 
 /// What an event is about. Go's `trace.EventKind`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum EventKind {
     /// An event Go's reader doesn't know.
     Bad,
@@ -96,6 +97,7 @@ impl fmt::Display for EventKind {
 
 /// The state of a goroutine. Go's `trace.GoState`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum GoState {
     /// Nothing is known yet (the goroutine existed before the trace began).
     Undetermined,
@@ -157,6 +159,7 @@ impl fmt::Display for GoState {
 
 /// The state of a P. Go's `trace.ProcState`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ProcState {
     /// Nothing is known yet.
     Undetermined,
@@ -208,6 +211,7 @@ impl fmt::Display for ProcState {
 
 /// Kinds of resources events are about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ResourceKind {
     /// No resource (the GC, for instance).
     None,
@@ -264,6 +268,7 @@ impl fmt::Display for ResourceId {
 /// A value of a metric, range attribute or experimental argument. Prints as Go's
 /// `Value.String()`: `Value{Uint64(42)}`, or the string itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Value<'a> {
     /// A number.
     Uint64(u64),
@@ -321,6 +326,7 @@ pub struct Range<'a> {
 
 /// What a [`Range`] is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum RangeKind {
     /// `GC concurrent mark phase`: a GC cycle's mark phase.
     GcMark,

@@ -80,6 +80,7 @@ mod gosort;
 pub mod mmu;
 mod order;
 mod reader;
+pub mod sink;
 pub mod summary;
 mod table;
 mod v1;
@@ -93,7 +94,8 @@ pub use event::{
     NO_GOROUTINE, NO_PROC, NO_TASK, NO_THREAD,
 };
 pub use reader::{EventBatch, Reader};
+pub use sink::EventSink;
 pub use summary::{Summarizer, Summary};
-pub use table::Table;
+
 pub use trace_format as format;
 pub use trace_format::{Limit, Limits};

@@ -343,7 +343,7 @@ enum Source<'a> {
     },
     /// A stream: each generation's bytes are read into the stream's buffer, which the
     /// generation then takes.
-    Stream(Box<StreamReader<Box<dyn Read + 'a>>>),
+    Stream(Box<StreamReader<Box<dyn Read + Send + 'a>>>),
     /// No generations: a v1 trace, read whole.
     None,
 }
@@ -523,36 +523,48 @@ impl<'a> Reader<'a> {
 
     /// Reads a trace from a stream, holding one generation at a time. Go's raw text format is
     /// recognised by its first line and read whole.
-    pub fn from_read<R: Read + 'a>(r: R) -> Result<Reader<'a>> {
+    ///
+    /// How the source hands out its bytes doesn't matter: a reader that returns one byte at a
+    /// time (a socket, a decompressor, a chained reader) reads as the whole file does. The
+    /// reader is `Send`, so the stream can move to another thread.
+    pub fn from_read<R: Read + Send + 'a>(r: R) -> Result<Reader<'a>> {
         Self::from_read_with_limits(r, Limits::default())
     }
 
     /// [`from_read`](Self::from_read), holding the trace to `limits`. Nothing past
     /// [`Limits::max_total_bytes`] is read, and no generation past
     /// [`Limits::max_generation_bytes`] is held; a v1 trace, read whole, is one generation.
-    pub fn from_read_with_limits<R: Read + 'a>(r: R, limits: Limits) -> Result<Reader<'a>> {
-        let mut r = std::io::BufReader::with_capacity(64 << 10, r);
-        let head = std::io::BufRead::fill_buf(&mut r)?;
-        if head.starts_with(b"Trace Go") {
+    pub fn from_read_with_limits<R: Read + Send + 'a>(
+        mut r: R,
+        limits: Limits,
+    ) -> Result<Reader<'a>> {
+        // The header decides the format: read all of it, however short the source's reads.
+        let mut head = Vec::with_capacity(trace_format::HEADER_LEN);
+        if let Err(e) = (&mut r)
+            .take(trace_format::HEADER_LEN as u64)
+            .read_to_end(&mut head)
+        {
+            return Err(trace_format::Error::io(e, head.len() as u64).into());
+        }
+        let is_text = head.starts_with(b"Trace Go");
+        let version = Version::from_header(&head).ok();
+        let r = std::io::Cursor::new(head).chain(r);
+        if is_text {
             let text = read_whole(r, limits, Limit::TotalBytes)?;
             return Self::from_text(&text, limits);
         }
-        if head.len() >= trace_format::HEADER_LEN {
-            if let Ok(version) = Version::from_header(head) {
-                if version.family() == Family::V1 {
-                    // A v1 trace can only be ordered whole, as Go does too.
-                    // It is one generation, so both byte limits bound it.
-                    let limit = if limits.max_generation_bytes < limits.max_total_bytes {
-                        Limit::GenerationBytes
-                    } else {
-                        Limit::TotalBytes
-                    };
-                    let bytes = read_whole(r, limits, limit)?;
-                    return Self::from_v1(version, &bytes, limits);
-                }
-            }
+        if let Some(version) = version.filter(|v| v.family() == Family::V1) {
+            // A v1 trace can only be ordered whole, as Go does too.
+            // It is one generation, so both byte limits bound it.
+            let limit = if limits.max_generation_bytes < limits.max_total_bytes {
+                Limit::GenerationBytes
+            } else {
+                Limit::TotalBytes
+            };
+            let bytes = read_whole(r, limits, limit)?;
+            return Self::from_v1(version, &bytes, limits);
         }
-        let stream = StreamReader::with_limits(Box::new(r) as Box<dyn Read + 'a>, limits)?;
+        let stream = StreamReader::with_limits(Box::new(r) as Box<dyn Read + Send + 'a>, limits)?;
         let version = stream.version();
         Ok(Self::with_source(version, Source::Stream(Box::new(stream))))
     }
@@ -567,7 +579,7 @@ impl<'a> Reader<'a> {
         for ev in &mut r {
             ev?.encode(&mut bin);
         }
-        let bin = Box::new(std::io::Cursor::new(bin)) as Box<dyn Read + 'a>;
+        let bin = Box::new(std::io::Cursor::new(bin)) as Box<dyn Read + Send + 'a>;
         let stream = StreamReader::with_limits(bin, limits)?;
         Ok(Self::with_source(version, Source::Stream(Box::new(stream))))
     }
@@ -1221,10 +1233,21 @@ impl Iterator for Reader<'_> {
 fn read_whole(r: impl Read, limits: Limits, limit: Limit) -> Result<Vec<u8>> {
     let max = limits.get(limit);
     let mut bytes = Vec::new();
-    r.take(max.saturating_add(1)).read_to_end(&mut bytes)?;
+    if let Err(e) = r.take(max.saturating_add(1)).read_to_end(&mut bytes) {
+        return Err(trace_format::Error::io(e, bytes.len() as u64).into());
+    }
     // `check`'s last argument is the error's offset: the first byte too many is at `max`.
     limits.check(limit, bytes.len() as u64, max)?;
     Ok(bytes)
+}
+
+/// The reader moves to another thread, whatever it reads from: a worker thread or an async
+/// runtime's blocking pool can take a stream.
+#[allow(dead_code)]
+fn reader_is_send() {
+    fn send<T: Send>() {}
+    send::<Reader<'static>>();
+    send::<Error>();
 }
 
 #[cfg(test)]

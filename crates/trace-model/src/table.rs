@@ -82,7 +82,7 @@ impl<T> IdTable<T> {
 
 /// What events of one generation refer to. Go's reader keeps the same per generation.
 #[derive(Debug, Default)]
-pub struct Table {
+pub(crate) struct Table {
     strings: IdTable<Box<[u8]>>,
     stacks: IdTable<Box<[u64]>>,
     frames: IdMap<u64, FrameRecord>,

@@ -191,8 +191,7 @@ fn parse(bytes: &[u8], limits: Limits) -> Result<Parsed> {
             version.minor(),
         )));
     };
-    while let Some(raw) = records.next_event() {
-        let raw = raw?;
+    while let Some(raw) = records.next_event()? {
         let ty = raw.ty().0;
         let a = raw.args();
         let at = raw.offset();

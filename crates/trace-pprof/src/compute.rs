@@ -7,12 +7,12 @@
 //! never does): Go's goroutine summary decides that, and so its rules are followed here.
 
 use crate::{Error, Frame, Record};
-use std::sync::mpsc;
 use trace_format::hash::{DenseIdMap, IdMap};
-use trace_model::{Event, EventBatch, EventKind, GoId, GoState, Reader, ResourceKind, Time};
+use trace_model::{Event, EventKind, EventSink, GoId, GoState, Reader, ResourceKind, Time};
 
 /// Which profile: the same names as `go tool trace -pprof=TYPE`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ProfileKind {
     /// Waiting on the network.
     Net,
@@ -167,9 +167,30 @@ fn claim(stacks: &mut [StackEntry], i: u32, ident: (u64, u64), ev: &Event, n: u6
 /// Go keeps at most this many frames of a stack, and merges stacks with the same first PCs.
 const MAX_STACK: usize = 128;
 
-struct Profiler<'f> {
+/// One profile computed push-style: feed it every event of a trace in order
+/// ([`EventSink::event`]), then [`finish`](Profiler::finish). One pass of a [`Reader`] can feed
+/// several profilers, or a profiler and other analyses, together.
+///
+/// ```
+/// # fn main() -> Result<(), trace_pprof::Error> {
+/// use trace_model::{Reader, Summarizer};
+/// use trace_pprof::{Filter, Profiler, ProfileKind};
+/// let bytes = std::fs::read("../../testdata/traces/go1.27.3/net.trace").unwrap();
+/// let mut all = (
+///     Profiler::new(ProfileKind::Net, Filter::default()),
+///     Profiler::new(ProfileKind::Sched, Filter::default()),
+///     Summarizer::new(),
+/// );
+/// Reader::new(&bytes)?.feed(&mut all)?;
+/// let (net, sched) = (all.0.finish()?, all.1.finish()?);
+/// assert!(!net.is_empty() && !sched.is_empty());
+/// assert!(!all.2.finish().goroutines.is_empty());
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct Profiler {
     kind: ProfileKind,
-    filter: &'f Filter,
+    filter: Filter,
     gs: DenseIdMap<Goroutine>,
     stack_ids: IdMap<Vec<u64>, u32>,
     /// The entry of each stack (generation, ID) of the current generation.
@@ -183,7 +204,27 @@ struct Profiler<'f> {
     totals: IdMap<(GoId, u32), (u64, i64)>,
 }
 
-impl Profiler<'_> {
+impl Profiler {
+    /// A profile of `kind` over the part of the trace `filter` keeps.
+    pub fn new(kind: ProfileKind, filter: Filter) -> Profiler {
+        Profiler {
+            kind,
+            filter,
+            gs: DenseIdMap::default(),
+            stack_ids: IdMap::default(),
+            by_ident: IdMap::default(),
+            claims: 0,
+            stacks: Vec::new(),
+            syncs: 0,
+            totals: IdMap::default(),
+        }
+    }
+
+    /// Which profile this is.
+    pub fn kind(&self) -> ProfileKind {
+        self.kind
+    }
+
     /// The entry of the event's stack, and the stack's identity. As in Go, stacks are told
     /// apart by identity (generation and ID) and merged by their first 128 PCs, and an entry
     /// shows the frames of the stack that claimed it last — Go claims when an interval is
@@ -221,7 +262,8 @@ impl Profiler<'_> {
         (i, ident)
     }
 
-    fn event(&mut self, ev: &Event) {
+    /// Takes the next event in trace order.
+    pub fn event(&mut self, ev: &Event) {
         match ev.kind() {
             EventKind::Sync => {
                 self.syncs += 1;
@@ -330,7 +372,22 @@ impl Profiler<'_> {
         }
     }
 
-    fn finish(mut self) -> Vec<Record> {
+    /// The profile's records, one per stack, once every event has been fed. Fails as Go does
+    /// when the filter names a goroutine the trace doesn't have.
+    pub fn finish(self) -> Result<Vec<Record>, Error> {
+        if let Some(want) = &self.filter.goroutine {
+            if !self
+                .gs
+                .values()
+                .any(|g| g.in_summary && g.name.as_deref() == Some(want.as_bytes()))
+            {
+                return Err(Error::NoGoroutine(want.clone()));
+            }
+        }
+        Ok(self.records())
+    }
+
+    fn records(mut self) -> Vec<Record> {
         // Goroutines that never ran: their lifetime is the whole trace, so these intervals
         // count, and claim their stacks in the order they ended.
         let mut late: Vec<(u64, GoId, Tracked, i64)> = Vec::new();
@@ -405,56 +462,9 @@ fn region_overlap(g: &Goroutine, lo: Time, hi: Time) -> i64 {
     total
 }
 
-/// Events per batch handed from the reader to the profiler's thread, and batches in flight.
-const BATCH: usize = 16384;
-const IN_FLIGHT: usize = 3;
-
-/// Feeds every event of `reader` to `p`, ordering on this thread while `p` works on another:
-/// ordering is a little over half the work, counting the rest. Batches go back and
-/// forth to be refilled, so events are never reference counted one by one. Memory is bounded
-/// by the batches in flight.
-fn pipelined(reader: &mut Reader<'_>, p: &mut Profiler<'_>) -> Result<(), Error> {
-    std::thread::scope(|scope| {
-        let (full_tx, full_rx) = mpsc::sync_channel::<EventBatch>(IN_FLIGHT);
-        let (empty_tx, empty_rx) = mpsc::channel::<EventBatch>();
-        for _ in 0..IN_FLIGHT {
-            // Can't fail: the receiver is alive.
-            let _ = empty_tx.send(EventBatch::default());
-        }
-        let profiler = scope.spawn(move || {
-            for batch in full_rx {
-                for ev in &batch {
-                    p.event(ev);
-                }
-                // The reader may have stopped: then the batch is dropped here.
-                let _ = empty_tx.send(batch);
-            }
-        });
-        let mut result = Ok(());
-        // Ends when the reader is done, fails, or the profiler's thread is gone.
-        while let Ok(mut batch) = empty_rx.recv() {
-            match reader.read_batch(&mut batch, BATCH) {
-                Ok(0) => break,
-                Ok(_) => {
-                    if full_tx.send(batch).is_err() {
-                        break;
-                    }
-                }
-                Err(e) => {
-                    result = Err(e.into());
-                    break;
-                }
-            }
-        }
-        drop(full_tx);
-        if let Err(panic) = profiler.join() {
-            std::panic::resume_unwind(panic);
-        }
-        result
-    })
-}
-
-/// Computes a profile from every event of `reader`, as `go tool trace -pprof=KIND` does.
+/// Computes a profile from every event of `reader`, as `go tool trace -pprof=KIND` does, on
+/// the calling thread: a [`Profiler`] fed by the reader. To order on one thread and profile on
+/// another, feed a [`Profiler`] with [`Reader::feed_pipelined`].
 ///
 /// ```
 /// # fn main() -> Result<(), trace_pprof::Error> {
@@ -470,45 +480,16 @@ pub fn compute(
     kind: ProfileKind,
     filter: &Filter,
 ) -> Result<Vec<Record>, Error> {
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    compute_on(reader, kind, filter, cores > 1)
+    let mut p = Profiler::new(kind, filter.clone());
+    reader.feed(&mut p)?;
+    p.finish()
 }
 
-/// [`compute`], on two threads or one.
-fn compute_on(
-    reader: &mut Reader<'_>,
-    kind: ProfileKind,
-    filter: &Filter,
-    two_threads: bool,
-) -> Result<Vec<Record>, Error> {
-    let mut p = Profiler {
-        kind,
-        filter,
-        gs: DenseIdMap::default(),
-        stack_ids: IdMap::default(),
-        by_ident: IdMap::default(),
-        claims: 0,
-        stacks: Vec::new(),
-        syncs: 0,
-        totals: IdMap::default(),
-    };
-    if two_threads {
-        pipelined(reader, &mut p)?;
-    } else {
-        while let Some(ev) = reader.next_event()? {
-            p.event(ev);
-        }
+impl EventSink for Profiler {
+    #[inline]
+    fn event(&mut self, ev: &Event) {
+        Profiler::event(self, ev)
     }
-    if let Some(want) = &filter.goroutine {
-        if !p
-            .gs
-            .values()
-            .any(|g| g.in_summary && g.name.as_deref() == Some(want.as_bytes()))
-        {
-            return Err(Error::NoGoroutine(want.clone()));
-        }
-    }
-    Ok(p.finish())
 }
 
 #[cfg(test)]
@@ -533,7 +514,13 @@ mod tests {
                     for kind in ProfileKind::ALL {
                         let run = |two| {
                             let mut r = Reader::new(bytes).map_err(Error::from)?;
-                            compute_on(&mut r, kind, &Filter::default(), two)
+                            let mut p = Profiler::new(kind, Filter::default());
+                            if two {
+                                r.feed_pipelined(&mut p)?;
+                            } else {
+                                r.feed(&mut p)?;
+                            }
+                            p.finish()
                         };
                         let (one, two) = (run(false), run(true));
                         match (&one, &two) {

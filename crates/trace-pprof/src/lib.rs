@@ -25,7 +25,7 @@
 mod compute;
 pub mod proto;
 
-pub use compute::{compute, Filter, ProfileKind};
+pub use compute::{compute, Filter, ProfileKind, Profiler};
 pub use proto::Profile;
 pub use trace_format as format;
 pub use trace_model as model;
@@ -46,6 +46,18 @@ pub enum Error {
     /// Writing the profile failed.
     #[error("writing the profile: {0}")]
     Io(#[from] std::io::Error),
+}
+
+impl From<trace_format::Error> for Error {
+    fn from(e: trace_format::Error) -> Error {
+        Error::Trace(e.into())
+    }
+}
+
+impl From<trace_model::OrderError> for Error {
+    fn from(e: trace_model::OrderError) -> Error {
+        Error::Trace(e.into())
+    }
 }
 
 /// One frame of a profile stack.

@@ -14,11 +14,12 @@ use crate::version::Version;
 use nom::Parser;
 use std::borrow::Cow;
 
-/// The thread ID Go uses for batches written by no M (frequency, strings, stacks...).
-pub const NO_THREAD: u64 = u64::MAX;
+/// The M of batches written by no M (frequency, strings, stacks...).
+pub const NO_M: u64 = u64::MAX;
 
 /// What a batch holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum BatchKind {
     /// Ordinary events: an M's events, or the string, stack, CPU sample or sync tables.
     Events,
@@ -205,7 +206,12 @@ impl<'a> BatchEvents<'a> {
     /// Decodes the next event in place and returns a reference to it: the fastest way through a
     /// batch, with nothing copied. `None` at the end of the batch; after an error, `None` too.
     #[inline]
-    pub fn next_event(&mut self) -> Option<Result<&RawEvent<'a>>> {
+    pub fn next_event(&mut self) -> Result<Option<&RawEvent<'a>>> {
+        self.next_in_place().transpose()
+    }
+
+    #[inline]
+    pub(crate) fn next_in_place(&mut self) -> Option<Result<&RawEvent<'a>>> {
         let start = self.pos;
         let &ty = self.data.get(start)?;
         let layout = self.table.layout[ty as usize];
@@ -251,7 +257,7 @@ impl<'a> Iterator for BatchEvents<'a> {
 
     #[inline]
     fn next(&mut self) -> Option<Self::Item> {
-        self.next_event().map(|r| r.cloned())
+        self.next_in_place().map(|r| r.cloned())
     }
 }
 
@@ -438,7 +444,7 @@ impl<'a> Batches<'a> {
                     version: self.version,
                     kind: BatchKind::EndOfGeneration,
                     generation: 0,
-                    m: NO_THREAD,
+                    m: NO_M,
                     time: 0,
                     data: &[],
                     offset,
@@ -530,15 +536,15 @@ impl<'a> Iterator for Batches<'a> {
 ///
 /// Unlike Go's raw reader it checks that events stay inside their batch's declared size.
 #[derive(Debug, Clone)]
-pub struct RawEvents<'a> {
+pub struct WireEvents<'a> {
     batches: Batches<'a>,
     current: Option<BatchEvents<'a>>,
     header: Option<RawEvent<'a>>,
 }
 
-impl<'a> RawEvents<'a> {
-    pub(crate) fn new(batches: Batches<'a>) -> RawEvents<'a> {
-        RawEvents {
+impl<'a> WireEvents<'a> {
+    pub(crate) fn new(batches: Batches<'a>) -> WireEvents<'a> {
+        WireEvents {
             batches,
             current: None,
             header: None,
@@ -547,7 +553,12 @@ impl<'a> RawEvents<'a> {
 
     /// The next event by reference, decoded in place: faster than the `Iterator`, which clones.
     #[inline]
-    pub fn next_event(&mut self) -> Option<Result<&RawEvent<'a>>> {
+    pub fn next_event(&mut self) -> Result<Option<&RawEvent<'a>>> {
+        self.next_in_place().transpose()
+    }
+
+    #[inline]
+    pub(crate) fn next_in_place(&mut self) -> Option<Result<&RawEvent<'a>>> {
         // Finish the current batch first; borrowck needs the check split from the return.
         let more = match &mut self.current {
             Some(cur) => cur.pos < cur.data.len(),
@@ -555,7 +566,7 @@ impl<'a> RawEvents<'a> {
         };
         if more {
             let cur = self.current.as_mut()?;
-            let r = cur.next_event();
+            let r = cur.next_in_place();
             if let Some(Err(_)) = &r {
                 self.batches.pos = self.batches.input.len();
             }
@@ -572,11 +583,11 @@ impl<'a> RawEvents<'a> {
     }
 }
 
-impl<'a> Iterator for RawEvents<'a> {
+impl<'a> Iterator for WireEvents<'a> {
     type Item = Result<RawEvent<'a>>;
 
     #[inline]
     fn next(&mut self) -> Option<Self::Item> {
-        self.next_event().map(|r| r.cloned())
+        self.next_in_place().map(|r| r.cloned())
     }
 }

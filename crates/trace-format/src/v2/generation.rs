@@ -30,7 +30,7 @@ pub struct CpuSample {
 
 /// A snapshot of the trace clock against the monotonic and wall clocks (Go 1.25+).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ClockSnapshot {
+pub struct RawClockSnapshot {
     /// Trace timestamp in ticks.
     pub time: u64,
     /// Monotonic clock reading, nanoseconds.
@@ -54,7 +54,7 @@ pub struct Generation<'a> {
     pcs: IdMap<u64, RawFrame>,
     cpu_samples: Vec<CpuSample>,
     frequency: Option<u64>,
-    clock_snapshot: Option<ClockSnapshot>,
+    clock_snapshot: Option<RawClockSnapshot>,
     min_time: Option<u64>,
 }
 
@@ -140,7 +140,7 @@ impl<'a> Generation<'a> {
         self.frequency.unwrap_or(0)
     }
     /// The clock snapshot (Go 1.25+).
-    pub fn clock_snapshot(&self) -> Option<ClockSnapshot> {
+    pub fn clock_snapshot(&self) -> Option<RawClockSnapshot> {
         self.clock_snapshot
     }
     /// The smallest batch timestamp of the generation's M batches and tables.
@@ -282,7 +282,7 @@ impl<'a> Generation<'a> {
                     }
                     let a = ev.args();
                     last = last.wrapping_add(a[0]);
-                    self.clock_snapshot = Some(ClockSnapshot {
+                    self.clock_snapshot = Some(RawClockSnapshot {
                         time: last,
                         mono: a[1],
                         sec: a[2],

@@ -5,6 +5,6 @@ mod generation;
 mod stream;
 
 pub(crate) use batch::write_event_batch;
-pub use batch::{Batch, BatchEvents, BatchKind, Batches, RawEvents, NO_THREAD};
-pub use generation::{ClockSnapshot, CpuSample, Generation, Generations};
+pub use batch::{Batch, BatchEvents, BatchKind, Batches, WireEvents, NO_M};
+pub use generation::{CpuSample, Generation, Generations, RawClockSnapshot};
 pub use stream::StreamReader;

@@ -48,6 +48,16 @@ pub struct StreamReader<R> {
     limits: Limits,
 }
 
+impl<R> std::fmt::Debug for StreamReader<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StreamReader")
+            .field("version", &self.version)
+            .field("offset", &self.offset)
+            .field("done", &self.done)
+            .finish_non_exhaustive()
+    }
+}
+
 impl<R: Read> StreamReader<R> {
     /// Reads the header.
     pub fn new(r: R) -> Result<StreamReader<R>> {
@@ -108,7 +118,7 @@ impl<R: Read> StreamReader<R> {
                     return Ok(None);
                 };
                 let mut events = batch.events().skip_to(pos);
-                return match events.next_event() {
+                return match events.next_in_place() {
                     Some(Ok(ev)) => {
                         // A cheap clone: its data still borrows the buffer, not `events`.
                         let ev = ev.clone();
@@ -183,7 +193,7 @@ impl<R: Read> StreamReader<R> {
             match self.r.fill_buf() {
                 Ok(b) => break b.len(),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(Error::new(ErrorKind::Io(e.to_string()), self.offset)),
+                Err(e) => return Err(Error::io(e, self.offset)),
             }
         };
         self.check_total(n as u64)?;
@@ -427,7 +437,7 @@ impl<R: Read> StreamReader<R> {
                     self.offset += n as u64;
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(Error::new(ErrorKind::Io(e.to_string()), self.offset)),
+                Err(e) => return Err(Error::io(e, self.offset)),
             }
         }
         Ok(true)
@@ -439,7 +449,7 @@ impl<R: Read> StreamReader<R> {
                 Ok([]) => return Ok(None),
                 Ok(b) => break b[0],
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(Error::new(ErrorKind::Io(e.to_string()), self.offset)),
+                Err(e) => return Err(Error::io(e, self.offset)),
             }
         };
         self.check_total(1)?;
