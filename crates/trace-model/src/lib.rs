@@ -79,6 +79,7 @@ pub mod gc;
 mod gosort;
 pub mod mmu;
 mod order;
+mod queue;
 mod reader;
 pub mod sink;
 pub mod summary;

@@ -9,10 +9,11 @@
 
 use crate::error::OrderError;
 use crate::event::{
-    is_experimental, status, wire_name, BaseEvent, GoId, ProcId, Queue, SchedCtx, ThreadId,
-    NO_GOROUTINE, NO_PROC, NO_TASK, NO_THREAD,
+    is_experimental, status, wire_name, BaseEvent, GoId, ProcId, SchedCtx, ThreadId, NO_GOROUTINE,
+    NO_PROC, NO_TASK, NO_THREAD,
 };
 use crate::event::{GoState, ProcState};
+use crate::queue::Queue;
 use crate::table::TableRef;
 use std::sync::Arc;
 use trace_format::hash::{DenseIdMap, IdMap};
@@ -234,6 +235,79 @@ fn step_named(
     Some(gid)
 }
 
+/// `GoStart`'s step: the goroutine it names starts running on an M with a P and no goroutine,
+/// if it is runnable and the event is next in its sequence. `Ok(None)` when it can't happen
+/// yet, and then nothing has changed; an error for the wrong context.
+#[inline(always)]
+fn go_start_step(
+    gs: &mut DenseIdMap<GState>,
+    ev: &BaseEvent,
+    gen: u64,
+    cur: SchedCtx,
+) -> Result<Option<GoId>, Box<OrderError>> {
+    let gid = ev.args[0] as GoId;
+    let seq = Seq::new(gen, ev.args[1]);
+    match gs.get_mut(&gid) {
+        Some(s) if s.ready(status::GO_RUNNABLE, seq) => {
+            check_ctx(cur, Need::Must, Need::Must, Need::Not)?;
+            s.step(status::GO_RUNNING, seq);
+            Ok(Some(gid))
+        }
+        _ => Ok(None),
+    }
+}
+
+/// The step of an event that ends the running goroutine's execution (`GoBlock`, `GoStop`,
+/// `GoDestroy`, type `ty`): it must run user code on an M with a P.
+#[inline(always)]
+fn stop_exec_step(
+    gs: &mut DenseIdMap<GState>,
+    ty: u8,
+    cur: SchedCtx,
+) -> Result<(), Box<OrderError>> {
+    user_go(cur)?;
+    let s = current_g(gs, ty, cur.g, status::GO_RUNNING)?;
+    match Ty(ty) {
+        Ty::GO_STOP => s.status = status::GO_RUNNABLE,
+        Ty::GO_BLOCK => s.status = status::GO_WAITING,
+        _ => {
+            gs.remove(&cur.g);
+        }
+    }
+    Ok(())
+}
+
+/// The current goroutine's state, which must be `want`.
+#[inline(always)]
+fn current_g(
+    gs: &mut DenseIdMap<GState>,
+    ty: u8,
+    g: GoId,
+    want: u64,
+) -> Result<&mut GState, Box<OrderError>> {
+    match gs.get_mut(&g) {
+        Some(s) if s.status == want => Ok(s),
+        s => Err(current_g_error(ty, g, s.is_some())),
+    }
+}
+
+#[cold]
+fn current_g_error(ty: u8, g: GoId, exists: bool) -> Box<OrderError> {
+    let name = wire_name(ty);
+    if !exists {
+        return state_err(format!(
+            "event {name} for goroutine ({g}) that doesn't exist"
+        ));
+    }
+    // Go names Running here even when it wanted Syscall, except for GoDestroySyscall.
+    let want_name = if ty == Ty::GO_DESTROY_SYSCALL.0 {
+        "Syscall"
+    } else {
+        "Running"
+    };
+    state_err(format!("{name} event for goroutine that's not {want_name}"))
+}
+
 /// What an event needs of its M's context.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Need {
@@ -378,27 +452,15 @@ impl Ordering {
             p: ms.p,
             m: *m,
         };
+        // The same steps as the general path's; what they refuse, errors included, is left to
+        // `advance`.
         let ty = Ty(ev.ty);
         if ty == Ty::GO_START {
-            // As `go_start`, on an M with a P and no goroutine.
-            if cur.p == NO_PROC || cur.g != NO_GOROUTINE {
-                return None;
-            }
-            let (from, to) = (status::GO_RUNNABLE, status::GO_RUNNING);
-            ms.g = step_named(&mut self.gs, ev, gen, from, to)?;
+            ms.g = go_start_step(&mut self.gs, ev, gen, cur).ok()??;
         } else if ty == Ty::GO_BLOCK {
-            // As `go_stop_exec`, on an M with a P and a running goroutine.
-            if cur.p == NO_PROC || cur.g == NO_GOROUTINE {
-                return None;
-            }
-            let s = self.gs.get_mut(&cur.g)?;
-            if s.status != status::GO_RUNNING {
-                return None;
-            }
-            s.status = status::GO_WAITING;
+            stop_exec_step(&mut self.gs, ev.ty, cur).ok()?;
             ms.g = NO_GOROUTINE;
         } else if ty == Ty::GO_UNBLOCK {
-            // As `go_unblock`.
             let (from, to) = (status::GO_WAITING, status::GO_RUNNABLE);
             step_named(&mut self.gs, ev, gen, from, to)?;
         } else {
@@ -727,27 +789,7 @@ impl Ordering {
 
     /// The current goroutine's state, which must be `want`.
     fn current_g(&mut self, ty: u8, g: GoId, want: u64) -> Result<&mut GState, Box<OrderError>> {
-        // Named only for an error.
-        let name = || wire_name(ty);
-        let Some(s) = self.gs.get_mut(&g) else {
-            return Err(state_err(format!(
-                "event {} for goroutine ({g}) that doesn't exist",
-                name()
-            )));
-        };
-        if s.status != want {
-            // Go names Running here even when it wanted Syscall, except for GoDestroySyscall.
-            let want_name = if ty == Ty::GO_DESTROY_SYSCALL.0 {
-                "Syscall"
-            } else {
-                "Running"
-            };
-            return Err(state_err(format!(
-                "{} event for goroutine that's not {want_name}",
-                name()
-            )));
-        }
-        Ok(s)
+        current_g(&mut self.gs, ty, g, want)
     }
 
     /// The state of P `p`, which event type `ty` needs the trace to have told of.
@@ -761,16 +803,7 @@ impl Ordering {
     }
 
     fn go_stop_exec(&mut self, ev: &mut BaseEvent, cur: SchedCtx) -> Step {
-        user_go(cur)?;
-        let ty = ev.ty;
-        let s = self.current_g(ty, cur.g, status::GO_RUNNING)?;
-        match Ty(ty) {
-            Ty::GO_STOP => s.status = status::GO_RUNNABLE,
-            Ty::GO_BLOCK => s.status = status::GO_WAITING,
-            _ => {
-                self.gs.remove(&cur.g);
-            }
-        }
+        stop_exec_step(&mut self.gs, ev.ty, cur)?;
         self.push(cur, *ev);
         Ok((
             SchedCtx {
@@ -782,15 +815,9 @@ impl Ordering {
     }
 
     fn go_start(&mut self, ev: &mut BaseEvent, gen: u64, cur: SchedCtx) -> Step {
-        let gid = ev.args[0] as GoId;
-        let seq = Seq::new(gen, ev.args[1]);
-        match self.gs.get_mut(&gid) {
-            Some(s) if s.ready(status::GO_RUNNABLE, seq) => {
-                check_ctx(cur, Need::Must, Need::Must, Need::Not)?;
-                s.step(status::GO_RUNNING, seq);
-            }
-            _ => return Ok((cur, false)),
-        }
+        let Some(gid) = go_start_step(&mut self.gs, ev, gen, cur)? else {
+            return Ok((cur, false));
+        };
         self.push(cur, *ev);
         Ok((SchedCtx { g: gid, ..cur }, true))
     }
