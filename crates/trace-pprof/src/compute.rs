@@ -7,6 +7,7 @@
 //! never does): Go's goroutine summary decides that, and so its rules are followed here.
 
 use crate::{Error, Frame, Record};
+use smallvec::SmallVec;
 use trace_format::hash::{DenseIdMap, IdMap};
 use trace_model::{Event, EventKind, EventSink, GoId, GoState, Reader, ResourceKind, Time};
 
@@ -240,12 +241,13 @@ impl Profiler {
         if let Some(&i) = self.by_ident.get(&ident) {
             return (i, ident);
         }
-        let mut pcs: Vec<u64> = stack.frames().take(MAX_STACK).map(|f| f.pc).collect();
+        // Most stacks are short: the key is built on the stack, and copied only when new.
+        let mut pcs: SmallVec<[u64; 32]> = stack.frames().take(MAX_STACK).map(|f| f.pc).collect();
         // Go keys stacks by a zero-padded array of PCs.
         while pcs.last() == Some(&0) {
             pcs.pop();
         }
-        let i = match self.stack_ids.get(&pcs) {
+        let i = match self.stack_ids.get(&pcs[..]) {
             Some(&i) => i,
             None => {
                 let i = self.stacks.len() as u32;
@@ -254,7 +256,7 @@ impl Profiler {
                     ident: None,
                     claim: 0,
                 });
-                self.stack_ids.insert(pcs, i);
+                self.stack_ids.insert(pcs.to_vec(), i);
                 i
             }
         };

@@ -30,6 +30,7 @@ pub use proto::Profile;
 pub use trace_format as format;
 pub use trace_model as model;
 
+use indexmap::IndexSet;
 use std::collections::HashMap;
 use std::io::Write;
 
@@ -84,30 +85,23 @@ pub struct Record {
     pub time: i64,
 }
 
-/// Interns strings for a profile's string table.
-struct Strings {
-    table: Vec<Vec<u8>>,
-    index: HashMap<Vec<u8>, i64>,
-}
+/// Interns strings for a profile's string table: each string is held once, its index is its
+/// ID, and the empty string is ID 0 as profile.proto requires.
+struct Strings(IndexSet<Vec<u8>>);
 
 impl Strings {
     fn new() -> Strings {
-        let mut s = Strings {
-            table: Vec::new(),
-            index: HashMap::new(),
-        };
+        let mut s = Strings(IndexSet::new());
         s.get(b"");
         s
     }
 
     fn get(&mut self, s: &[u8]) -> i64 {
-        if let Some(&i) = self.index.get(s) {
-            return i;
-        }
-        let i = self.table.len() as i64;
-        self.table.push(s.to_vec());
-        self.index.insert(s.to_vec(), i);
-        i
+        let i = match self.0.get_index_of(s) {
+            Some(i) => i,
+            None => self.0.insert_full(s.to_vec()).0,
+        };
+        i as i64
     }
 }
 
@@ -129,49 +123,39 @@ pub fn build(records: &[Record]) -> Profile {
         period: 1,
         ..Profile::default()
     };
-    let mut locations: HashMap<u64, u64> = HashMap::new();
-    // Go keys functions by file and name concatenated.
-    let mut functions: HashMap<Vec<u8>, u64> = HashMap::new();
+    // A location's ID is its index in `locations` plus one (one per PC), a function's its
+    // index in `functions` plus one; Go keys functions by file and name concatenated.
+    let mut locations: IndexSet<u64> = IndexSet::new();
+    let mut functions: IndexSet<Vec<u8>> = IndexSet::new();
     for rec in records {
-        let mut ids = Vec::with_capacity(rec.stack.len());
+        let mut ids: Vec<u64> = Vec::with_capacity(rec.stack.len());
         for f in &rec.stack {
-            let id = match locations.get(&f.pc) {
-                Some(&id) => id,
-                None => {
-                    let key = [&f.file[..], &f.func[..]].concat();
-                    let func_id = match functions.get(&key) {
-                        Some(&id) => id,
-                        None => {
-                            let id = p.function.len() as u64 + 1;
-                            let name = strings.get(&f.func);
-                            p.function.push(proto::Function {
-                                id,
-                                name,
-                                system_name: name,
-                                filename: strings.get(&f.file),
-                                start_line: 0,
-                            });
-                            functions.insert(key, id);
-                            id
-                        }
-                    };
-                    let id = p.location.len() as u64 + 1;
-                    p.location.push(proto::Location {
-                        id,
-                        mapping_id: 0,
-                        address: f.pc,
-                        line: vec![proto::Line {
-                            function_id: func_id,
-                            line: f.line as i64,
-                            column: 0,
-                        }],
-                        is_folded: false,
+            let (loc, new_loc) = locations.insert_full(f.pc);
+            if new_loc {
+                let (func, new_func) = functions.insert_full([&f.file[..], &f.func[..]].concat());
+                if new_func {
+                    let name = strings.get(&f.func);
+                    p.function.push(proto::Function {
+                        id: func as u64 + 1,
+                        name,
+                        system_name: name,
+                        filename: strings.get(&f.file),
+                        start_line: 0,
                     });
-                    locations.insert(f.pc, id);
-                    id
                 }
-            };
-            ids.push(id);
+                p.location.push(proto::Location {
+                    id: loc as u64 + 1,
+                    mapping_id: 0,
+                    address: f.pc,
+                    line: vec![proto::Line {
+                        function_id: func as u64 + 1,
+                        line: f.line as i64,
+                        column: 0,
+                    }],
+                    is_folded: false,
+                });
+            }
+            ids.push(loc as u64 + 1);
         }
         p.sample.push(proto::Sample {
             location_id: ids,
@@ -179,7 +163,7 @@ pub fn build(records: &[Record]) -> Profile {
             label: Vec::new(),
         });
     }
-    p.string_table = strings.table;
+    p.string_table = strings.0.into_iter().collect();
     p
 }
 
