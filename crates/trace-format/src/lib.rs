@@ -40,6 +40,7 @@ mod limits;
 #[cfg(test)]
 mod roundtrip;
 pub mod spec;
+#[cfg(feature = "synth")]
 pub mod synth;
 pub mod text;
 pub mod v1;

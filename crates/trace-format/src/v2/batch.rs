@@ -328,6 +328,7 @@ impl<'a> BatchEvents<'a> {
 
 /// Appends an event batch to `out`: its header (`EventBatch gen m time size`), then `data`.
 /// For writers of traces (tests, `synth`).
+#[cfg(any(test, feature = "synth"))]
 pub(crate) fn write_event_batch(
     out: &mut Vec<u8>,
     generation: u64,

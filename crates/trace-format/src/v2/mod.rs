@@ -4,6 +4,7 @@ mod batch;
 mod generation;
 mod stream;
 
+#[cfg(any(test, feature = "synth"))]
 pub(crate) use batch::write_event_batch;
 pub use batch::{Batch, BatchEvents, BatchKind, Batches, WireEvents, NO_M};
 pub use generation::{CpuSample, Generation, Generations, RawClockSnapshot};
