@@ -35,6 +35,7 @@
 
 mod error;
 mod event;
+pub mod gosort;
 pub mod hash;
 mod limits;
 #[cfg(test)]

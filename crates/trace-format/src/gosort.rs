@@ -15,7 +15,7 @@ use std::cmp::Ordering;
 /// `slices.SortFunc(v, cmp)` does (Go only looks at whether `cmp` is negative, i.e. `Less`).
 ///
 /// An inconsistent `cmp` leaves `v` in an unspecified order, but never panics or loops forever.
-pub(crate) fn sort_func<T, F: FnMut(&T, &T) -> Ordering>(v: &mut [T], mut cmp: F) {
+pub fn sort_func<T, F: FnMut(&T, &T) -> Ordering>(v: &mut [T], mut cmp: F) {
     let len = v.len();
     let mut sorter = Sorter {
         v,
