@@ -18,6 +18,10 @@
 #                     scripts/gen-summary-goldens.sh --jobs), compared by the ignored test
 #                     live_analyses of crates/trace-model/tests/analyses.rs: JSON lines byte for
 #                     byte, floats bit for bit
+#   footprint (all)   trace-footprint TRACE must be byte-identical to Go 1.27.3's
+#                     `go tool trace -d=footprint TRACE` on Go 1.22+ traces; on v1 traces Go
+#                     fails ("invalid event type") and ours must print the table, its bytes
+#                     adding up to the file less its 16-byte header
 #   v1    (Go 1.19, 1.21)  our event, string and per-type counts (from trace-raw's v1 text form)
 #                     must equal what Go 1.21.13's readTrace reads, which Go 1.27.3's tracev1 must
 #                     read too (scripts/gen-v1-counts.sh --traces)
@@ -28,7 +32,8 @@
 #
 # Usage: scripts/conformance.sh
 #   CONFORMANCE_V2_PROGRAMS, CONFORMANCE_V1_PROGRAMS: programs of testdata/programs to run
-#   (space-separated, or "all"). Exits 0 with a message if Go can't be installed; 1 on any
+#   (space-separated, or "all"). CONFORMANCE_STAGES: the stages to run after setup and the
+#   fresh traces (space-separated, e.g. "raw footprint"; default all). Exits 0 with a message if Go can't be installed; 1 on any
 #   difference, after printing its first lines (failing traces are kept in target/conformance/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -49,6 +54,7 @@ trace_raw=$root/target/release/examples/trace-raw
 trace_events=$root/target/release/examples/trace-events
 trace2pprof=$root/target/release/examples/trace2pprof
 trace_synth=$root/target/release/examples/trace-synth
+trace_footprint=$root/target/release/examples/trace-footprint
 keep=$root/target/conformance
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -92,7 +98,7 @@ stage_setup() {
     have_go "$v" || scripts/install-go.sh "$v" || echo "warning: could not install Go $v" >&2
   done
   cargo build --quiet --release --example trace-raw --example trace-events --example trace2pprof \
-    --example trace-synth
+    --example trace-synth --example trace-footprint
 }
 
 # ---- fresh traces ---------------------------------------------------------------------------------
@@ -170,6 +176,49 @@ stage_raw() {
       fail raw "$rel" "differs from Go (< ours, > Go's):" "$work/diff"
     fi
   done < <(fresh_traces v2)
+}
+
+# ---- stage footprint: Go 1.22+ -d=footprint, byte for byte; v1: a table Go can't give ------------
+
+stage_footprint() {
+  echo "== footprint: trace-footprint against Go 1.27.3's go tool trace -d=footprint"
+  local rel f size sum
+  while read -r rel; do
+    f=$work/$rel
+    if ! "$go127" tool trace -d=footprint "$f" > "$work/want" 2> "$work/err"; then
+      fail foot "$rel" "Go 1.27.3 cannot read it" "$work/err"
+      continue
+    fi
+    if ! "$trace_footprint" "$f" > "$work/got" 2> "$work/err"; then
+      fail foot "$rel" "trace-footprint failed: $(head -n 1 "$work/err")"
+      continue
+    fi
+    if diff "$work/got" "$work/want" > "$work/diff"; then
+      # A row's name may be empty, so count cells from the end: count is the next to last.
+      pass foot "$rel" "$(awk 'NR > 2 && $(NF - 1) != 0' "$work/want" | wc -l) event types, $(wc -l < "$work/want") lines identical"
+    else
+      fail foot "$rel" "differs from Go (< ours, > Go's):" "$work/diff"
+    fi
+  done < <(fresh_traces v2)
+  while read -r rel; do
+    f=$work/$rel
+    if "$go127" tool trace -d=footprint "$f" > /dev/null 2> "$work/goerr"; then
+      fail foot "$rel" "Go 1.27.3 reads a v1 trace now: compare with it"
+      continue
+    fi
+    if ! "$trace_footprint" "$f" > "$work/got" 2> "$work/err"; then
+      fail foot "$rel" "trace-footprint failed: $(head -n 1 "$work/err")"
+      continue
+    fi
+    size=$(stat -c %s "$f")
+    sum=$(awk 'NR > 2 { s += $(NF - 3) } END { print s + 0 }' "$work/got")
+    if [ "$sum" -eq $((size - 16)) ] && [ "$(wc -l < "$work/got")" -eq 258 ]; then
+      pass foot "$rel" "Go fails ($(head -n 1 "$work/goerr")); ours: $sum bytes = file - header"
+    else
+      echo "bytes $sum, file $size, $(wc -l < "$work/got") lines" > "$work/diff"
+      fail foot "$rel" "bytes don't add up to the file less its header" "$work/diff"
+    fi
+  done < <(fresh_traces v1)
 }
 
 # ---- stage v1: v1 counts against Go 1.21's readTrace and Go 1.27's tracev1 ------------------------
@@ -432,16 +481,18 @@ stage_summary() {
   CONFORMANCE_ANALYSES=$list live_test summary analyses live_analyses "differs from Go:"
 }
 
+read -r -a stages <<< "${CONFORMANCE_STAGES:-raw model synth model_v1 truncated pprof summary footprint v1}"
+for stage in "${stages[@]}"; do
+  if ! declare -F "stage_$stage" > /dev/null || [[ "$stage" =~ ^(setup|traces)$ ]]; then
+    echo "conformance: no stage $stage (CONFORMANCE_STAGES)" >&2
+    exit 2
+  fi
+done
 stage_setup
 stage_traces
-stage_raw
-stage_model
-stage_synth
-stage_model_v1
-stage_truncated
-stage_pprof
-stage_summary
-stage_v1
+for stage in "${stages[@]}"; do
+  "stage_$stage"
+done
 
 echo "== conformance: $passed ok, $failed failed, $skipped skipped, $((SECONDS - start)) s"
 [ "$failed" -eq 0 ]

@@ -4,6 +4,8 @@
 #   <name>.raw.golden     Go 1.27.3's raw reader and TextWriter (Trace Go1.N + go tool trace -d=wire)
 #   <name>.events.golden  Go 1.27.3's Event.String() of each event (go tool trace -d=parsed)
 #   <name>.TYPE.pprof.golden  Go 1.27.3's go tool trace -pprof=TYPE, TYPE net, sync, syscall, sched
+#   <name>.footprint.golden   Go 1.27.3's go tool trace -d=footprint (Go 1.22+ traces; also
+#                             scripts/gen-footprint-goldens.sh, which leaves the traces alone)
 # v1 traces (Go 1.19, 1.21) also get events goldens (Go 1.27 converts 1.11+ traces); their wire
 # counts go to testdata/v1-counts.golden via scripts/gen-v1-counts.sh.
 #
@@ -53,6 +55,7 @@ for v in "${versions[@]}"; do
     if [ "$minor" -ge 22 ]; then
       { printf 'Trace Go1.%s\n' "$minor"; "$go127" tool trace -d=wire "$out/$name.trace"; } \
         > "$out/$name.raw.golden"
+      "$go127" tool trace -d=footprint "$out/$name.trace" > "$out/$name.footprint.golden"
     fi
     if ! "$go127" tool trace -d=parsed "$out/$name.trace" > "$out/$name.events.golden" 2> "$tmp/err"; then
       echo "Go 1.27 cannot parse $out/$name.trace: $(cat "$tmp/err")" >&2

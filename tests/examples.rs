@@ -1,8 +1,9 @@
 //! The analysis examples as a user runs them: `trace-goroutines --json` prints Go's goroutine
 //! summaries (the committed goldens), its table and `--name` list agree with them, `trace-gc`
 //! reports the cycles the GC analyzer finds, `trace-stats` counts what Go's reader gives,
-//! `trace-check` finds sound what Go reads and reports Go's error where Go fails, and bad
-//! arguments exit 2 with the usage.
+//! `trace-check` finds sound what Go reads and reports Go's error where Go fails,
+//! `trace-footprint` prints Go's `-d=footprint` table (and one for v1 traces, which Go can't
+//! read), and bad arguments exit 2 with the usage.
 //!
 //! `cargo test` builds the examples next to the test binary's directory; if they are missing
 //! (a test run without examples), the test says so and fails.
@@ -126,6 +127,10 @@ fn bad_arguments_exit_2_with_usage() {
         ("trace-gc", vec!["--flags", "nonsense", "x"]),
         ("trace-check", vec![]),
         ("trace-check", vec!["--bogus", "x"]),
+        ("trace-footprint", vec![]),
+        ("trace-footprint", vec!["--json"]),
+        ("trace-footprint", vec!["--bogus", "x"]),
+        ("trace-footprint", vec!["a", "b"]),
     ] {
         let out = run(name, &args);
         assert_eq!(out.status.code(), Some(2), "{name} {args:?}");
@@ -428,5 +433,124 @@ fn trace_check_reports_gos_errors() {
     assert!(!stdout.contains("after 0 events"), "{stdout}");
     // A file that isn't there is an error too, not a panic.
     let out = run("trace-check", &["/nonexistent/trace"]);
+    assert_eq!(out.status.code(), Some(1));
+}
+
+/// `trace-footprint` on every Go 1.22+ trace in testdata prints exactly what Go 1.27.3's
+/// `go tool trace -d=footprint` printed (`.footprint.golden`); `--json` gives the same figures.
+#[test]
+fn trace_footprint_prints_gos_table() {
+    let mut checked = 0;
+    for trace in testdata_traces() {
+        let golden = trace.with_extension("footprint.golden");
+        let Ok(want) = std::fs::read(&golden) else {
+            continue;
+        };
+        let path = trace.to_str().unwrap();
+        let out = run("trace-footprint", &[path]);
+        assert!(
+            out.status.success(),
+            "{path}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(out.stdout == want, "{path}: differs from Go's -d=footprint");
+
+        // The JSON holds the table's rows that have events, in its order, and its totals.
+        let json = run("trace-footprint", &["--json", path]);
+        assert!(json.status.success(), "{path}");
+        let json = String::from_utf8(json.stdout).unwrap();
+        let table = String::from_utf8(want).unwrap();
+        let rows: Vec<(String, u64, u64)> = table
+            .lines()
+            .skip(2)
+            .map(|l| l.split_whitespace().collect::<Vec<_>>())
+            .filter(|cells| cells.len() == 5 && cells[3] != "0")
+            .map(|c| {
+                (
+                    c[0].to_string(),
+                    c[3].parse().unwrap(),
+                    c[1].parse().unwrap(),
+                )
+            })
+            .collect();
+        let (events, bytes): (u64, u64) = (
+            rows.iter().map(|r| r.1).sum(),
+            rows.iter().map(|r| r.2).sum(),
+        );
+        let size = std::fs::metadata(&trace).unwrap().len();
+        let head = format!(r#""trace_bytes":{size},"events":{events},"bytes":{bytes},"types":["#);
+        assert!(
+            json.contains(&head) && json.ends_with("]}\n"),
+            "{path}: {json}"
+        );
+        assert_eq!(json_types(&json), rows, "{path}");
+        checked += 1;
+    }
+    assert!(checked >= 60, "{checked} traces");
+}
+
+/// The (name, count, bytes) of each entry of `trace-footprint --json`'s `types`.
+fn json_types(json: &str) -> Vec<(String, u64, u64)> {
+    let body = json.split_once(r#""types":["#).unwrap().1;
+    body.split(r#"{"type":"#)
+        .skip(1)
+        .map(|entry| {
+            let field = |key: &str| {
+                let rest = entry.split_once(&format!(r#""{key}":"#)).unwrap().1;
+                rest.split([',', '}']).next().unwrap().to_string()
+            };
+            let name = field("name").trim_matches('"').to_string();
+            (
+                name,
+                field("count").parse().unwrap(),
+                field("bytes").parse().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// Go 1.27 fails on v1 traces ("invalid event type"); `trace-footprint` gives the table, with
+/// the v1 names, and bytes that add up to the file less its header. A trace cut short is an
+/// error naming the file, with nothing on stdout; so is a file that isn't there.
+#[test]
+fn trace_footprint_reads_v1_and_refuses_cut_traces() {
+    for rel in ["go1.19/gc.trace", "go1.21.13/annotations.trace"] {
+        let trace = testdata(rel);
+        let out = run("trace-footprint", &[&trace]);
+        assert!(out.status.success(), "{rel}");
+        let table = String::from_utf8(out.stdout).unwrap();
+        assert_eq!(table.lines().count(), 258, "{rel}");
+        assert!(table.starts_with("Event "), "{rel}");
+        assert!(table.lines().any(|l| l.starts_with("Batch ")), "{rel}");
+        // Bytes are the fourth cell from the end (a row's name may be empty).
+        let bytes: u64 = table
+            .lines()
+            .skip(2)
+            .map(|l| {
+                let cells: Vec<&str> = l.split_whitespace().collect();
+                cells[cells.len() - 4].parse::<u64>().unwrap()
+            })
+            .sum();
+        assert_eq!(
+            bytes,
+            std::fs::metadata(&trace).unwrap().len() - 16,
+            "{rel}"
+        );
+    }
+
+    let bytes = std::fs::read(testdata("go1.27.3/gc.trace")).unwrap();
+    let cut =
+        std::env::temp_dir().join(format!("trace-footprint-cut-{}.trace", std::process::id()));
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+    let out = run("trace-footprint", &[cut.to_str().unwrap()]);
+    std::fs::remove_file(&cut).unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.starts_with(&format!("trace-footprint: {}: ", cut.display())),
+        "{err}"
+    );
+    let out = run("trace-footprint", &["/nonexistent/trace"]);
     assert_eq!(out.status.code(), Some(1));
 }

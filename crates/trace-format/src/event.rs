@@ -260,6 +260,44 @@ impl<'a> RawEvent<'a> {
         }
     }
 
+    /// The length of the event's canonical encoding: what [`encode`](Self::encode) appends.
+    ///
+    /// For Go 1.22+ events this is Go's `raw.Event.EncodedSize`, the size `go tool trace
+    /// -d=footprint` counts: the type byte, each argument and each value of a stack's frames as
+    /// a minimal varint, and for an event with a data trailer (strings, experimental batches)
+    /// the data's length as a varint and the data. It can be less than the event takes in the
+    /// file, where the runtime padded a varint (the size of every batch is written in ten
+    /// bytes). For v1 records it is the length of their minimal v1 encoding, computed by
+    /// encoding them.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), trace_format::Error> {
+    /// let bytes = std::fs::read("../../testdata/traces/go1.22.10/chan.trace").unwrap();
+    /// let trace = trace_format::Trace::parse(&bytes)?;
+    /// let batch = trace.raw_events()?.next().unwrap()?;
+    /// let mut encoded = Vec::new();
+    /// batch.encode(&mut encoded);
+    /// assert_eq!(batch.encoded_size(), encoded.len() as u64);
+    /// # Ok(()) }
+    /// ```
+    pub fn encoded_size(&self) -> u64 {
+        if self.version.family() == crate::Family::V1 {
+            let mut out = Vec::new();
+            self.encode_v1(&mut out);
+            return out.len() as u64;
+        }
+        let len = |v: u64| varint::encoded_len(v) as u64;
+        let mut size = 1 + self.args().iter().map(|&a| len(a)).sum::<u64>();
+        for f in self.frames().iter() {
+            size += len(f.pc) + len(f.func) + len(f.file) + len(f.line);
+        }
+        if self.spec.has_data {
+            let n = self.data().map_or(0, |d| d.len() as u64);
+            size += len(n) + n;
+        }
+        size
+    }
+
     /// Appends the event's binary encoding (minimal varints) to `out`, in its version's format.
     pub fn encode(&self, out: &mut Vec<u8>) {
         if self.version.family() == crate::Family::V1 {

@@ -13,6 +13,8 @@
 //!   input; [`v1`] and [`v2`] hold the per-family readers. [`StreamReader`] reads from any
 //!   `io::Read`, one event, batch or generation at a time.
 //! - [`TextWriter`] and [`TextReader`] write and read Go's raw text format.
+//! - [`footprint`] counts the events and bytes of each event type, the table of
+//!   `go tool trace -d=footprint`.
 //!
 //! Nothing panics on bad input: every error is an [`Error`] that says what was expected and at which
 //! byte offset (and in which batch).
@@ -35,6 +37,8 @@
 
 mod error;
 mod event;
+pub mod footprint;
+pub mod gosort;
 pub mod hash;
 mod limits;
 #[cfg(test)]

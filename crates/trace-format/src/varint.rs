@@ -64,9 +64,40 @@ pub(crate) fn write(out: &mut Vec<u8>, mut v: u64) {
     out.push(v as u8);
 }
 
+/// Length of the minimal encoding of `v`: 1 to 10 bytes, what Go's `binary.PutUvarint` writes.
+///
+/// ```
+/// use trace_format::varint::encoded_len;
+/// assert_eq!(encoded_len(0), 1);
+/// assert_eq!(encoded_len(128), 2);
+/// assert_eq!(encoded_len(u64::MAX), 10);
+/// ```
+#[inline]
+pub fn encoded_len(v: u64) -> usize {
+    // Seven bits a byte; 0 takes one byte as 1 does.
+    let bits = u64::BITS - (v | 1).leading_zeros();
+    (bits as usize).div_ceil(7)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn encoded_len_is_what_write_writes() {
+        for shift in 0..64 {
+            for v in [
+                (1u64 << shift) - 1,
+                1 << shift,
+                (1 << shift) + 1,
+                u64::MAX >> shift,
+            ] {
+                let mut b = Vec::new();
+                write(&mut b, v);
+                assert_eq!(encoded_len(v), b.len(), "{v}");
+            }
+        }
+    }
 
     #[test]
     fn round_trip_and_padding() {

@@ -76,7 +76,6 @@
 mod error;
 mod event;
 pub mod gc;
-mod gosort;
 pub mod mmu;
 mod order;
 mod queue;
@@ -86,6 +85,9 @@ pub mod summary;
 mod table;
 mod v1;
 mod wall;
+
+// Go's slices.SortFunc, whose order of equal elements Go's output depends on.
+use trace_format::gosort;
 
 pub use error::{Error, ErrorKind, OrderError, Result};
 pub use event::{

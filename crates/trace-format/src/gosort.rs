@@ -1,9 +1,11 @@
 //! A replica of Go's `slices.SortFunc` (pattern-defeating quicksort, as of Go 1.27).
 //!
 //! The sort is unstable, and Go's output depends on which permutation it picks for elements
-//! that compare equal. To print events in exactly Go's order we must make the same choices, so
-//! this follows Go's algorithm step by step: the same thresholds, pivot selection, deterministic
-//! pattern breaking and heapsort fallback, and the same sequence of comparisons and swaps.
+//! that compare equal (events at the same time in `trace-model`, event types of equal bytes in
+//! [`footprint`](crate::footprint)). To print them in exactly Go's order we must make the same
+//! choices, so this follows Go's algorithm step by step: the same thresholds, pivot selection,
+//! deterministic pattern breaking and heapsort fallback, and the same sequence of comparisons
+//! and swaps.
 //!
 //! Indices are absolute positions in the whole slice (as in Go) rather than sub-slices, because
 //! two steps look outside the current range: the duplicate-pivot check reads the element just
@@ -15,7 +17,7 @@ use std::cmp::Ordering;
 /// `slices.SortFunc(v, cmp)` does (Go only looks at whether `cmp` is negative, i.e. `Less`).
 ///
 /// An inconsistent `cmp` leaves `v` in an unspecified order, but never panics or loops forever.
-pub(crate) fn sort_func<T, F: FnMut(&T, &T) -> Ordering>(v: &mut [T], mut cmp: F) {
+pub fn sort_func<T, F: FnMut(&T, &T) -> Ordering>(v: &mut [T], mut cmp: F) {
     let len = v.len();
     let mut sorter = Sorter {
         v,
