@@ -88,8 +88,8 @@ impl Footprint {
     pub fn of_trace(trace: &Trace<'_>) -> Result<Footprint> {
         let mut tally = Tally::new(trace.version());
         let mut events = trace.raw_events()?;
-        while let Some(event) = events.next_event() {
-            tally.event(event?);
+        while let Some(event) = events.next_event()? {
+            tally.event(event);
         }
         Ok(tally.finish(trace.bytes().len() as u64))
     }

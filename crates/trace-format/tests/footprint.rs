@@ -192,8 +192,7 @@ fn v1_bytes_add_up_to_the_file_and_counts_are_the_records() {
         let trace = Trace::parse(&bytes).unwrap();
         let mut events = trace.raw_events().unwrap();
         let mut last: Option<(u8, u64)> = None;
-        while let Some(ev) = events.next_event() {
-            let ev = ev.unwrap();
+        while let Some(ev) = events.next_event().unwrap() {
             *counts.entry(ev.ty().0).or_default() += 1;
             if let Some((ty, at)) = last.replace((ev.ty().0, ev.offset())) {
                 *sizes.entry(ty).or_default() += ev.offset() - at;
