@@ -86,23 +86,56 @@ pub fn traces_of(family: trace_format::Family) -> Vec<PathBuf> {
         .collect()
 }
 
-/// Runs `run` (a fuzz target's body) on every input recorded in `fuzz/regressions/<target>/`,
-/// in name order, saying which it replays (so a failure names its input).
+/// The cargo-fuzz targets (`fuzz/fuzz_targets/<name>.rs`), each replayed by a
+/// `fuzz_regressions` test: `decode` and `text` in trace-format's, `model` and `synth` in
+/// trace-model's, `pprof` in trace-pprof's. A new target joins this list and gets a replay.
+pub const FUZZ_TARGETS: [&str; 5] = ["decode", "text", "model", "synth", "pprof"];
+
+/// The fuzz directory of the workspace.
+pub fn fuzz_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .nth(2)
+        .unwrap()
+        .join("fuzz")
+}
+
+/// Every file under `dir`, at any depth, sorted; none if `dir` doesn't exist.
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                todo.push(path);
+            } else if path.is_file() {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Runs `run` (a fuzz target's body) on every file in `fuzz/regressions/<target>/` (committed:
+/// what the fuzzers found) and, where it exists, `fuzz/corpus/<target>/` (the local corpus,
+/// not committed; `fuzz/seed.sh` fills it), subdirectories included, in name order, saying
+/// which it replays (so a failure names its input). A file dropped there is replayed with no
+/// change here.
 pub fn replay_fuzz_regressions(target: &str, mut run: impl FnMut(&[u8])) {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fuzz/regressions")
-        .join(target);
-    let mut inputs: Vec<PathBuf> = std::fs::read_dir(dir)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.is_file())
-        .collect();
-    inputs.sort();
-    for path in inputs {
-        eprintln!("replaying {}", path.display());
-        run(&std::fs::read(&path).unwrap());
+    assert!(
+        FUZZ_TARGETS.contains(&target),
+        "{target}: not in FUZZ_TARGETS"
+    );
+    for kind in ["regressions", "corpus"] {
+        let dir = fuzz_dir().join(kind).join(target);
+        let inputs = files_under(&dir);
+        eprintln!("replaying {} inputs of {}", inputs.len(), dir.display());
+        for path in inputs {
+            eprintln!("replaying {}", path.display());
+            run(&std::fs::read(&path).unwrap());
+        }
     }
 }
 
