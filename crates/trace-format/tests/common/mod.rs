@@ -51,15 +51,61 @@ pub fn goroot(version: &str) -> Option<PathBuf> {
     root.is_dir().then_some(root)
 }
 
-/// Like [`goroot`], but says why the test is skipped when Go isn't installed.
-pub fn goroot_or_skip(version: &str, test: &str) -> Option<PathBuf> {
+/// Like [`goroot`], but when Go isn't installed says so through [`skip`] (which fails the test
+/// where Go is required). `what` names what the test (or the part of it that skips) reads.
+pub fn goroot_or_skip(version: &str, what: &str) -> Option<PathBuf> {
     let r = goroot(version);
     if r.is_none() {
-        eprintln!(
-            "SKIPPED {test}: Go {version} is not installed (scripts/install-go.sh {version} installs it)"
+        skip(
+            what,
+            &format!(
+                "Go {version} is not installed (scripts/install-go.sh {version} installs it, \
+                 or set GOTRACE_GOROOT_{})",
+                version.replace('.', "_")
+            ),
         );
     }
     r
+}
+
+/// Whether tests that need Go must run rather than skip: `GOTRACE_REQUIRE_GO` set to anything
+/// but `0` (`.ci/run` sets it), else `CI` set to anything but `0` or `false`.
+pub fn go_required() -> bool {
+    let set = |var: &str, no: &[&str]| {
+        std::env::var(var).map(|v| !v.is_empty() && !no.contains(&v.to_ascii_lowercase().as_str()))
+    };
+    set("GOTRACE_REQUIRE_GO", &["0"])
+        .unwrap_or_else(|_| set("CI", &["0", "false"]).unwrap_or(false))
+}
+
+/// A test (or part of one) that can't run here: `SKIPPED: <crate> <binary>::<test>: <why>` on
+/// stderr, past the test harness's capture so it shows in `cargo test`'s output; or, where Go
+/// is required ([`go_required`]: CI), a panic saying so, so that CI can't pass without running
+/// it. `what` is the test's name, or what it reads.
+pub fn skip(what: &str, why: &str) {
+    // libtest names each test's thread after the test (the main thread with --test-threads=1).
+    let thread = std::thread::current();
+    let label = match thread.name().filter(|&n| n != "main") {
+        Some(name) => match what.strip_prefix(name) {
+            Some(rest) => format!("{name}{rest}"),
+            None => format!("{name} ({what})"),
+        },
+        None => what.to_string(),
+    };
+    let test = format!(
+        "{} {}::{label}",
+        env!("CARGO_PKG_NAME"),
+        env!("CARGO_CRATE_NAME")
+    );
+    if go_required() {
+        panic!(
+            "{test}: {why}. Not skipped: GOTRACE_REQUIRE_GO or CI is set, so every test that \
+             needs Go must run (GOTRACE_REQUIRE_GO=0 allows the skip)"
+        );
+    }
+    // eprintln! would go to the harness's capture, shown only when the test fails.
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr(), "SKIPPED: {test}: {why}");
 }
 
 /// The files in `dir` whose name ends in `.ext`, sorted; none if `dir` can't be read.
@@ -149,7 +195,7 @@ pub struct GoCase {
     pub trace: String,
 }
 
-/// The cases of Go 1.27.3's trace test suite, or `None` (with a message) when Go 1.27.3 isn't
+/// The cases of Go 1.27.3's trace test suite, or `None` (through [`skip`]) when Go 1.27.3 isn't
 /// installed.
 pub fn go_suite(test: &str) -> Option<Vec<GoCase>> {
     let goroot = goroot_or_skip("1.27.3", test)?;
