@@ -2,7 +2,7 @@
 //!
 //! This crate re-exports the workspace's three layers:
 //!
-//! - [`format`] (`trace-format`): zero-copy decoding of the wire formats and Go's raw text format.
+//! - [`format`](mod@format) (`trace-format`): zero-copy decoding of the wire formats and Go's raw text format.
 //! - [`model`] (`trace-model`): ordering, goroutine/P/M/GC state, one event model for every version.
 //! - [`pprof`] (`trace-pprof`): the net, sync, syscall and sched profiles of `go tool trace -pprof`.
 //!

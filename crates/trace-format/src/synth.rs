@@ -151,7 +151,7 @@ impl SynthEvent {
 pub struct SynthBatch {
     /// Its generation.
     pub generation: u64,
-    /// Its M, or [`NO_M`](crate::v2::NO_M) for the tables.
+    /// Its M, or [`NO_M`] for the tables.
     pub m: u64,
     /// Its base time, in ticks.
     pub time: u64,

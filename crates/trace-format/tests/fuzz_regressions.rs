@@ -1,7 +1,9 @@
-//! Replays the inputs the fuzzers found (`fuzz/regressions/decode/*`, `fuzz/regressions/text/*`)
-//! through exactly what the cargo-fuzz targets `decode` and `text` do, on stable and without
-//! libFuzzer, so a fixed crash stays fixed. A few seed inputs go the same way, with stricter
-//! checks, so the replay can fail even while no regression is recorded.
+//! Replays the inputs the fuzzers found (`fuzz/regressions/decode/`, `fuzz/regressions/text/`)
+//! and the local corpus where there is one (`fuzz/corpus/decode/`, `fuzz/corpus/text/`) through
+//! exactly what the cargo-fuzz targets `decode` and `text` do, on stable and without libFuzzer,
+//! so a fixed crash stays fixed. A few seed inputs go the same way, with stricter checks, so the
+//! replay can fail even while no regression is recorded. And no fuzz input directory is one that
+//! no test replays.
 
 mod common;
 
@@ -110,5 +112,34 @@ fn text_target_on_seeds() {
         b"Trace Go1.22\n\xff\xfe\n",
     ] {
         text_target::run(hostile);
+    }
+}
+
+/// Every target has a replay test, and every directory of fuzz inputs belongs to a target, so
+/// that no input dropped into `fuzz/regressions/` or `fuzz/corpus/` goes unreplayed.
+#[test]
+fn every_fuzz_input_directory_is_replayed() {
+    let fuzz = common::fuzz_dir();
+    let mut targets: Vec<String> = common::files_with_ext(&fuzz.join("fuzz_targets"), "rs")
+        .iter()
+        .map(|p| p.file_stem().unwrap().to_string_lossy().into_owned())
+        .collect();
+    let mut replayed = common::FUZZ_TARGETS.map(String::from).to_vec();
+    targets.sort();
+    replayed.sort();
+    assert_eq!(
+        targets, replayed,
+        "fuzz/fuzz_targets/ against common::FUZZ_TARGETS"
+    );
+    for kind in ["regressions", "corpus"] {
+        for entry in std::fs::read_dir(fuzz.join(kind)).into_iter().flatten() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy();
+            assert!(
+                path.is_dir() && common::FUZZ_TARGETS.contains(&&*name),
+                "{}: not a directory named after a fuzz target, so never replayed",
+                path.display()
+            );
+        }
     }
 }

@@ -103,7 +103,10 @@ fn v1_counts_equal_go_readtrace() {
 
 #[test]
 fn v1_streaming_and_text_agree_with_memory() {
-    let goroot = common::goroot_or_skip("1.21.13", "v1_streaming_and_text_agree (Go's traces)");
+    let goroot = common::goroot_or_skip(
+        "1.21.13",
+        "v1_streaming_and_text_agree_with_memory (Go's traces)",
+    );
     for exp in expected() {
         let Some(path) = resolve(&exp.key, goroot.as_ref()) else {
             continue;

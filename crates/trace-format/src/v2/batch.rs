@@ -57,7 +57,7 @@ impl<'a> Batch<'a> {
     pub fn generation(&self) -> u64 {
         self.generation
     }
-    /// The M (thread) that wrote the batch, [`NO_THREAD`] for none.
+    /// The M (thread) that wrote the batch, [`NO_M`] for none.
     pub fn m(&self) -> u64 {
         self.m
     }

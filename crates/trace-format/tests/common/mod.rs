@@ -51,15 +51,61 @@ pub fn goroot(version: &str) -> Option<PathBuf> {
     root.is_dir().then_some(root)
 }
 
-/// Like [`goroot`], but says why the test is skipped when Go isn't installed.
-pub fn goroot_or_skip(version: &str, test: &str) -> Option<PathBuf> {
+/// Like [`goroot`], but when Go isn't installed says so through [`skip`] (which fails the test
+/// where Go is required). `what` names what the test (or the part of it that skips) reads.
+pub fn goroot_or_skip(version: &str, what: &str) -> Option<PathBuf> {
     let r = goroot(version);
     if r.is_none() {
-        eprintln!(
-            "SKIPPED {test}: Go {version} is not installed (scripts/install-go.sh {version} installs it)"
+        skip(
+            what,
+            &format!(
+                "Go {version} is not installed (scripts/install-go.sh {version} installs it, \
+                 or set GOTRACE_GOROOT_{})",
+                version.replace('.', "_")
+            ),
         );
     }
     r
+}
+
+/// Whether tests that need Go must run rather than skip: `GOTRACE_REQUIRE_GO` set to anything
+/// but `0` (`.ci/run` sets it), else `CI` set to anything but `0` or `false`.
+pub fn go_required() -> bool {
+    let set = |var: &str, no: &[&str]| {
+        std::env::var(var).map(|v| !v.is_empty() && !no.contains(&v.to_ascii_lowercase().as_str()))
+    };
+    set("GOTRACE_REQUIRE_GO", &["0"])
+        .unwrap_or_else(|_| set("CI", &["0", "false"]).unwrap_or(false))
+}
+
+/// A test (or part of one) that can't run here: `SKIPPED: <crate> <binary>::<test>: <why>` on
+/// stderr, past the test harness's capture so it shows in `cargo test`'s output; or, where Go
+/// is required ([`go_required`]: CI), a panic saying so, so that CI can't pass without running
+/// it. `what` is the test's name, or what it reads.
+pub fn skip(what: &str, why: &str) {
+    // libtest names each test's thread after the test (the main thread with --test-threads=1).
+    let thread = std::thread::current();
+    let label = match thread.name().filter(|&n| n != "main") {
+        Some(name) => match what.strip_prefix(name) {
+            Some(rest) => format!("{name}{rest}"),
+            None => format!("{name} ({what})"),
+        },
+        None => what.to_string(),
+    };
+    let test = format!(
+        "{} {}::{label}",
+        env!("CARGO_PKG_NAME"),
+        env!("CARGO_CRATE_NAME")
+    );
+    if go_required() {
+        panic!(
+            "{test}: {why}. Not skipped: GOTRACE_REQUIRE_GO or CI is set, so every test that \
+             needs Go must run (GOTRACE_REQUIRE_GO=0 allows the skip)"
+        );
+    }
+    // eprintln! would go to the harness's capture, shown only when the test fails.
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr(), "SKIPPED: {test}: {why}");
 }
 
 /// The files in `dir` whose name ends in `.ext`, sorted; none if `dir` can't be read.
@@ -86,23 +132,56 @@ pub fn traces_of(family: trace_format::Family) -> Vec<PathBuf> {
         .collect()
 }
 
-/// Runs `run` (a fuzz target's body) on every input recorded in `fuzz/regressions/<target>/`,
-/// in name order, saying which it replays (so a failure names its input).
+/// The cargo-fuzz targets (`fuzz/fuzz_targets/<name>.rs`), each replayed by a
+/// `fuzz_regressions` test: `decode` and `text` in trace-format's, `model` and `synth` in
+/// trace-model's, `pprof` in trace-pprof's. A new target joins this list and gets a replay.
+pub const FUZZ_TARGETS: [&str; 5] = ["decode", "text", "model", "synth", "pprof"];
+
+/// The fuzz directory of the workspace.
+pub fn fuzz_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .nth(2)
+        .unwrap()
+        .join("fuzz")
+}
+
+/// Every file under `dir`, at any depth, sorted; none if `dir` doesn't exist.
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                todo.push(path);
+            } else if path.is_file() {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Runs `run` (a fuzz target's body) on every file in `fuzz/regressions/<target>/` (committed:
+/// what the fuzzers found) and, where it exists, `fuzz/corpus/<target>/` (the local corpus,
+/// not committed; `fuzz/seed.sh` fills it), subdirectories included, in name order, saying
+/// which it replays (so a failure names its input). A file dropped there is replayed with no
+/// change here.
 pub fn replay_fuzz_regressions(target: &str, mut run: impl FnMut(&[u8])) {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fuzz/regressions")
-        .join(target);
-    let mut inputs: Vec<PathBuf> = std::fs::read_dir(dir)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.is_file())
-        .collect();
-    inputs.sort();
-    for path in inputs {
-        eprintln!("replaying {}", path.display());
-        run(&std::fs::read(&path).unwrap());
+    assert!(
+        FUZZ_TARGETS.contains(&target),
+        "{target}: not in FUZZ_TARGETS"
+    );
+    for kind in ["regressions", "corpus"] {
+        let dir = fuzz_dir().join(kind).join(target);
+        let inputs = files_under(&dir);
+        eprintln!("replaying {} inputs of {}", inputs.len(), dir.display());
+        for path in inputs {
+            eprintln!("replaying {}", path.display());
+            run(&std::fs::read(&path).unwrap());
+        }
     }
 }
 
@@ -116,7 +195,7 @@ pub struct GoCase {
     pub trace: String,
 }
 
-/// The cases of Go 1.27.3's trace test suite, or `None` (with a message) when Go 1.27.3 isn't
+/// The cases of Go 1.27.3's trace test suite, or `None` (through [`skip`]) when Go 1.27.3 isn't
 /// installed.
 pub fn go_suite(test: &str) -> Option<Vec<GoCase>> {
     let goroot = goroot_or_skip("1.27.3", test)?;

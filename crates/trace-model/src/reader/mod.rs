@@ -328,8 +328,8 @@ impl<'a> Reader<'a> {
     /// The next event, `None` after the last; after an error, `None`. The event is lent until
     /// the next call (clone it to keep it): the fastest way through a trace. The reader is also
     /// an [`Iterator`] of owned events.
-    // Inlined into the caller's loop (whose crate could not otherwise): a call per event
-    // saved and restored registers and built the result in memory (8% of the instructions).
+    // Inlined into the caller's loop (whose crate could not otherwise): as a call, every event
+    // paid for saving and restoring registers and for building the result in memory.
     // Always: a hint alone left it a call in a closure (criterion's loop).
     #[inline(always)]
     pub fn next_event(&mut self) -> Result<Option<&Event>> {
