@@ -80,6 +80,7 @@ pub mod mmu;
 mod order;
 mod queue;
 mod reader;
+pub mod regions;
 pub mod sink;
 pub mod summary;
 mod table;
