@@ -58,6 +58,86 @@ fn trace_goroutines_json_is_gos_summary() {
 }
 
 #[test]
+fn trace_regions_and_trace_tasks_json_are_gos_pages() {
+    for rel in [
+        "go1.27.3/annotations",
+        "go1.22.10/unfinished",
+        "go1.21.13/annotations",
+        "go1.19/unfinished",
+    ] {
+        let trace = testdata(&format!("{rel}.trace"));
+        for (name, kind) in [("trace-regions", "regions"), ("trace-tasks", "usertasks")] {
+            let out = run(name, &["--json", &trace]);
+            assert!(
+                out.status.success(),
+                "{name} {rel}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let want = std::fs::read(testdata(&format!("{rel}.{kind}.golden"))).unwrap();
+            assert!(
+                out.stdout == want,
+                "{name} {rel}: --json differs from Go's page"
+            );
+        }
+    }
+}
+
+#[test]
+fn trace_regions_and_trace_tasks_tables() {
+    let trace = testdata("go1.27.3/unfinished.trace");
+    let out = run("trace-regions", &[&trace]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("type "), "{text}");
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("\"open-at-stop\" ") && l.contains(" main.main (main.go:")),
+        "{text}"
+    );
+    assert!(text.contains("Execution time"), "{text}");
+
+    let trace = testdata("go1.27.3/annotations.trace");
+    let out = run("trace-regions", &["--type", "nested", &trace]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.starts_with("regions \"nested\" at main.main"),
+        "{text}"
+    );
+    assert!(text.contains("histogram of durations:"), "{text}");
+
+    let out = run("trace-tasks", &[&trace]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("outer ") && l.contains(" 1 ")),
+        "{text}"
+    );
+    let out = run("trace-tasks", &["--type", "inner", &trace]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("task 2 (complete)"), "{text}");
+    assert!(
+        text.contains("log (category: child): \"working\""),
+        "{text}"
+    );
+
+    // A trace that can't be read: named, with the error, exit 1.
+    for name in ["trace-regions", "trace-tasks"] {
+        let out = run(name, &["/nonexistent.trace"]);
+        assert_eq!(out.status.code(), Some(1), "{name}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent.trace"));
+        let cut =
+            std::env::temp_dir().join(format!("gotrace-cut-{}-{name}.trace", std::process::id()));
+        let bytes = std::fs::read(&trace).unwrap();
+        std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+        let out = run(name, &[cut.to_str().unwrap()]);
+        std::fs::remove_file(&cut).unwrap();
+        assert_eq!(out.status.code(), Some(1), "{name}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(cut.to_str().unwrap()), "{err}");
+    }
+}
+
+#[test]
 fn trace_goroutines_table_and_name() {
     let trace = testdata("go1.27.3/mutex.trace");
     let out = run("trace-goroutines", &[&trace]);
@@ -131,6 +211,13 @@ fn bad_arguments_exit_2_with_usage() {
         ("trace-footprint", vec!["--json"]),
         ("trace-footprint", vec!["--bogus", "x"]),
         ("trace-footprint", vec!["a", "b"]),
+        ("trace-regions", vec![]),
+        ("trace-regions", vec!["--type"]),
+        ("trace-regions", vec!["--bogus", "x"]),
+        ("trace-regions", vec!["a", "b"]),
+        ("trace-tasks", vec![]),
+        ("trace-tasks", vec!["--bogus", "x"]),
+        ("trace-tasks", vec!["a", "b"]),
     ] {
         let out = run(name, &args);
         assert_eq!(out.status.code(), Some(2), "{name} {args:?}");
