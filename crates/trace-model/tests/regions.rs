@@ -121,6 +121,38 @@ fn region_and_task_pages_equal_go_on_gos_v1_traces() {
     assert!(n >= 12 && regions >= 10, "{n} traces, {regions} regions");
 }
 
+/// The region-rich traces of trace-diff's experiment (testdata/diff: 160 regions and 40 tasks
+/// each, Go 1.21 to 1.27): the first run of each side has Go's pages beside it.
+#[test]
+fn region_and_task_pages_equal_go_on_the_diff_experiment() {
+    let mut n = 0;
+    let mut regions = 0;
+    for dir in std::fs::read_dir(common::testdata().join("diff"))
+        .unwrap()
+        .flatten()
+    {
+        for golden in common::files_with_ext(&dir.path(), "golden") {
+            let name = golden.file_name().unwrap().to_str().unwrap();
+            let Some(stem) = name.strip_suffix(".regions.golden") else {
+                continue;
+            };
+            let trace = dir.path().join(format!("{stem}.trace"));
+            let bytes = std::fs::read(&trace).unwrap();
+            let (r, t) = agree_with_go(&trace, &bytes, &dir.path().join(stem))
+                .unwrap_or_else(|e| panic!("{e}"));
+            assert!(
+                r == 160 && t >= 40,
+                "{}: {r} regions, {t} tasks",
+                trace.display()
+            );
+            regions += r;
+            n += 1;
+        }
+    }
+    assert_eq!(n, 8, "{n} traces with goldens");
+    assert_eq!(regions, 8 * 160);
+}
+
 /// Go's dumps of fresh traces, made by scripts/conformance.sh: `CONFORMANCE_USERPAGES` names a
 /// file of "LABEL TRACE PREFIX" lines.
 #[test]
