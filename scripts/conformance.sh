@@ -18,6 +18,11 @@
 #                     scripts/gen-summary-goldens.sh --jobs), compared by the ignored test
 #                     live_analyses of crates/trace-model/tests/analyses.rs: JSON lines byte for
 #                     byte, floats bit for bit
+#   regions (all)     region and task pages (/userregions, /userregion, /usertasks, /usertask)
+#                     against Go 1.27.3's trace.Summarizer and traceviewer.TimeHistogram, as
+#                     scripts/gen-regions-goldens.sh --jobs dumps them, compared by the ignored
+#                     test live_user_pages of crates/trace-model/tests/regions.rs: JSON lines
+#                     byte for byte, floats included
 #   footprint (all)   trace-footprint TRACE must be byte-identical to Go 1.27.3's
 #                     `go tool trace -d=footprint TRACE` on Go 1.22+ traces; on v1 traces Go
 #                     fails ("invalid event type") and ours must print the table, its bytes
@@ -481,7 +486,28 @@ stage_summary() {
   CONFORMANCE_ANALYSES=$list live_test summary analyses live_analyses "differs from Go:"
 }
 
-read -r -a stages <<< "${CONFORMANCE_STAGES:-raw model synth model_v1 truncated pprof summary footprint v1}"
+# ---- stage regions: the region and task pages ------------------------------------------------
+
+stage_regions() {
+  echo "== regions: region and task pages against Go 1.27.3's internal/trace"
+  local jobs=$work/userpages.jobs list=$work/userpages.list rel n
+  : > "$jobs"
+  : > "$list"
+  mkdir -p "$work/userpages"
+  while read -r rel; do
+    n=$(echo "$rel" | tr '/' '_')
+    printf '%s\t%s\n' "$work/$rel" "$work/userpages/$n" >> "$jobs"
+    echo "$rel $work/$rel $work/userpages/$n" >> "$list"
+  done < <(fresh_traces v2; fresh_traces v1)
+  [ -s "$jobs" ] || { skip regions "-" "no traces"; return; }
+  if ! scripts/gen-regions-goldens.sh --jobs "$jobs" > "$work/err" 2>&1; then
+    fail regions "-" "Go's region and task page dumper failed" "$work/err"
+    return
+  fi
+  CONFORMANCE_USERPAGES=$list live_test regions regions live_user_pages "differs from Go:"
+}
+
+read -r -a stages <<< "${CONFORMANCE_STAGES:-raw model synth model_v1 truncated pprof summary regions footprint v1}"
 for stage in "${stages[@]}"; do
   if ! declare -F "stage_$stage" > /dev/null || [[ "$stage" =~ ^(setup|traces)$ ]]; then
     echo "conformance: no stage $stage (CONFORMANCE_STAGES)" >&2

@@ -58,6 +58,198 @@ fn trace_goroutines_json_is_gos_summary() {
 }
 
 #[test]
+fn trace_regions_and_trace_tasks_json_are_gos_pages() {
+    for rel in [
+        "go1.27.3/annotations",
+        "go1.22.10/unfinished",
+        "go1.21.13/annotations",
+        "go1.19/unfinished",
+    ] {
+        let trace = testdata(&format!("{rel}.trace"));
+        for (name, kind) in [("trace-regions", "regions"), ("trace-tasks", "usertasks")] {
+            let out = run(name, &["--json", &trace]);
+            assert!(
+                out.status.success(),
+                "{name} {rel}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let want = std::fs::read(testdata(&format!("{rel}.{kind}.golden"))).unwrap();
+            assert!(
+                out.stdout == want,
+                "{name} {rel}: --json differs from Go's page"
+            );
+        }
+    }
+}
+
+#[test]
+fn trace_regions_and_trace_tasks_tables() {
+    let trace = testdata("go1.27.3/unfinished.trace");
+    let out = run("trace-regions", &[&trace]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("type "), "{text}");
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("\"open-at-stop\" ") && l.contains(" main.main (main.go:")),
+        "{text}"
+    );
+    assert!(text.contains("Execution time"), "{text}");
+
+    let trace = testdata("go1.27.3/annotations.trace");
+    let out = run("trace-regions", &["--type", "nested", &trace]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.starts_with("regions \"nested\" at main.main"),
+        "{text}"
+    );
+    assert!(text.contains("histogram of durations:"), "{text}");
+
+    let out = run("trace-tasks", &[&trace]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("outer ") && l.contains(" 1 ")),
+        "{text}"
+    );
+    let out = run("trace-tasks", &["--type", "inner", &trace]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("task 2 (complete)"), "{text}");
+    assert!(
+        text.contains("log (category: child): \"working\""),
+        "{text}"
+    );
+
+    // A trace that can't be read: named, with the error, exit 1.
+    for name in ["trace-regions", "trace-tasks"] {
+        let out = run(name, &["/nonexistent.trace"]);
+        assert_eq!(out.status.code(), Some(1), "{name}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent.trace"));
+        let cut =
+            std::env::temp_dir().join(format!("gotrace-cut-{}-{name}.trace", std::process::id()));
+        let bytes = std::fs::read(&trace).unwrap();
+        std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+        let out = run(name, &[cut.to_str().unwrap()]);
+        std::fs::remove_file(&cut).unwrap();
+        assert_eq!(out.status.code(), Some(1), "{name}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(cut.to_str().unwrap()), "{err}");
+    }
+}
+
+fn diff_runs(version: &str, side: &str) -> Vec<String> {
+    (1..=5)
+        .map(|i| {
+            format!(
+                "{}/testdata/diff/go{version}/{side}-{i}.trace",
+                env!("CARGO_MANIFEST_DIR")
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn trace_diff_ranks_the_slowed_region_first() {
+    for v in ["1.21.13", "1.27.3"] {
+        let mut args: Vec<String> = diff_runs(v, "before");
+        args.push("--".into());
+        args.extend(diff_runs(v, "after"));
+        let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = run("trace-diff", &argv);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = String::from_utf8(out.stdout).unwrap();
+        let rows: Vec<&str> = text
+            .lines()
+            .skip_while(|l| !l.starts_with("regions: total time per run"))
+            .skip(2)
+            .take(4)
+            .collect();
+        assert!(
+            rows[0].starts_with("\"compute\" ") && rows[0].contains("p=0.008 n=5+5"),
+            "{text}"
+        );
+        assert!(rows[0].contains(" +"), "{text}");
+        for name in ["parse", "wait"] {
+            let row = rows
+                .iter()
+                .find(|r| r.starts_with(&format!("\"{name}\"")))
+                .unwrap();
+            assert!(row.contains("  ~  "), "{row}");
+        }
+        assert!(
+            text.contains("goroutines: time per run, by start function"),
+            "{text}"
+        );
+        assert!(text.contains("GC per run"), "{text}");
+
+        // JSON, one section, per op.
+        let mut json_args = vec!["--json", "--by", "region", "--per-op", "request"];
+        json_args.extend(argv.iter());
+        let out = run("trace-diff", &json_args);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let json = String::from_utf8(out.stdout).unwrap();
+        assert!(
+            json.starts_with("{\"alpha\":0.05,\"confidence\":0.95,\"per_op\":\"request\","),
+            "{json}"
+        );
+        assert!(json.contains("\"ops\":[40,40,40,40,40]"), "{json}");
+        assert!(
+            json.contains("\"regions\":[{\"name\":\"compute\""),
+            "{json}"
+        );
+        assert!(
+            json.contains("\"goroutines\":[],\"tasks\":[],\"gc\":[]}"),
+            "{json}"
+        );
+        for key in [
+            "\"a\":{",
+            "\"b\":{",
+            "\"delta_ns\":",
+            "\"ratio\":",
+            "\"significant\":true",
+        ] {
+            assert!(json.contains(key), "{key}: {json}");
+        }
+    }
+}
+
+#[test]
+fn trace_diff_bad_input() {
+    let a = testdata("go1.27.3/annotations.trace");
+    let b = diff_runs("1.22.10", "after").remove(0);
+    // No region type in common: said so; an error if only regions were asked for.
+    let out = run("trace-diff", &[&a, &b]);
+    assert_eq!(out.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no region type in common"), "{err}");
+    let out = run("trace-diff", &["--by", "region", &a, &b]);
+    assert_eq!(out.status.code(), Some(1));
+    // A trace that can't be read: named, exit 1.
+    let out = run("trace-diff", &[&a, "/nonexistent.trace"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent.trace"));
+    let cut = std::env::temp_dir().join(format!("gotrace-diff-cut-{}.trace", std::process::id()));
+    let bytes = std::fs::read(&b).unwrap();
+    std::fs::write(&cut, &bytes[..bytes.len() * 2 / 3]).unwrap();
+    let out = run("trace-diff", &[&b, "--", &b, cut.to_str().unwrap()]);
+    std::fs::remove_file(&cut).unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains(cut.to_str().unwrap()));
+    // --per-op of nothing: exit 1, said.
+    let out = run("trace-diff", &["--per-op", "nope", &b, &b]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("\"nope\""));
+}
+
+#[test]
 fn trace_goroutines_table_and_name() {
     let trace = testdata("go1.27.3/mutex.trace");
     let out = run("trace-goroutines", &[&trace]);
@@ -131,6 +323,24 @@ fn bad_arguments_exit_2_with_usage() {
         ("trace-footprint", vec!["--json"]),
         ("trace-footprint", vec!["--bogus", "x"]),
         ("trace-footprint", vec!["a", "b"]),
+        ("trace-regions", vec![]),
+        ("trace-regions", vec!["--type"]),
+        ("trace-regions", vec!["--bogus", "x"]),
+        ("trace-regions", vec!["a", "b"]),
+        ("trace-tasks", vec![]),
+        ("trace-tasks", vec!["--bogus", "x"]),
+        ("trace-tasks", vec!["a", "b"]),
+        ("trace-diff", vec![]),
+        ("trace-diff", vec!["a"]),
+        ("trace-diff", vec!["a", "b", "c"]),
+        ("trace-diff", vec!["a", "--"]),
+        ("trace-diff", vec!["--", "b"]),
+        ("trace-diff", vec!["--alpha", "2", "a", "b"]),
+        ("trace-diff", vec!["--alpha", "x", "a", "b"]),
+        ("trace-diff", vec!["--by", "heap", "a", "b"]),
+        ("trace-diff", vec!["--stat", "p42", "a", "b"]),
+        ("trace-diff", vec!["--per-op"]),
+        ("trace-diff", vec!["--bogus", "a", "b"]),
     ] {
         let out = run(name, &args);
         assert_eq!(out.status.code(), Some(2), "{name} {args:?}");

@@ -73,6 +73,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod diff;
 mod error;
 mod event;
 pub mod gc;
@@ -80,6 +81,7 @@ pub mod mmu;
 mod order;
 mod queue;
 mod reader;
+pub mod regions;
 pub mod sink;
 pub mod summary;
 mod table;

@@ -157,22 +157,116 @@ impl ExecStats {
     }
 }
 
-/// Which event began or ended a region or task: its time and kind. A region inherited from
-/// the goroutine's creator begins with the creating `StateTransition`; one cut short by its
-/// goroutine's exit ends with the exiting one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Which event began or ended a region or task, with what `go tool trace`'s task page says of
+/// it. A region inherited from the goroutine's creator begins with the creating
+/// `StateTransition`; one cut short by its goroutine's exit ends with the exiting one.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EventRef {
     /// When.
     pub time: Time,
     /// What kind of event.
     pub kind: EventKind,
+    /// The goroutine the event is about: for a goroutine's state transition that goroutine,
+    /// otherwise the one the event happened on ([`crate::NO_GOROUTINE`] for none).
+    pub goroutine: GoId,
+    /// The event's own arguments that the task page describes it by.
+    pub detail: EventDetail,
+}
+
+/// What an [`EventRef`] keeps of its event beyond time, kind and goroutine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum EventDetail {
+    /// A goroutine's change of state, from and to.
+    Transition {
+        /// Its state before.
+        from: GoState,
+        /// Its state after.
+        to: GoState,
+    },
+    /// A region's beginning or end, with the type the event names (a region may end with an
+    /// event of another type: the innermost open region ends, whatever the end says).
+    Region {
+        /// The region type the event carries.
+        ty: Arc<[u8]>,
+    },
+    /// A task's beginning or end, as the event gives it.
+    Task {
+        /// The task's ID.
+        id: TaskId,
+        /// Its parent, [`crate::NO_TASK`] if none or unknown.
+        parent: TaskId,
+        /// Its type.
+        ty: Arc<[u8]>,
+    },
+    /// Nothing more (a processor's state change, an event of another kind).
+    Other,
 }
 
 impl EventRef {
-    fn of(ev: &Event) -> EventRef {
+    fn of(names: &mut HashSet<Arc<[u8]>>, ev: &Event) -> EventRef {
+        let (goroutine, detail) = match ev.kind() {
+            EventKind::StateTransition => {
+                match ev
+                    .state_transition()
+                    .and_then(|st| Some((st.resource.id, st.goroutine()?)))
+                {
+                    Some((g, (from, to))) => (g, EventDetail::Transition { from, to }),
+                    None => (crate::NO_GOROUTINE, EventDetail::Other),
+                }
+            }
+            EventKind::RegionBegin | EventKind::RegionEnd => (
+                ev.goroutine(),
+                ev.region()
+                    .map_or(EventDetail::Other, |r| EventDetail::Region {
+                        ty: intern(names, r.ty),
+                    }),
+            ),
+            EventKind::TaskBegin | EventKind::TaskEnd => (
+                ev.goroutine(),
+                ev.task().map_or(EventDetail::Other, |t| EventDetail::Task {
+                    id: t.id,
+                    parent: t.parent,
+                    ty: intern(names, t.ty),
+                }),
+            ),
+            _ => (ev.goroutine(), EventDetail::Other),
+        };
         EventRef {
             time: ev.time(),
             kind: ev.kind(),
+            goroutine,
+            detail,
+        }
+    }
+}
+
+/// A stack frame with its names shared: where a region began. Go's `StackFrame`; all zero
+/// (the default) for none.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Frame {
+    /// Program counter.
+    pub pc: u64,
+    /// Function name.
+    pub func: Arc<[u8]>,
+    /// File name.
+    pub file: Arc<[u8]>,
+    /// Line number.
+    pub line: u64,
+}
+
+impl Frame {
+    /// The outermost frame of the stack `ev` carries (Go's region fingerprint takes it),
+    /// or the zero frame.
+    fn outermost(names: &mut HashSet<Arc<[u8]>>, ev: &Event) -> Frame {
+        match ev.stack().frames().last() {
+            Some(f) => Frame {
+                pc: f.pc,
+                func: intern(names, f.func),
+                file: intern(names, f.file),
+                line: f.line,
+            },
+            None => Frame::default(),
         }
     }
 }
@@ -192,6 +286,9 @@ pub struct RegionSummary {
     pub start: Option<EventRef>,
     /// Its end, `None` if the trace ended inside it.
     pub end: Option<EventRef>,
+    /// The outermost frame of its start event's stack (zero without one): with the type, what
+    /// `go tool trace`'s `/userregions` page groups regions by.
+    pub frame: Frame,
     /// The goroutine's time in the region.
     pub stats: ExecStats,
 }
@@ -286,6 +383,9 @@ pub struct Summary {
     pub tasks: BTreeMap<TaskId, TaskSummary>,
     /// Every region, referred to by index from goroutines and tasks.
     pub regions: Vec<RegionSummary>,
+    /// The times of the first and the last event, `None` for no events: the span
+    /// `go tool trace` gives regions and tasks that lack a beginning or an end.
+    pub span: Option<(Time, Time)>,
 }
 
 /// Goroutines grouped by name, as the `/goroutines` page lists them.
@@ -435,7 +535,7 @@ impl Goroutine {
     /// The goroutine ends at `t` (exit, blocking forever, or the end of the trace when
     /// `trigger` is `None`): its stats are fixed, its open regions closed.
     fn finalize(&mut self, regions: &mut [RegionSummary], t: Time, trigger: Option<EventRef>) {
-        if let Some(ev) = trigger {
+        if let Some(ev) = &trigger {
             self.end = ev.time;
         }
         let fin = self.snapshot(t);
@@ -443,7 +543,7 @@ impl Goroutine {
         if !is_system_goroutine(&self.name) {
             for &i in &self.live.active_regions {
                 if let Some(r) = regions.get_mut(i) {
-                    r.end = trigger;
+                    r.end = trigger.clone();
                     r.stats = fin.sub(&r.stats);
                     self.regions.push(i);
                 }
@@ -482,6 +582,8 @@ pub struct Summarizer {
     /// One copy of each reason and range name.
     names: HashSet<Arc<[u8]>>,
     last_ts: Time,
+    /// The first and last events' times.
+    span: Option<(Time, Time)>,
     /// The last sync's time (or the first event's).
     sync_ts: Time,
 }
@@ -499,6 +601,7 @@ impl Summarizer {
             self.sync_ts = t;
         }
         self.last_ts = t;
+        self.span = Some((self.span.map_or(t, |s| s.0), t));
         match ev.kind() {
             EventKind::Sync => self.sync_ts = t,
             EventKind::StateTransition => self.transition(ev),
@@ -580,8 +683,9 @@ impl Summarizer {
                         goroutine: id,
                         task,
                         name: Arc::default(),
-                        start: Some(EventRef::of(ev)),
+                        start: Some(EventRef::of(&mut self.names, ev)),
                         end: None,
+                        frame: Frame::outermost(&mut self.names, ev),
                         stats: ExecStats::default(),
                     });
                 }
@@ -652,7 +756,8 @@ impl Summarizer {
                 g.live.last_block_reason = intern(&mut self.names, st.reason);
             }
             GoState::Waiting | GoState::NotExist => {
-                g.finalize(&mut self.regions, t, Some(EventRef::of(ev)));
+                let trigger = EventRef::of(&mut self.names, ev);
+                g.finalize(&mut self.regions, t, Some(trigger));
             }
             GoState::Syscall => {
                 self.syscalling_p.insert(ev.proc(), id);
@@ -718,8 +823,9 @@ impl Summarizer {
             goroutine: g.id,
             task: r.task,
             name: intern(&mut self.names, r.ty),
-            start: Some(EventRef::of(ev)),
+            start: Some(EventRef::of(&mut self.names, ev)),
             end: None,
+            frame: Frame::outermost(&mut self.names, ev),
             stats: g.snapshot(ev.time()),
         });
         g.live.active_regions.push(i);
@@ -745,6 +851,7 @@ impl Summarizer {
                     name: intern(&mut self.names, r.ty),
                     start: None,
                     end: None,
+                    frame: Frame::default(),
                     stats: ExecStats::default(),
                 });
                 let task = self.tasks.entry(r.task).or_insert_with(|| new_task(r.task));
@@ -756,7 +863,7 @@ impl Summarizer {
         let now = g.snapshot(ev.time());
         if let Some(region) = self.regions.get_mut(i) {
             region.stats = now.sub(&region.stats);
-            region.end = Some(EventRef::of(ev));
+            region.end = Some(EventRef::of(&mut self.names, ev));
         }
         g.regions.push(i);
     }
@@ -765,13 +872,14 @@ impl Summarizer {
         let Some(t) = ev.task() else {
             return;
         };
+        let at = EventRef::of(&mut self.names, ev);
         let task = self.task_mut(t.id);
         task.name = t.ty.to_vec();
         task.goroutines.insert(ev.goroutine());
         if ev.kind() == EventKind::TaskBegin {
-            task.start = Some(EventRef::of(ev));
+            task.start = Some(at);
         } else {
-            task.end = Some(EventRef::of(ev));
+            task.end = Some(at);
         }
         if t.parent != NO_TASK && task.parent.is_none() {
             task.parent = Some(t.parent);
@@ -792,7 +900,12 @@ impl Summarizer {
             let regions = &self.regions;
             // Go sorts with its unstable sort; equal starts keep Go's permutation.
             gosort::sort_func(&mut g.regions, |&a, &b| {
-                let start = |i: usize| regions.get(i).and_then(|r| r.start).map(|e| e.time);
+                let start = |i: usize| {
+                    regions
+                        .get(i)
+                        .and_then(|r| r.start.as_ref())
+                        .map(|e| e.time)
+                };
                 start(a).cmp(&start(b))
             });
             let known = |t: Time| (t != 0).then_some(t);
@@ -814,6 +927,7 @@ impl Summarizer {
             goroutines,
             tasks: self.tasks,
             regions: self.regions,
+            span: self.span,
         }
     }
 }
@@ -911,12 +1025,12 @@ pub mod json {
         map(out, &s.range_time);
     }
 
-    fn event_ref(out: &mut String, key: &str, e: Option<EventRef>) {
+    fn event_ref(out: &mut String, key: &str, e: Option<&EventRef>) {
         let _ = write!(out, "\"{key}\":");
         opt(out, e.map(|e| e.time));
     }
 
-    fn kind(out: &mut String, key: &str, e: Option<EventRef>) {
+    fn kind(out: &mut String, key: &str, e: Option<&EventRef>) {
         let _ = write!(out, "\"{key}\":");
         match e {
             Some(e) => {
@@ -958,13 +1072,13 @@ pub mod json {
             let _ = write!(out, "{{\"task\":{},\"name\":", r.task);
             write_str(out, &r.name);
             out.push(',');
-            event_ref(out, "start", r.start);
+            event_ref(out, "start", r.start.as_ref());
             out.push(',');
-            event_ref(out, "end", r.end);
+            event_ref(out, "end", r.end.as_ref());
             out.push(',');
-            kind(out, "start_kind", r.start);
+            kind(out, "start_kind", r.start.as_ref());
             out.push(',');
-            kind(out, "end_kind", r.end);
+            kind(out, "end_kind", r.end.as_ref());
             out.push(',');
             stats(out, &r.stats);
             out.push('}');
@@ -990,9 +1104,9 @@ pub mod json {
         out.push_str(",\"children\":");
         list(out, children);
         out.push(',');
-        event_ref(out, "start", t.start);
+        event_ref(out, "start", t.start.as_ref());
         out.push(',');
-        event_ref(out, "end", t.end);
+        event_ref(out, "end", t.end.as_ref());
         out.push_str(",\"goroutines\":");
         list(out, t.goroutines.iter());
         let _ = writeln!(
