@@ -1,0 +1,122 @@
+//! The timeline of `go tool trace`: the Chrome trace-event JSON its `/jsontrace` handler
+//! serves to the Catapult viewer, byte for byte as Go 1.27 writes it, streamed from a trace
+//! of any version.
+//!
+//! A [`Timeline`] is an [`EventSink`](trace_model::EventSink): feed it the ordered events of a
+//! trace ([`Reader::feed`](trace_model::Reader::feed) or
+//! [`Reader::feed_pipelined`](trace_model::Reader::feed_pipelined)) and it writes the JSON to
+//! an [`io::Write`] as it goes; [`Timeline::finish`] writes what Go writes at the end (slices
+//! still open, the lane names and the stack frames) and gives the writer back. Memory holds
+//! the state of open goroutines, Ps and ranges and the stack-frame tree, never the output.
+//!
+//! ```
+//! # fn main() -> Result<(), trace_viewer::Error> {
+//! let bytes = std::fs::read("../../testdata/traces/go1.27.3/chan.trace").unwrap();
+//! let mut timeline = trace_viewer::Timeline::new(Vec::new(), trace_viewer::Options::default());
+//! trace_model::Reader::new(&bytes)?.feed(&mut timeline)?;
+//! let json = timeline.finish()?;
+//! assert!(json.starts_with(b"{\"displayTimeUnit\":\"ns\"\n,\"traceEvents\": ["));
+//! # Ok(()) }
+//! ```
+//!
+//! What Go leaves to map order (the order of slices written together at a stop or at the end,
+//! and of the metadata) comes out in a fixed order here: by goroutine, P, M or name. That is
+//! one of the outputs Go can give.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+#[allow(dead_code)] // The task views and the splitter use the rest (to come).
+mod emitter;
+mod gstate;
+#[allow(dead_code)]
+mod json;
+mod view;
+
+use std::io::{self, Write};
+pub use view::View;
+
+/// What can go wrong making a timeline.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The trace could not be read.
+    #[error(transparent)]
+    Trace(#[from] trace_model::Error),
+    /// Writing the output failed.
+    #[error("writing the timeline: {0}")]
+    Io(#[from] io::Error),
+}
+
+/// What part of the timeline to write: Go's `/jsontrace` query.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Options {
+    /// The lanes (`view=`).
+    pub view: View,
+    /// Go's `start`/`end`: the first and last index (inclusive) of the non-metadata events to
+    /// write; the metadata and the frames the written events need are always written.
+    pub index_window: Option<(i64, i64)>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            view: View::Proc,
+            index_window: None,
+        }
+    }
+}
+
+impl Options {
+    /// The given view, whole.
+    pub fn view(view: View) -> Options {
+        Options {
+            view,
+            ..Options::default()
+        }
+    }
+}
+
+/// The timeline being written: an [`EventSink`](trace_model::EventSink).
+pub struct Timeline<W: Write> {
+    emitter: emitter::Emitter<W>,
+    gen: view::Generator,
+    start: Option<trace_model::Time>,
+    last: trace_model::Time,
+}
+
+impl<W: Write> Timeline<W> {
+    /// A timeline written to `out`.
+    pub fn new(out: W, opts: Options) -> Timeline<W> {
+        let index = opts.index_window.unwrap_or((0, i64::MAX));
+        Timeline {
+            emitter: emitter::Emitter::new(out, (0, i64::MAX), index),
+            gen: view::Generator::new(opts.view),
+            start: None,
+            last: 0,
+        }
+    }
+
+    /// Ends the timeline at the last event fed and returns the writer.
+    pub fn finish(mut self) -> Result<W, Error> {
+        let start = self.start.unwrap_or(0);
+        self.gen.finish(&mut self.emitter, start, self.last);
+        Ok(self.emitter.flush()?)
+    }
+}
+
+impl<W: Write> trace_model::EventSink for Timeline<W> {
+    fn event(&mut self, ev: &trace_model::Event) {
+        let start = *self.start.get_or_insert(ev.time());
+        self.last = ev.time();
+        self.gen.event(&mut self.emitter, start, ev);
+    }
+}
+
+/// Writes the timeline of the trace in `bytes` to `out`.
+pub fn write_json<W: Write>(bytes: &[u8], opts: Options, out: W) -> Result<W, Error> {
+    let mut t = Timeline::new(out, opts);
+    trace_model::Reader::new(bytes)?.feed(&mut t)?;
+    t.finish()
+}

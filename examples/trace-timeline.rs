@@ -1,0 +1,110 @@
+//! The timeline `go tool trace` shows, as the JSON its `/jsontrace` handler serves: open it at
+//! ui.perfetto.dev or in Go's trace viewer.
+//!
+//! Usage: `trace-timeline [--view proc|thread] [--start I --end J] [-o FILE] TRACE`
+//!
+//! - Default: the proc view (one lane per P), byte-identical to Go 1.27's `/jsontrace`
+//!   (up to the order of events Go writes from maps).
+//! - `--view thread`: one lane per M (`/jsontrace?view=thread`).
+//! - `--start I --end J`: only the non-metadata events with indexes I to J, as Go's
+//!   `start`/`end` (both or neither).
+//! - `-o FILE`: write to FILE instead of standard output.
+//!
+//! The trace is streamed: memory holds one generation and what is open, not the output. On bad
+//! input the error, with the path, goes to stderr and the exit status is 1; bad arguments or
+//! query values exit 2.
+
+use gotrace::viewer::{Options, Timeline, View};
+use std::io::Write;
+use std::process::ExitCode;
+
+#[path = "common/mod.rs"]
+mod common;
+
+const USAGE: &str =
+    "usage: trace-timeline [--view proc|thread] [--start I --end J] [-o FILE] TRACE";
+
+struct Args {
+    opts: Options,
+    out: Option<String>,
+    path: String,
+}
+
+fn parse_args(args: &[String]) -> Result<Args, String> {
+    let mut opts = Options::default();
+    let (mut start, mut end, mut out, mut path) = (None, None, None, None);
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let mut value = |name: &str| {
+            it.next()
+                .cloned()
+                .ok_or_else(|| format!("{name} needs a value"))
+        };
+        match a.as_str() {
+            "--view" => {
+                opts.view = match value("--view")?.as_str() {
+                    "proc" => View::Proc,
+                    "thread" => View::Thread,
+                    v => return Err(format!("unknown view {v:?} (proc or thread)")),
+                }
+            }
+            "--start" => {
+                let v = value("--start")?;
+                start = Some(v.parse::<i64>().map_err(|_| format!("bad --start {v:?}"))?);
+            }
+            "--end" => {
+                let v = value("--end")?;
+                end = Some(v.parse::<i64>().map_err(|_| format!("bad --end {v:?}"))?);
+            }
+            "-o" => out = Some(value("-o")?),
+            p if !p.starts_with('-') && path.is_none() => path = Some(p.to_string()),
+            _ => return Err(USAGE.to_string()),
+        }
+    }
+    match (start, end) {
+        (Some(s), Some(e)) => opts.index_window = Some((s, e)),
+        (None, None) => {}
+        _ => return Err("--start and --end go together".to_string()),
+    }
+    let path = path.ok_or_else(|| USAGE.to_string())?;
+    Ok(Args { opts, out, path })
+}
+
+fn run<W: Write>(path: &str, opts: Options, out: W) -> Result<(), gotrace::viewer::Error> {
+    let bytes = std::fs::read(path).map_err(gotrace::viewer::Error::Io)?;
+    let mut t = Timeline::new(out, opts);
+    gotrace::model::Reader::new(&bytes)?.feed(&mut t)?;
+    t.finish()?;
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let a = match parse_args(&args) {
+        Ok(a) => a,
+        Err(msg) => {
+            eprintln!("trace-timeline: {msg}");
+            if msg != USAGE {
+                eprintln!("{USAGE}");
+            }
+            return ExitCode::from(2);
+        }
+    };
+    let result = match &a.out {
+        Some(o) => match std::fs::File::create(o) {
+            Ok(f) => run(&a.path, a.opts, std::io::BufWriter::new(f)),
+            Err(e) => {
+                eprintln!("trace-timeline: {o}: {e}");
+                return ExitCode::FAILURE;
+            }
+        },
+        None => run(&a.path, a.opts, common::Stdout::lock()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("trace-timeline: {}: {e}", a.path);
+            ExitCode::FAILURE
+        }
+    }
+}
