@@ -16,9 +16,9 @@ pub(crate) fn string(out: &mut Vec<u8>, s: &[u8]) {
                 let (good, bad) = rest.split_at(e.valid_up_to());
                 // `good` is valid UTF-8 by construction.
                 valid_str(out, std::str::from_utf8(good).unwrap_or_default());
-                out.extend_from_slice("\\ufffd".as_bytes());
-                let skip = e.error_len().unwrap_or(bad.len()).max(1);
-                rest = bad.get(skip..).unwrap_or_default();
+                out.extend_from_slice("\u{fffd}".as_bytes());
+                // Go replaces each byte that does not start a valid sequence.
+                rest = bad.get(1..).unwrap_or_default();
             }
         }
     }
@@ -343,7 +343,10 @@ mod tests {
             "\"\\u0001\\b\\f\\n\\r\\t\x7f\""
         );
         assert_eq!(s("x\u{2028}y\u{2029}".as_bytes()), r#""x\u2028y\u2029""#);
-        assert_eq!(s(b"a\xffb\xe2\x82"), r#""a\ufffdb\ufffd""#);
+        assert_eq!(
+            s(b"a\xffb\xe2\x82x\xe2\x82"),
+            "\"a\u{fffd}b\u{fffd}\u{fffd}x\u{fffd}\u{fffd}\""
+        );
         assert_eq!(s(b"q\"\\"), r#""q\"\\""#);
     }
 

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Writes Go 1.27.3's /jsontrace answers (cmd/trace's own handler, run without a server by
+# /work/shared/tools/viewer/jsontrace-oracle.sh, or $VIEWER_TOOLS/jsontrace-oracle.sh) beside every
+# Go 1.11+ testdata trace, gzipped: <name>.jsontrace.json.gz (the proc view) and
+# <name>.jsontrace-thread.json.gz (view=thread). crates/trace-viewer/tests/goldens.rs compares ours
+# to them after putting in a fixed order what Go writes in map order.
+#
+# Usage: scripts/gen-viewer-goldens.sh [TRACE...]   (default: every testdata trace)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/go127-env.sh
+tools=${VIEWER_TOOLS:-/work/shared/tools/viewer}
+traces=("$@")
+if [ ${#traces[@]} -eq 0 ]; then
+  traces=(testdata/traces/go*/*.trace)
+fi
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+for f in "${traces[@]}"; do
+  for view in proc thread; do
+    q=""; suffix=jsontrace
+    [ $view = thread ] && { q="view=thread"; suffix=jsontrace-thread; }
+    GO="$go" "$tools/jsontrace-oracle.sh" "$f" "$q" "$tmp/out.json" > /dev/null
+    gzip -9n < "$tmp/out.json" > "${f%.trace}.$suffix.json.gz"
+    echo "${f%.trace}.$suffix.json.gz"
+  done
+done
