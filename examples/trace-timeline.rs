@@ -18,8 +18,25 @@ use gotrace::viewer::{Options, Timeline, View};
 use std::io::Write;
 use std::process::ExitCode;
 
-#[path = "common/mod.rs"]
-mod common;
+/// Standard output that can move to the writing thread (a lock can't), ending the program
+/// quietly when the reader of a pipe has gone, as the other examples' output does.
+struct PipeOut;
+
+impl Write for PipeOut {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        quiet(std::io::stdout().write(buf))
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        quiet(std::io::stdout().flush())
+    }
+}
+
+fn quiet<T>(r: std::io::Result<T>) -> std::io::Result<T> {
+    match r {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+        r => r,
+    }
+}
 
 const USAGE: &str =
     "usage: trace-timeline [--view proc|thread] [--start I --end J] [-o FILE] TRACE";
@@ -70,10 +87,11 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
     Ok(Args { opts, out, path })
 }
 
-fn run<W: Write>(path: &str, opts: Options, out: W) -> Result<(), gotrace::viewer::Error> {
-    let bytes = std::fs::read(path).map_err(gotrace::viewer::Error::Io)?;
+/// Orders the events on this thread while the timeline is written on a second one.
+fn run<W: Write + Send>(path: &str, opts: Options, out: W) -> Result<(), gotrace::viewer::Error> {
+    let file = std::fs::File::open(path).map_err(gotrace::viewer::Error::Io)?;
     let mut t = Timeline::new(out, opts);
-    gotrace::model::Reader::new(&bytes)?.feed(&mut t)?;
+    gotrace::model::Reader::from_read(std::io::BufReader::new(file))?.feed_pipelined(&mut t)?;
     t.finish()?;
     Ok(())
 }
@@ -98,7 +116,11 @@ fn main() -> ExitCode {
                 return ExitCode::FAILURE;
             }
         },
-        None => run(&a.path, a.opts, common::Stdout::lock()),
+        None => run(
+            &a.path,
+            a.opts,
+            std::io::BufWriter::with_capacity(1 << 16, PipeOut),
+        ),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

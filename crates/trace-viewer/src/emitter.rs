@@ -47,7 +47,7 @@ pub(crate) type OwnedStack = Option<std::sync::Arc<[OwnedFrame]>>;
 /// current generation (cleared at each sync, when stack IDs start over).
 #[derive(Default)]
 pub(crate) struct Keeper {
-    cache: HashMap<u64, std::sync::Arc<[OwnedFrame]>>,
+    cache: FastMap<u64, std::sync::Arc<[OwnedFrame]>>,
 }
 
 impl Keeper {
@@ -168,10 +168,36 @@ pub(crate) struct EventSize {
     pub frames: Vec<u32>,
 }
 
+/// A multiply-rotate hasher for the small integer keys of the frame tree and the caches
+/// (SipHash took a tenth of the time; these keys come from the trace, not an adversary that
+/// could pick colliding PCs to any effect beyond slowness).
+#[derive(Default, Clone, Copy)]
+pub(crate) struct FastHash(u64);
+
+impl std::hash::Hasher for FastHash {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = (self.0.rotate_left(5) ^ v).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    fn write_u32(&mut self, v: u32) {
+        self.write_u64(u64::from(v));
+    }
+}
+
+/// Maps keyed by integers.
+pub(crate) type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<FastHash>>;
+
 /// The frame tree: a node per distinct path of PCs from the root, numbered in order of creation.
 #[derive(Default)]
 pub(crate) struct Frames {
-    children: HashMap<(u32, u64), u32>,
+    children: FastMap<(u32, u64), u32>,
     /// Node `i + 1`: its `func:line` name and parent.
     nodes: Vec<(Box<[u8]>, u32)>,
 }
@@ -195,6 +221,7 @@ pub(crate) struct Emitter<W> {
     threads: [i64; 3],
     prev_threads: [i64; 3],
     pub(crate) frames: Frames,
+    stack_cache: FastMap<u64, u64>,
     arrow_seq: u64,
     async_seq: u64,
     pub(crate) filter: Option<std::collections::HashSet<u64>>,
@@ -230,6 +257,7 @@ impl<W: Write> Emitter<W> {
             threads: [0; 3],
             prev_threads: [0; 3],
             frames: Frames::default(),
+            stack_cache: FastMap::default(),
             arrow_seq: 0,
             async_seq: 0,
             filter: None,
@@ -272,13 +300,28 @@ impl<W: Write> Emitter<W> {
         u64::from(parent)
     }
 
-    /// The frame-tree ID of a stack from the trace.
+    /// The frame-tree ID of a stack from the trace. Stack IDs are fixed within a generation,
+    /// and so is the branch a stack resolves to once it has been built: cached until
+    /// [`Emitter::new_generation`].
     pub(crate) fn stack(&mut self, stk: trace_model::Stack<'_>) -> u64 {
+        if stk.is_none() {
+            return 0;
+        }
+        if let Some(&id) = self.stack_cache.get(&stk.id()) {
+            return id;
+        }
         let mut v: Vec<(u64, &[u8], u64)> = Vec::new();
         for f in stk.frames() {
             v.push((f.pc, f.func, f.line));
         }
-        self.stack_of(v.into_iter())
+        let id = self.stack_of(v.into_iter());
+        self.stack_cache.insert(stk.id(), id);
+        id
+    }
+
+    /// Forgets the stacks of the generation that ended.
+    pub(crate) fn new_generation(&mut self) {
+        self.stack_cache.clear();
     }
 
     /// The frame-tree ID of a kept stack.

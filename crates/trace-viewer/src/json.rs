@@ -26,6 +26,14 @@ pub(crate) fn string(out: &mut Vec<u8>, s: &[u8]) {
 }
 
 fn valid_str(out: &mut Vec<u8>, s: &str) {
+    // Most names need no escape: copy them whole.
+    if !s
+        .bytes()
+        .any(|b| b < 0x20 || matches!(b, b'"' | b'\\' | b'<' | b'>' | b'&' | 0xe2))
+    {
+        out.extend_from_slice(s.as_bytes());
+        return;
+    }
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let bytes = s.as_bytes();
     let mut start = 0;
@@ -71,18 +79,20 @@ pub(crate) fn micros(out: &mut Vec<u8>, ns: i64) {
         uint(out, a / 1000);
         let frac = a % 1000;
         if frac != 0 {
-            out.push(b'.');
-            let digits = [frac / 100, frac / 10 % 10, frac % 10];
+            let digits = [
+                b'.',
+                b'0' + (frac / 100) as u8,
+                b'0' + (frac / 10 % 10) as u8,
+                b'0' + (frac % 10) as u8,
+            ];
             let n = if frac % 100 == 0 {
-                1
-            } else if frac % 10 == 0 {
                 2
-            } else {
+            } else if frac % 10 == 0 {
                 3
+            } else {
+                4
             };
-            for d in digits.iter().take(n) {
-                out.push(b'0' + *d as u8);
-            }
+            out.extend_from_slice(&digits[..n]);
         }
     } else {
         use std::io::Write;
@@ -92,18 +102,36 @@ pub(crate) fn micros(out: &mut Vec<u8>, ns: i64) {
 
 /// Appends an unsigned integer.
 pub(crate) fn uint(out: &mut Vec<u8>, mut v: u64) {
+    if v < 10 {
+        out.push(b'0' + v as u8);
+        return;
+    }
     let mut buf = [0u8; 20];
     let mut i = buf.len();
-    loop {
+    while v >= 100 {
+        let d = (v % 100) as usize * 2;
+        v /= 100;
+        i -= 2;
+        buf[i..i + 2].copy_from_slice(&PAIRS[d..d + 2]);
+    }
+    if v >= 10 {
+        let d = v as usize * 2;
+        i -= 2;
+        buf[i..i + 2].copy_from_slice(&PAIRS[d..d + 2]);
+    } else {
         i -= 1;
-        buf[i] = b'0' + (v % 10) as u8;
-        v /= 10;
-        if v == 0 {
-            break;
-        }
+        buf[i] = b'0' + v as u8;
     }
     out.extend_from_slice(&buf[i..]);
 }
+
+/// "00" to "99".
+const PAIRS: &[u8; 200] = b"\
+0001020304050607080910111213141516171819\
+2021222324252627282930313233343536373839\
+4041424344454647484950515253545556575859\
+6061626364656667686970717273747576777879\
+8081828384858687888990919293949596979899";
 
 /// Appends a signed integer.
 pub(crate) fn int(out: &mut Vec<u8>, v: i64) {
@@ -366,6 +394,10 @@ mod tests {
             -1500,
             999_999_999_999_999,
             1_000_000_000_000_001,
+            i64::MAX,
+            i64::MIN,
+            12_345_678_901_234,
+            1_000_000_007,
         ] {
             let mut out = Vec::new();
             micros(&mut out, ns);

@@ -84,6 +84,7 @@ impl Generator {
             EventKind::Sync => {
                 self.seen_sync += 1;
                 self.keeper.clear();
+                e.new_generation();
             }
             EventKind::StackSample => {
                 let r = self.resource_of(ev);
