@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Writes Go 1.27.3's /jsontrace answers (cmd/trace's own handler, run without a server by
-# /work/shared/tools/viewer/jsontrace-oracle.sh, or $VIEWER_TOOLS/jsontrace-oracle.sh) beside every
+# scripts/viewer/jsontrace-oracle.sh) beside every
 # Go 1.11+ testdata trace, gzipped: <name>.jsontrace.json.gz (the proc view) and
 # <name>.jsontrace-thread.json.gz (view=thread). crates/trace-viewer/tests/goldens.rs compares ours
 # to them after putting in a fixed order what Go writes in map order.
@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/go127-env.sh
-tools=${VIEWER_TOOLS:-/work/shared/tools/viewer}
+tools=scripts/viewer
 traces=("$@")
 if [ ${#traces[@]} -eq 0 ]; then
   traces=(testdata/traces/go*/*.trace)
