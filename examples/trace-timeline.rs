@@ -1,11 +1,14 @@
 //! The timeline `go tool trace` shows, as the JSON its `/jsontrace` handler serves: open it at
 //! ui.perfetto.dev or in Go's trace viewer.
 //!
-//! Usage: `trace-timeline [--view proc|thread] [--start I --end J] [-o FILE] TRACE`
+//! Usage: `trace-timeline [--view proc|thread] [--goid N] [--start I --end J] [-o FILE] TRACE`
 //!
 //! - Default: the proc view (one lane per P), byte-identical to Go 1.27's `/jsontrace`
 //!   (up to the order of events Go writes from maps).
 //! - `--view thread`: one lane per M (`/jsontrace?view=thread`).
+//! - `--goid N`: the goroutine view of goroutine N (`/jsontrace?goid=N`): N and the goroutines
+//!   that unblocked it (two steps back), over N's life. A goroutine the trace doesn't have is a
+//!   bad query (exit 2), where Go answers nothing.
 //! - `--start I --end J`: only the non-metadata events with indexes I to J, as Go's
 //!   `start`/`end` (both or neither).
 //! - `-o FILE`: write to FILE instead of standard output.
@@ -14,7 +17,7 @@
 //! input the error, with the path, goes to stderr and the exit status is 1; bad arguments or
 //! query values exit 2.
 
-use gotrace::viewer::{Options, Timeline, View};
+use gotrace::viewer::{Focus, Options, Timeline, View};
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -39,17 +42,18 @@ fn quiet<T>(r: std::io::Result<T>) -> std::io::Result<T> {
 }
 
 const USAGE: &str =
-    "usage: trace-timeline [--view proc|thread] [--start I --end J] [-o FILE] TRACE";
+    "usage: trace-timeline [--view proc|thread] [--goid N] [--start I --end J] [-o FILE] TRACE";
 
 struct Args {
     opts: Options,
+    goid: Option<i64>,
     out: Option<String>,
     path: String,
 }
 
 fn parse_args(args: &[String]) -> Result<Args, String> {
     let mut opts = Options::default();
-    let (mut start, mut end, mut out, mut path) = (None, None, None, None);
+    let (mut start, mut end, mut out, mut path, mut goid) = (None, None, None, None, None);
     let mut it = args.iter();
     while let Some(a) = it.next() {
         let mut value = |name: &str| {
@@ -73,6 +77,10 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
                 let v = value("--end")?;
                 end = Some(v.parse::<i64>().map_err(|_| format!("bad --end {v:?}"))?);
             }
+            "--goid" => {
+                let v = value("--goid")?;
+                goid = Some(v.parse::<u64>().map_err(|_| format!("bad --goid {v:?}"))? as i64);
+            }
             "-o" => out = Some(value("-o")?),
             p if !p.starts_with('-') && path.is_none() => path = Some(p.to_string()),
             _ => return Err(USAGE.to_string()),
@@ -84,7 +92,12 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
         _ => return Err("--start and --end go together".to_string()),
     }
     let path = path.ok_or_else(|| USAGE.to_string())?;
-    Ok(Args { opts, out, path })
+    Ok(Args {
+        opts,
+        goid,
+        out,
+        path,
+    })
 }
 
 /// Orders the events on this thread while the timeline is written on a second one.
@@ -98,7 +111,7 @@ fn run<W: Write + Send>(path: &str, opts: Options, out: W) -> Result<(), gotrace
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let a = match parse_args(&args) {
+    let mut a = match parse_args(&args) {
         Ok(a) => a,
         Err(msg) => {
             eprintln!("trace-timeline: {msg}");
@@ -108,9 +121,29 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let Some(goid) = a.goid {
+        // A first pass: the goroutine's life and the goroutines related to it.
+        let focus = std::fs::read(&a.path)
+            .map_err(gotrace::viewer::Error::Io)
+            .and_then(|bytes| Focus::goroutine(&bytes, goid));
+        match focus {
+            Ok(Some(f)) => a.opts.focus = Some(f),
+            Ok(None) => {
+                eprintln!(
+                    "trace-timeline: {}: no goroutine {goid} in the trace",
+                    a.path
+                );
+                return ExitCode::from(2);
+            }
+            Err(e) => {
+                eprintln!("trace-timeline: {}: {e}", a.path);
+                return ExitCode::FAILURE;
+            }
+        }
+    }
     let result = match &a.out {
         Some(o) => match std::fs::File::create(o) {
-            Ok(f) => run(&a.path, a.opts, std::io::BufWriter::new(f)),
+            Ok(f) => run(&a.path, a.opts.clone(), std::io::BufWriter::new(f)),
             Err(e) => {
                 eprintln!("trace-timeline: {o}: {e}");
                 return ExitCode::FAILURE;

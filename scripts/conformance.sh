@@ -25,7 +25,8 @@
 #   v1    (Go 1.19, 1.21)  our event, string and per-type counts (from trace-raw's v1 text form)
 #                     must equal what Go 1.21.13's readTrace reads, which Go 1.27.3's tracev1 must
 #                     read too (scripts/gen-v1-counts.sh --traces)
-#   viewer (all)      trace-timeline's proc and thread views and an index window (--start/--end)
+#   viewer (all)      trace-timeline's proc and thread views, an index window (--start/--end) and
+#                     the goroutine view of goroutine 1 (--goid 1)
 #                     against Go 1.27.3's /jsontrace (cmd/trace's handler run by
 #                     scripts/viewer/jsontrace-oracle.sh), equal after scripts/viewer/jt.py cmp
 #                     orders what Go writes from maps (--tolerant on v1 traces, whose parse
@@ -475,10 +476,11 @@ stage_viewer() {
     f=$work/$rel
     tol=
     [ "$(minor_of "$f")" -lt 22 ] && tol=--tolerant
-    for query in "" "view=thread" "start=100&end=600"; do
+    for query in "" "view=thread" "start=100&end=600" "goid=1"; do
       case $query in
         "") name=proc args=() ;;
         view=thread) name=thread args=(--view thread) ;;
+        goid=1) name=goid1 args=(--goid 1) ;;
         *) name=window args=(--start 100 --end 600) ;;
       esac
       if ! GO=$go127 scripts/viewer/jsontrace-oracle.sh "$f" "$query" "$work/want.json" > /dev/null 2> "$work/err"; then

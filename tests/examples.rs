@@ -588,6 +588,8 @@ fn trace_timeline_prints_the_libraries_json_and_refuses_bad_queries() {
         vec!["--start", "5", gc.as_str()],
         vec!["--view", "nope", gc.as_str()],
         vec!["--start", "x", "--end", "4", gc.as_str()],
+        vec!["--goid", "987654", gc.as_str()],
+        vec!["--goid", "-3", gc.as_str()],
         vec![],
     ] {
         let out = run("trace-timeline", &args);

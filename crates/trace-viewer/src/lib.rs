@@ -49,7 +49,7 @@ pub enum Error {
 }
 
 /// What part of the timeline to write: Go's `/jsontrace` query.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Options {
     /// The lanes (`view=`).
@@ -57,6 +57,9 @@ pub struct Options {
     /// Go's `start`/`end`: the first and last index (inclusive) of the non-metadata events to
     /// write; the metadata and the frames the written events need are always written.
     pub index_window: Option<(i64, i64)>,
+    /// Go's `goid=N`: the goroutine view of N and the goroutines related to it, over N's life
+    /// (sets the view to [`View::Goroutine`]).
+    pub focus: Option<Focus>,
 }
 
 impl Default for Options {
@@ -64,7 +67,84 @@ impl Default for Options {
         Options {
             view: View::Proc,
             index_window: None,
+            focus: None,
         }
+    }
+}
+
+/// The goroutine a goroutine view (`goid=N`) is about, with what a first pass over the trace
+/// learns: the goroutines related to it through unblocks (two steps back: who unblocked it, and
+/// who unblocked those) and the window of its life, in ns from the trace's first event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Focus {
+    /// The goroutine.
+    pub goroutine: trace_model::GoId,
+    /// The goroutines drawn, the focus included.
+    pub related: std::collections::BTreeSet<trace_model::GoId>,
+    /// From its first run (or the trace's start) to its end (or the trace's end).
+    pub window: (i64, i64),
+}
+
+/// The first pass of a goroutine view: unblock edges, the summary and the trace's span.
+struct FocusPass {
+    summarizer: trace_model::Summarizer,
+    edges: std::collections::BTreeSet<(trace_model::GoId, trace_model::GoId)>,
+    first: Option<trace_model::Time>,
+    last: trace_model::Time,
+}
+
+impl trace_model::EventSink for FocusPass {
+    fn event(&mut self, ev: &trace_model::Event) {
+        self.summarizer.event(ev);
+        self.first.get_or_insert(ev.time());
+        self.last = ev.time();
+        if ev.goroutine() == trace_model::NO_GOROUTINE {
+            return;
+        }
+        let Some(st) = ev.state_transition() else {
+            return;
+        };
+        if let Some((from, to)) = st.goroutine() {
+            if from != to && from == trace_model::GoState::Waiting {
+                self.edges.insert((ev.goroutine(), st.resource.id));
+            }
+        }
+    }
+}
+
+impl Focus {
+    /// Reads the trace for a goroutine view of `goroutine`; `None` if the trace has no such
+    /// goroutine (Go then answers nothing).
+    pub fn goroutine(bytes: &[u8], goroutine: trace_model::GoId) -> Result<Option<Focus>, Error> {
+        let mut pass = FocusPass {
+            summarizer: trace_model::Summarizer::new(),
+            edges: Default::default(),
+            first: None,
+            last: 0,
+        };
+        trace_model::Reader::new(bytes)?.feed(&mut pass)?;
+        let summary = pass.summarizer.finish();
+        let Some(g) = summary.goroutines.get(&goroutine) else {
+            return Ok(None);
+        };
+        let first = pass.first.unwrap_or(0);
+        let start = g.start.map_or(0, |t| t.wrapping_sub(first));
+        let end = g.end.unwrap_or(pass.last).wrapping_sub(first);
+        let mut related = std::collections::BTreeSet::from([goroutine]);
+        for _ in 0..2 {
+            let mut next = related.clone();
+            for (operator, operand) in &pass.edges {
+                if related.contains(operand) {
+                    next.insert(*operator);
+                }
+            }
+            related = next;
+        }
+        Ok(Some(Focus {
+            goroutine,
+            related,
+            window: (start, end),
+        }))
     }
 }
 
@@ -90,9 +170,17 @@ impl<W: Write> Timeline<W> {
     /// A timeline written to `out`.
     pub fn new(out: W, opts: Options) -> Timeline<W> {
         let index = opts.index_window.unwrap_or((0, i64::MAX));
+        let window = opts.focus.as_ref().map_or((0, i64::MAX), |f| f.window);
+        let mut emitter = emitter::Emitter::new(out, window, index);
+        let mut view = opts.view;
+        if let Some(f) = &opts.focus {
+            view = View::Goroutine;
+            emitter.filter = Some(f.related.iter().map(|&g| g as u64).collect());
+            emitter.focus = f.goroutine as u64;
+        }
         Timeline {
-            emitter: emitter::Emitter::new(out, (0, i64::MAX), index),
-            gen: view::Generator::new(opts.view),
+            emitter,
+            gen: view::Generator::new(view),
             start: None,
             last: 0,
         }

@@ -18,6 +18,9 @@ pub enum View {
     Proc,
     /// One lane per M (`OS THREADS`): `view=thread`.
     Thread,
+    /// One lane per goroutine (`G`), as Go's goroutine view (`goid=N`); with a
+    /// [`Focus`](crate::Focus), only the goroutines related to one.
+    Goroutine,
 }
 
 /// A range open on a P or globally.
@@ -75,6 +78,7 @@ impl Generator {
         match self.view {
             View::Proc => ev.proc(),
             View::Thread => ev.thread(),
+            View::Goroutine => ev.goroutine(),
         }
     }
 
@@ -273,6 +277,7 @@ impl Generator {
             return;
         };
         let thread_view = self.view == View::Thread;
+        let g_view = self.view == View::Goroutine;
         if thread_view && ev.thread() != trace_model::NO_THREAD {
             self.threads.insert(ev.thread());
         }
@@ -291,7 +296,7 @@ impl Generator {
             keep: &mut self.keeper,
             thread_resources: thread_view,
         };
-        let stops = if thread_view {
+        let stops = if thread_view || g_view {
             from.executing() && !to.executing()
         } else {
             from == GoState::Running && !to.executing()
@@ -303,7 +308,7 @@ impl Generator {
                 gs.stop(t, Some(stack), &mut ctx);
             }
         }
-        let starts = if thread_view {
+        let starts = if thread_view || g_view {
             !from.executing() && to.executing()
         } else {
             !from.executing() && to == GoState::Running
@@ -314,7 +319,7 @@ impl Generator {
             } else {
                 t
             };
-            gs.start(s, res, &mut ctx);
+            gs.start(s, if g_view { id } else { res }, &mut ctx);
         }
         if from == GoState::Waiting {
             gs.unblock(t, stack, res, &mut ctx);
@@ -323,7 +328,23 @@ impl Generator {
             let kept = ctx.keep.keep(stack);
             gs.created(t, res, kept);
         }
-        if thread_view {
+        if g_view {
+            if from == GoState::Syscall && to != GoState::Running {
+                gs.syscall_end(t, true);
+                gs.blocked_syscall_end(t, stack, &mut ctx);
+            } else if from == GoState::Syscall {
+                gs.syscall_end(t, false);
+            }
+            if to == GoState::Syscall {
+                let s = if from == GoState::Undetermined {
+                    start
+                } else {
+                    t
+                };
+                let kept = ctx.keep.keep(stack);
+                gs.syscall_begin(s, id, kept);
+            }
+        } else if thread_view {
             if from == GoState::Syscall {
                 gs.syscall_end(t, to != GoState::Running);
             }
@@ -368,6 +389,9 @@ impl Generator {
             return;
         };
         let Some((from, to)) = st.proc() else { return };
+        if self.view == View::Goroutine {
+            return;
+        }
         let thread_view = self.view == View::Thread;
         if thread_view && ev.thread() != trace_model::NO_THREAD {
             self.threads.insert(ev.thread());
@@ -434,8 +458,12 @@ impl Generator {
     /// The end of the trace at `end`: what is still open, then the lanes' names.
     pub(crate) fn finish<W: Write>(&mut self, e: &mut Emitter<W>, start: Time, end: Time) {
         let thread_view = self.view == View::Thread;
-        e.set_resource_type(if thread_view { "OS THREADS" } else { "PROCS" });
-        if !thread_view {
+        e.set_resource_type(match self.view {
+            View::Proc => "PROCS",
+            View::Thread => "OS THREADS",
+            View::Goroutine => "G",
+        });
+        if self.view == View::Proc {
             for ((name, proc), open) in std::mem::take(&mut self.proc_ranges) {
                 let sf = e.owned_stack(&open.stack);
                 e.slice(Slice {
@@ -470,8 +498,14 @@ impl Generator {
             keep: &mut self.keeper,
             thread_resources: thread_view,
         };
-        for gs in self.gstates.values_mut() {
+        for (&id, gs) in self.gstates.iter_mut() {
             gs.finish(end, &mut ctx);
+            if self.view == View::Goroutine {
+                ctx.e.resource(id as u64, gs.name());
+            }
+        }
+        if self.view == View::Goroutine {
+            return;
         }
         if thread_view {
             for &t in &self.threads {

@@ -1,5 +1,6 @@
 //! Our timeline against Go 1.27.3's `/jsontrace` answers for every testdata trace
-//! (`scripts/gen-viewer-goldens.sh` writes them), proc and thread views.
+//! (`scripts/gen-viewer-goldens.sh` writes them): proc and thread views, and the goroutine
+//! view of goroutine 1.
 //!
 //! Go writes some events from map iterations (the slices written together at a goroutine's
 //! stop or at the end, and the metadata), and numbers stack frames in the order it meets them,
@@ -139,7 +140,7 @@ fn canon(doc: &[u8]) -> (Vec<u8>, Vec<Vec<u8>>, Vec<Vec<u8>>) {
     (first, body, meta)
 }
 
-fn check(view: View, suffix: &str) {
+fn check(suffix: &str, opts: impl Fn(&[u8]) -> Options) {
     let mut n = 0;
     let mut failed = Vec::new();
     for t in traces() {
@@ -150,7 +151,7 @@ fn check(view: View, suffix: &str) {
         let mut want = Vec::new();
         GzDecoder::new(&gz[..]).read_to_end(&mut want).unwrap();
         let bytes = std::fs::read(&t).unwrap();
-        let got = trace_viewer::write_json(&bytes, Options::view(view), Vec::new()).unwrap();
+        let got = trace_viewer::write_json(&bytes, opts(&bytes), Vec::new()).unwrap();
         n += 1;
         let (g, w) = (canon(&got), canon(&want));
         if g != w {
@@ -176,10 +177,20 @@ fn check(view: View, suffix: &str) {
 
 #[test]
 fn proc_view_is_gos() {
-    check(View::Proc, "jsontrace");
+    check("jsontrace", |_| Options::view(View::Proc));
 }
 
 #[test]
 fn thread_view_is_gos() {
-    check(View::Thread, "jsontrace-thread");
+    check("jsontrace-thread", |_| Options::view(View::Thread));
+}
+
+#[test]
+fn goroutine_view_is_gos() {
+    check("jsontrace-goid1", |bytes| {
+        let mut opts = Options::default();
+        opts.focus = trace_viewer::Focus::goroutine(bytes, 1).unwrap();
+        assert!(opts.focus.is_some(), "goroutine 1 is in every trace");
+        opts
+    });
 }
