@@ -1,7 +1,7 @@
 //! The timeline `go tool trace` shows, as the JSON its `/jsontrace` handler serves: open it at
 //! ui.perfetto.dev or in Go's trace viewer.
 //!
-//! Usage: `trace-timeline [--view proc|thread] [--goid N] [--start I --end J] [-o FILE] TRACE`
+//! Usage: `trace-timeline [--view proc|thread] [--goid N] [--start I --end J] [--ranges] [-o FILE] TRACE`
 //!
 //! - Default: the proc view (one lane per P), byte-identical to Go 1.27's `/jsontrace`
 //!   (up to the order of events Go writes from maps).
@@ -11,6 +11,9 @@
 //!   bad query (exit 2), where Go answers nothing.
 //! - `--start I --end J`: only the non-metadata events with indexes I to J, as Go's
 //!   `start`/`end` (both or neither).
+//! - `--ranges`: instead of the JSON, Go's ranges of the proc view (the links of
+//!   `go tool trace`'s index page when the JSON is over 100 MiB), one line `NAME START END` per
+//!   range, e.g. `0s-432.879424ms 0 1270468`; nothing when the timeline fits in one.
 //! - `-o FILE`: write to FILE instead of standard output.
 //!
 //! The trace is streamed: memory holds one generation and what is open, not the output. On bad
@@ -42,10 +45,11 @@ fn quiet<T>(r: std::io::Result<T>) -> std::io::Result<T> {
 }
 
 const USAGE: &str =
-    "usage: trace-timeline [--view proc|thread] [--goid N] [--start I --end J] [-o FILE] TRACE";
+    "usage: trace-timeline [--view proc|thread] [--goid N] [--start I --end J] [--ranges] [-o FILE] TRACE";
 
 struct Args {
     opts: Options,
+    ranges: bool,
     goid: Option<i64>,
     out: Option<String>,
     path: String,
@@ -53,6 +57,7 @@ struct Args {
 
 fn parse_args(args: &[String]) -> Result<Args, String> {
     let mut opts = Options::default();
+    let mut ranges = false;
     let (mut start, mut end, mut out, mut path, mut goid) = (None, None, None, None, None);
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -82,6 +87,7 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
                 goid = Some(v.parse::<u64>().map_err(|_| format!("bad --goid {v:?}"))? as i64);
             }
             "-o" => out = Some(value("-o")?),
+            "--ranges" => ranges = true,
             p if !p.starts_with('-') && path.is_none() => path = Some(p.to_string()),
             _ => return Err(USAGE.to_string()),
         }
@@ -94,6 +100,7 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
     let path = path.ok_or_else(|| USAGE.to_string())?;
     Ok(Args {
         opts,
+        ranges,
         goid,
         out,
         path,
@@ -121,6 +128,32 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if a.ranges {
+        let ranges = std::fs::read(&a.path)
+            .map_err(gotrace::viewer::Error::Io)
+            .and_then(|bytes| gotrace::viewer::ranges(&bytes));
+        let text: String = match ranges {
+            Ok(r) => r
+                .iter()
+                .map(|r| format!("{} {} {}\n", r.name, r.start, r.end))
+                .collect(),
+            Err(e) => {
+                eprintln!("trace-timeline: {}: {e}", a.path);
+                return ExitCode::FAILURE;
+            }
+        };
+        let written = match &a.out {
+            Some(o) => std::fs::write(o, text),
+            None => PipeOut.write_all(text.as_bytes()),
+        };
+        return match written {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("trace-timeline: writing: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     if let Some(goid) = a.goid {
         // A first pass: the goroutine's life and the goroutines related to it.
         let focus = std::fs::read(&a.path)

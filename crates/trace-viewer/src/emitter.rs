@@ -154,18 +154,12 @@ pub(crate) struct Consumer<W> {
     /// Frames referenced by written events.
     required: Vec<bool>,
     pub(crate) err: Option<std::io::Error>,
-    /// When set, each optional event's size and time (Go's splitter's input).
-    pub(crate) sizes: Option<Vec<EventSize>>,
+    /// Go's splitter, when ranges are wanted.
+    pub(crate) split: Option<crate::split::Splitter>,
+    /// The bytes of the metadata (counted when not writing).
+    pub(crate) required_size: usize,
     /// Whether to write at all (off when only sizes are wanted).
     pub(crate) write: bool,
-}
-
-/// An optional event's encoded size (with its comma), time in ns, and frames.
-#[derive(Debug, Clone)]
-pub(crate) struct EventSize {
-    pub ts: i64,
-    pub size: usize,
-    pub frames: Vec<u32>,
 }
 
 /// A multiply-rotate hasher for the small integer keys of the frame tree and the caches
@@ -242,7 +236,8 @@ impl<W: Write> Emitter<W> {
             written: 0,
             required: Vec::new(),
             err: None,
-            sizes: None,
+            split: None,
+            required_size: 0,
             write: true,
         };
         c.buf.extend_from_slice(b"{\"displayTimeUnit\":\"ns\"\n,");
@@ -556,20 +551,9 @@ impl<W: Write> Emitter<W> {
     fn optional(&mut self, ev: &Event<'_>) {
         self.c.index += 1;
         let i = self.c.index;
-        if let Some(sizes) = self.c.sizes.as_mut() {
-            let start = self.c.buf.len();
-            ev.encode(&mut self.c.buf);
-            let size = self.c.buf.len() - start + 1;
-            self.c.buf.truncate(start);
-            let mut frames = Vec::new();
-            for id in [ev.sf, ev.esf] {
-                walk(&self.frames, id, |f| frames.push(f));
-            }
-            sizes.push(EventSize {
-                ts: ev.ts,
-                size,
-                frames,
-            });
+        if let Some(mut split) = self.c.split.take() {
+            split.event(self, ev);
+            self.c.split = Some(split);
         }
         if !self.c.write || i < self.c.start_idx || i > self.c.end_idx {
             return;
@@ -582,7 +566,45 @@ impl<W: Write> Emitter<W> {
         self.c.index += 1;
         if self.c.write {
             self.write(ev);
+        } else {
+            // Go's splitter counts these as one JSON array's elements: no newline, a comma
+            // between.
+            let start = self.c.buf.len();
+            ev.encode(&mut self.c.buf);
+            self.c.required_size += self.c.buf.len() - start - 1 + usize::from(start > 0);
+            self.c.buf.truncate(0);
+            self.c.buf.push(b',');
         }
+    }
+
+    /// The encoded size of an optional event (with its newline) and the frames it needs.
+    pub(crate) fn measure(&mut self, ev: &Event<'_>, frames: &mut Vec<u32>) -> usize {
+        let mut buf = std::mem::take(&mut self.c.buf);
+        let start = buf.len();
+        ev.encode(&mut buf);
+        let n = buf.len() - start;
+        buf.truncate(start);
+        self.c.buf = buf;
+        frames.clear();
+        for id in [ev.sf, ev.esf] {
+            walk(&self.frames, id, |f| frames.push(f));
+        }
+        n
+    }
+
+    /// A frame's name and parent.
+    pub(crate) fn frame(&self, id: u32) -> Option<(&[u8], u32)> {
+        let i = usize::try_from(id).ok()?.checked_sub(1)?;
+        self.frames.nodes.get(i).map(|n| (&n.0[..], n.1))
+    }
+
+    /// Ends a pass that only counts: the metadata's size in Go's splitter's terms.
+    pub(crate) fn finish_counting(mut self) -> (usize, Option<crate::split::Splitter>) {
+        self.c.buf.clear();
+        self.flush_meta();
+        // `{"traceEvents":[` ... `],"stackFrames":{},"displayTimeUnit":"ns"}` and a newline.
+        let size = self.c.required_size + 16 + 42 + 1;
+        (size, self.c.split.take())
     }
 
     fn write(&mut self, ev: &Event<'_>) {
@@ -658,6 +680,11 @@ impl<W: Write> Emitter<W> {
 
     /// Writes the metadata and the frames, and ends the document.
     pub(crate) fn flush(mut self) -> std::io::Result<W> {
+        self.flush_meta();
+        self.flush_end()
+    }
+
+    fn flush_meta(&mut self) {
         self.process_meta(STATS_SECTION, b"STATS", 0);
         let mut tasks = std::mem::take(&mut self.tasks);
         if !tasks.is_empty() {
@@ -684,6 +711,9 @@ impl<W: Write> Emitter<W> {
             };
             self.thread_meta(PROCS_SECTION, *id, name, priority);
         }
+    }
+
+    fn flush_end(mut self) -> std::io::Result<W> {
         if self.c.write {
             let buf = &mut self.c.buf;
             buf.extend_from_slice(b"], \"stackFrames\":{");

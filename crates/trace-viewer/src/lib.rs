@@ -31,7 +31,10 @@ mod emitter;
 mod gstate;
 #[allow(dead_code)]
 mod json;
+mod split;
 mod view;
+
+pub use split::Range;
 
 use std::io::{self, Write};
 pub use view::View;
@@ -200,6 +203,27 @@ impl<W: Write> trace_model::EventSink for Timeline<W> {
         self.last = ev.time();
         self.gen.event(&mut self.emitter, start, ev);
     }
+}
+
+/// Go's ranges of the proc view (the links of `go tool trace`'s index page when the timeline
+/// is over 100 MiB of JSON): empty when it fits in one. Two passes over the trace that write
+/// nothing: one for the size of the metadata, one counting every event as Go does.
+pub fn ranges(bytes: &[u8]) -> Result<Vec<Range>, Error> {
+    let mut count = Timeline::new(std::io::sink(), Options::default());
+    count.emitter.c.write = false;
+    trace_model::Reader::new(bytes)?.feed(&mut count)?;
+    let start = count.start.unwrap_or(0);
+    count.gen.finish(&mut count.emitter, start, count.last);
+    let (required, _) = count.emitter.finish_counting();
+
+    let mut split = Timeline::new(std::io::sink(), Options::default());
+    split.emitter.c.write = false;
+    split.emitter.c.split = Some(split::Splitter::new(100 << 20, required));
+    trace_model::Reader::new(bytes)?.feed(&mut split)?;
+    let start = split.start.unwrap_or(0);
+    split.gen.finish(&mut split.emitter, start, split.last);
+    let (_, splitter) = split.emitter.finish_counting();
+    Ok(splitter.map(split::Splitter::finish).unwrap_or_default())
 }
 
 /// Writes the timeline of the trace in `bytes` to `out`.

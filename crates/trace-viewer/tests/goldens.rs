@@ -194,3 +194,17 @@ fn goroutine_view_is_gos() {
         opts
     });
 }
+
+#[test]
+fn small_traces_have_no_ranges() {
+    // Go splits only timelines over 100 MiB of JSON; none of the testdata's comes close.
+    for t in traces().iter().take(12) {
+        let bytes = std::fs::read(t).unwrap();
+        assert_eq!(
+            trace_viewer::ranges(&bytes).unwrap(),
+            Vec::new(),
+            "{}",
+            t.display()
+        );
+    }
+}
