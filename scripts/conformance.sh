@@ -30,6 +30,12 @@
 #   v1    (Go 1.19, 1.21)  our event, string and per-type counts (from trace-raw's v1 text form)
 #                     must equal what Go 1.21.13's readTrace reads, which Go 1.27.3's tracev1 must
 #                     read too (scripts/gen-v1-counts.sh --traces)
+#   viewer (all)      trace-timeline's proc and thread views, an index window (--start/--end) and
+#                     the goroutine view of goroutine 1 (--goid 1)
+#                     against Go 1.27.3's /jsontrace (cmd/trace's handler run by
+#                     scripts/viewer/jsontrace-oracle.sh), equal after scripts/viewer/jt.py cmp
+#                     orders what Go writes from maps (--tolerant on v1 traces, whose parse
+#                     varies in Go itself)
 #
 # Each check is a stage function below; a new one (model events against `go tool trace
 # -d=parsed`, profiles against `go tool trace -pprof`) reads the same fresh traces from
@@ -60,6 +66,7 @@ trace_events=$root/target/release/examples/trace-events
 trace2pprof=$root/target/release/examples/trace2pprof
 trace_synth=$root/target/release/examples/trace-synth
 trace_footprint=$root/target/release/examples/trace-footprint
+trace_timeline=$root/target/release/examples/trace-timeline
 keep=$root/target/conformance
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -103,7 +110,7 @@ stage_setup() {
     have_go "$v" || scripts/install-go.sh "$v" || echo "warning: could not install Go $v" >&2
   done
   cargo build --quiet --release --example trace-raw --example trace-events --example trace2pprof \
-    --example trace-synth --example trace-footprint
+    --example trace-synth --example trace-footprint --example trace-timeline
 }
 
 # ---- fresh traces ---------------------------------------------------------------------------------
@@ -465,6 +472,39 @@ stage_pprof() {
   done < <(fresh_traces v2; fresh_traces v1)
 }
 
+# ---- stage viewer: the timeline JSON against Go 1.27.3's /jsontrace --------------------------------
+
+stage_viewer() {
+  echo "== viewer: trace-timeline against Go 1.27.3's /jsontrace"
+  local rel f tol query args name
+  while read -r rel; do
+    f=$work/$rel
+    tol=
+    [ "$(minor_of "$f")" -lt 22 ] && tol=--tolerant
+    for query in "" "view=thread" "start=100&end=600" "goid=1"; do
+      case $query in
+        "") name=proc args=() ;;
+        view=thread) name=thread args=(--view thread) ;;
+        goid=1) name=goid1 args=(--goid 1) ;;
+        *) name=window args=(--start 100 --end 600) ;;
+      esac
+      if ! GO=$go127 scripts/viewer/jsontrace-oracle.sh "$f" "$query" "$work/want.json" > /dev/null 2> "$work/err"; then
+        fail viewer "$rel" "Go's handler failed ($name)" "$work/err"
+        continue
+      fi
+      if ! "$trace_timeline" "${args[@]}" "$f" > "$work/got.json" 2> "$work/err"; then
+        fail viewer "$rel" "trace-timeline failed ($name): $(head -n 1 "$work/err")"
+        continue
+      fi
+      if python3 scripts/viewer/jt.py cmp $tol "$work/got.json" "$work/want.json" > "$work/diff" 2>&1; then
+        pass viewer "$rel" "$name: $(grep -c '' "$work/want.json") lines, $(head -n 1 "$work/diff")"
+      else
+        fail viewer "$rel" "$name differs from Go (A ours, B Go's):" "$work/diff"
+      fi
+    done
+  done < <(fresh_traces v2; fresh_traces v1)
+}
+
 # ---- stage summary: goroutine summaries, tasks and MMU -------------------------------------------
 
 stage_summary() {
@@ -507,7 +547,7 @@ stage_regions() {
   CONFORMANCE_USERPAGES=$list live_test regions regions live_user_pages "differs from Go:"
 }
 
-read -r -a stages <<< "${CONFORMANCE_STAGES:-raw model synth model_v1 truncated pprof summary regions footprint v1}"
+read -r -a stages <<< "${CONFORMANCE_STAGES:-raw model synth model_v1 truncated pprof summary regions footprint v1 viewer}"
 for stage in "${stages[@]}"; do
   if ! declare -F "stage_$stage" > /dev/null || [[ "$stage" =~ ^(setup|traces)$ ]]; then
     echo "conformance: no stage $stage (CONFORMANCE_STAGES)" >&2

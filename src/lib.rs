@@ -5,6 +5,7 @@
 //! - [`format`](mod@format) (`trace-format`): zero-copy decoding of the wire formats and Go's raw text format.
 //! - [`model`] (`trace-model`): ordering, goroutine/P/M/GC state, one event model for every version.
 //! - [`pprof`] (`trace-pprof`): the net, sync, syscall and sched profiles of `go tool trace -pprof`.
+//! - [`viewer`] (`trace-viewer`): the timeline of `go tool trace`, Go's JSON byte for byte.
 //!
 //! ```
 //! # fn main() -> Result<(), gotrace::format::Error> {
@@ -20,6 +21,7 @@
 pub use trace_format as format;
 pub use trace_model as model;
 pub use trace_pprof as pprof;
+pub use trace_viewer as viewer;
 
 /// The README's Rust examples, compiled and run as doctests so they can't go stale.
 #[cfg(doctest)]

@@ -764,3 +764,48 @@ fn trace_footprint_reads_v1_and_refuses_cut_traces() {
     let out = run("trace-footprint", &["/nonexistent/trace"]);
     assert_eq!(out.status.code(), Some(1));
 }
+
+#[test]
+fn trace_timeline_prints_the_libraries_json_and_refuses_bad_queries() {
+    for rel in ["go1.27.3/gc", "go1.19/annotations"] {
+        let path = testdata(&format!("{rel}.trace"));
+        let bytes = std::fs::read(&path).unwrap();
+        for (args, opts) in [
+            (vec![], gotrace::viewer::Options::default()),
+            (
+                vec!["--view", "thread"],
+                gotrace::viewer::Options::view(gotrace::viewer::View::Thread),
+            ),
+        ] {
+            let out = run(
+                "trace-timeline",
+                &[args.as_slice(), &[path.as_str()]].concat(),
+            );
+            assert!(
+                out.status.success(),
+                "{rel}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let want = gotrace::viewer::write_json(&bytes, opts, Vec::new()).unwrap();
+            assert!(
+                out.stdout == want,
+                "{rel} {args:?}: differs from write_json"
+            );
+        }
+    }
+    let gc = testdata("go1.27.3/gc.trace");
+    for args in [
+        vec!["--start", "5", gc.as_str()],
+        vec!["--view", "nope", gc.as_str()],
+        vec!["--start", "x", "--end", "4", gc.as_str()],
+        vec!["--goid", "987654", gc.as_str()],
+        vec!["--goid", "-3", gc.as_str()],
+        vec![],
+    ] {
+        let out = run("trace-timeline", &args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(!out.stderr.is_empty());
+    }
+    let out = run("trace-timeline", &[&testdata("go1.27.3/missing.trace")]);
+    assert_eq!(out.status.code(), Some(1));
+}

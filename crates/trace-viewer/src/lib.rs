@@ -1,0 +1,234 @@
+//! The timeline of `go tool trace`: the Chrome trace-event JSON its `/jsontrace` handler
+//! serves to the Catapult viewer, byte for byte as Go 1.27 writes it, streamed from a trace
+//! of any version.
+//!
+//! A [`Timeline`] is an [`EventSink`](trace_model::EventSink): feed it the ordered events of a
+//! trace ([`Reader::feed`](trace_model::Reader::feed) or
+//! [`Reader::feed_pipelined`](trace_model::Reader::feed_pipelined)) and it writes the JSON to
+//! an [`io::Write`] as it goes; [`Timeline::finish`] writes what Go writes at the end (slices
+//! still open, the lane names and the stack frames) and gives the writer back. Memory holds
+//! the state of open goroutines, Ps and ranges and the stack-frame tree, never the output.
+//!
+//! ```
+//! # fn main() -> Result<(), trace_viewer::Error> {
+//! let bytes = std::fs::read("../../testdata/traces/go1.27.3/chan.trace").unwrap();
+//! let mut timeline = trace_viewer::Timeline::new(Vec::new(), trace_viewer::Options::default());
+//! trace_model::Reader::new(&bytes)?.feed(&mut timeline)?;
+//! let json = timeline.finish()?;
+//! assert!(json.starts_with(b"{\"displayTimeUnit\":\"ns\"\n,\"traceEvents\": ["));
+//! # Ok(()) }
+//! ```
+//!
+//! What Go leaves to map order (the order of slices written together at a stop or at the end,
+//! and of the metadata) comes out in a fixed order here: by goroutine, P, M or name. That is
+//! one of the outputs Go can give.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+#[allow(dead_code)] // The task views and the splitter use the rest (to come).
+mod emitter;
+mod gstate;
+#[allow(dead_code)]
+mod json;
+mod split;
+mod view;
+
+pub use split::Range;
+
+use std::io::{self, Write};
+pub use view::View;
+
+/// What can go wrong making a timeline.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The trace could not be read.
+    #[error(transparent)]
+    Trace(#[from] trace_model::Error),
+    /// Writing the output failed.
+    #[error("writing the timeline: {0}")]
+    Io(#[from] io::Error),
+}
+
+/// What part of the timeline to write: Go's `/jsontrace` query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Options {
+    /// The lanes (`view=`).
+    pub view: View,
+    /// Go's `start`/`end`: the first and last index (inclusive) of the non-metadata events to
+    /// write; the metadata and the frames the written events need are always written.
+    pub index_window: Option<(i64, i64)>,
+    /// Go's `goid=N`: the goroutine view of N and the goroutines related to it, over N's life
+    /// (sets the view to [`View::Goroutine`]).
+    pub focus: Option<Focus>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            view: View::Proc,
+            index_window: None,
+            focus: None,
+        }
+    }
+}
+
+/// The goroutine a goroutine view (`goid=N`) is about, with what a first pass over the trace
+/// learns: the goroutines related to it through unblocks (two steps back: who unblocked it, and
+/// who unblocked those) and the window of its life, in ns from the trace's first event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Focus {
+    /// The goroutine.
+    pub goroutine: trace_model::GoId,
+    /// The goroutines drawn, the focus included.
+    pub related: std::collections::BTreeSet<trace_model::GoId>,
+    /// From its first run (or the trace's start) to its end (or the trace's end).
+    pub window: (i64, i64),
+}
+
+/// The first pass of a goroutine view: unblock edges, the summary and the trace's span.
+struct FocusPass {
+    summarizer: trace_model::Summarizer,
+    edges: std::collections::BTreeSet<(trace_model::GoId, trace_model::GoId)>,
+    first: Option<trace_model::Time>,
+    last: trace_model::Time,
+}
+
+impl trace_model::EventSink for FocusPass {
+    fn event(&mut self, ev: &trace_model::Event) {
+        self.summarizer.event(ev);
+        self.first.get_or_insert(ev.time());
+        self.last = ev.time();
+        if ev.goroutine() == trace_model::NO_GOROUTINE {
+            return;
+        }
+        let Some(st) = ev.state_transition() else {
+            return;
+        };
+        if let Some((from, to)) = st.goroutine() {
+            if from != to && from == trace_model::GoState::Waiting {
+                self.edges.insert((ev.goroutine(), st.resource.id));
+            }
+        }
+    }
+}
+
+impl Focus {
+    /// Reads the trace for a goroutine view of `goroutine`; `None` if the trace has no such
+    /// goroutine (Go then answers nothing).
+    pub fn goroutine(bytes: &[u8], goroutine: trace_model::GoId) -> Result<Option<Focus>, Error> {
+        let mut pass = FocusPass {
+            summarizer: trace_model::Summarizer::new(),
+            edges: Default::default(),
+            first: None,
+            last: 0,
+        };
+        trace_model::Reader::new(bytes)?.feed(&mut pass)?;
+        let summary = pass.summarizer.finish();
+        let Some(g) = summary.goroutines.get(&goroutine) else {
+            return Ok(None);
+        };
+        let first = pass.first.unwrap_or(0);
+        let start = g.start.map_or(0, |t| t.wrapping_sub(first));
+        let end = g.end.unwrap_or(pass.last).wrapping_sub(first);
+        let mut related = std::collections::BTreeSet::from([goroutine]);
+        for _ in 0..2 {
+            let mut next = related.clone();
+            for (operator, operand) in &pass.edges {
+                if related.contains(operand) {
+                    next.insert(*operator);
+                }
+            }
+            related = next;
+        }
+        Ok(Some(Focus {
+            goroutine,
+            related,
+            window: (start, end),
+        }))
+    }
+}
+
+impl Options {
+    /// The given view, whole.
+    pub fn view(view: View) -> Options {
+        Options {
+            view,
+            ..Options::default()
+        }
+    }
+}
+
+/// The timeline being written: an [`EventSink`](trace_model::EventSink).
+pub struct Timeline<W: Write> {
+    emitter: emitter::Emitter<W>,
+    gen: view::Generator,
+    start: Option<trace_model::Time>,
+    last: trace_model::Time,
+}
+
+impl<W: Write> Timeline<W> {
+    /// A timeline written to `out`.
+    pub fn new(out: W, opts: Options) -> Timeline<W> {
+        let index = opts.index_window.unwrap_or((0, i64::MAX));
+        let window = opts.focus.as_ref().map_or((0, i64::MAX), |f| f.window);
+        let mut emitter = emitter::Emitter::new(out, window, index);
+        let mut view = opts.view;
+        if let Some(f) = &opts.focus {
+            view = View::Goroutine;
+            emitter.filter = Some(f.related.iter().map(|&g| g as u64).collect());
+            emitter.focus = f.goroutine as u64;
+        }
+        Timeline {
+            emitter,
+            gen: view::Generator::new(view),
+            start: None,
+            last: 0,
+        }
+    }
+
+    /// Ends the timeline at the last event fed and returns the writer.
+    pub fn finish(mut self) -> Result<W, Error> {
+        let start = self.start.unwrap_or(0);
+        self.gen.finish(&mut self.emitter, start, self.last);
+        Ok(self.emitter.flush()?)
+    }
+}
+
+impl<W: Write> trace_model::EventSink for Timeline<W> {
+    fn event(&mut self, ev: &trace_model::Event) {
+        let start = *self.start.get_or_insert(ev.time());
+        self.last = ev.time();
+        self.gen.event(&mut self.emitter, start, ev);
+    }
+}
+
+/// Go's ranges of the proc view (the links of `go tool trace`'s index page when the timeline
+/// is over 100 MiB of JSON): empty when it fits in one. Two passes over the trace that write
+/// nothing: one for the size of the metadata, one counting every event as Go does.
+pub fn ranges(bytes: &[u8]) -> Result<Vec<Range>, Error> {
+    let mut count = Timeline::new(std::io::sink(), Options::default());
+    count.emitter.c.write = false;
+    trace_model::Reader::new(bytes)?.feed(&mut count)?;
+    let start = count.start.unwrap_or(0);
+    count.gen.finish(&mut count.emitter, start, count.last);
+    let (required, _) = count.emitter.finish_counting();
+
+    let mut split = Timeline::new(std::io::sink(), Options::default());
+    split.emitter.c.write = false;
+    split.emitter.c.split = Some(split::Splitter::new(100 << 20, required));
+    trace_model::Reader::new(bytes)?.feed(&mut split)?;
+    let start = split.start.unwrap_or(0);
+    split.gen.finish(&mut split.emitter, start, split.last);
+    let (_, splitter) = split.emitter.finish_counting();
+    Ok(splitter.map(split::Splitter::finish).unwrap_or_default())
+}
+
+/// Writes the timeline of the trace in `bytes` to `out`.
+pub fn write_json<W: Write>(bytes: &[u8], opts: Options, out: W) -> Result<W, Error> {
+    let mut t = Timeline::new(out, opts);
+    trace_model::Reader::new(bytes)?.feed(&mut t)?;
+    t.finish()
+}

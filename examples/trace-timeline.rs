@@ -1,0 +1,198 @@
+//! The timeline `go tool trace` shows, as the JSON its `/jsontrace` handler serves: open it at
+//! ui.perfetto.dev or in Go's trace viewer.
+//!
+//! Usage: `trace-timeline [--view proc|thread] [--goid N] [--start I --end J] [--ranges] [-o FILE] TRACE`
+//!
+//! - Default: the proc view (one lane per P), byte-identical to Go 1.27's `/jsontrace`
+//!   (up to the order of events Go writes from maps).
+//! - `--view thread`: one lane per M (`/jsontrace?view=thread`).
+//! - `--goid N`: the goroutine view of goroutine N (`/jsontrace?goid=N`): N and the goroutines
+//!   that unblocked it (two steps back), over N's life. A goroutine the trace doesn't have is a
+//!   bad query (exit 2), where Go answers nothing.
+//! - `--start I --end J`: only the non-metadata events with indexes I to J, as Go's
+//!   `start`/`end` (both or neither).
+//! - `--ranges`: instead of the JSON, Go's ranges of the proc view (the links of
+//!   `go tool trace`'s index page when the JSON is over 100 MiB), one line `NAME START END` per
+//!   range, e.g. `0s-432.879424ms 0 1270468`; nothing when the timeline fits in one.
+//! - `-o FILE`: write to FILE instead of standard output.
+//!
+//! The trace is streamed: memory holds one generation and what is open, not the output. On bad
+//! input the error, with the path, goes to stderr and the exit status is 1; bad arguments or
+//! query values exit 2.
+
+use gotrace::viewer::{Focus, Options, Timeline, View};
+use std::io::Write;
+use std::process::ExitCode;
+
+/// Standard output that can move to the writing thread (a lock can't), ending the program
+/// quietly when the reader of a pipe has gone, as the other examples' output does.
+struct PipeOut;
+
+impl Write for PipeOut {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        quiet(std::io::stdout().write(buf))
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        quiet(std::io::stdout().flush())
+    }
+}
+
+fn quiet<T>(r: std::io::Result<T>) -> std::io::Result<T> {
+    match r {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+        r => r,
+    }
+}
+
+const USAGE: &str =
+    "usage: trace-timeline [--view proc|thread] [--goid N] [--start I --end J] [--ranges] [-o FILE] TRACE";
+
+struct Args {
+    opts: Options,
+    ranges: bool,
+    goid: Option<i64>,
+    out: Option<String>,
+    path: String,
+}
+
+fn parse_args(args: &[String]) -> Result<Args, String> {
+    let mut opts = Options::default();
+    let mut ranges = false;
+    let (mut start, mut end, mut out, mut path, mut goid) = (None, None, None, None, None);
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let mut value = |name: &str| {
+            it.next()
+                .cloned()
+                .ok_or_else(|| format!("{name} needs a value"))
+        };
+        match a.as_str() {
+            "--view" => {
+                opts.view = match value("--view")?.as_str() {
+                    "proc" => View::Proc,
+                    "thread" => View::Thread,
+                    v => return Err(format!("unknown view {v:?} (proc or thread)")),
+                }
+            }
+            "--start" => {
+                let v = value("--start")?;
+                start = Some(v.parse::<i64>().map_err(|_| format!("bad --start {v:?}"))?);
+            }
+            "--end" => {
+                let v = value("--end")?;
+                end = Some(v.parse::<i64>().map_err(|_| format!("bad --end {v:?}"))?);
+            }
+            "--goid" => {
+                let v = value("--goid")?;
+                goid = Some(v.parse::<u64>().map_err(|_| format!("bad --goid {v:?}"))? as i64);
+            }
+            "-o" => out = Some(value("-o")?),
+            "--ranges" => ranges = true,
+            p if !p.starts_with('-') && path.is_none() => path = Some(p.to_string()),
+            _ => return Err(USAGE.to_string()),
+        }
+    }
+    match (start, end) {
+        (Some(s), Some(e)) => opts.index_window = Some((s, e)),
+        (None, None) => {}
+        _ => return Err("--start and --end go together".to_string()),
+    }
+    let path = path.ok_or_else(|| USAGE.to_string())?;
+    Ok(Args {
+        opts,
+        ranges,
+        goid,
+        out,
+        path,
+    })
+}
+
+/// Orders the events on this thread while the timeline is written on a second one.
+fn run<W: Write + Send>(path: &str, opts: Options, out: W) -> Result<(), gotrace::viewer::Error> {
+    let file = std::fs::File::open(path).map_err(gotrace::viewer::Error::Io)?;
+    let mut t = Timeline::new(out, opts);
+    gotrace::model::Reader::from_read(std::io::BufReader::new(file))?.feed_pipelined(&mut t)?;
+    t.finish()?;
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut a = match parse_args(&args) {
+        Ok(a) => a,
+        Err(msg) => {
+            eprintln!("trace-timeline: {msg}");
+            if msg != USAGE {
+                eprintln!("{USAGE}");
+            }
+            return ExitCode::from(2);
+        }
+    };
+    if a.ranges {
+        let ranges = std::fs::read(&a.path)
+            .map_err(gotrace::viewer::Error::Io)
+            .and_then(|bytes| gotrace::viewer::ranges(&bytes));
+        let text: String = match ranges {
+            Ok(r) => r
+                .iter()
+                .map(|r| format!("{} {} {}\n", r.name, r.start, r.end))
+                .collect(),
+            Err(e) => {
+                eprintln!("trace-timeline: {}: {e}", a.path);
+                return ExitCode::FAILURE;
+            }
+        };
+        let written = match &a.out {
+            Some(o) => std::fs::write(o, text),
+            None => PipeOut.write_all(text.as_bytes()),
+        };
+        return match written {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("trace-timeline: writing: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    if let Some(goid) = a.goid {
+        // A first pass: the goroutine's life and the goroutines related to it.
+        let focus = std::fs::read(&a.path)
+            .map_err(gotrace::viewer::Error::Io)
+            .and_then(|bytes| Focus::goroutine(&bytes, goid));
+        match focus {
+            Ok(Some(f)) => a.opts.focus = Some(f),
+            Ok(None) => {
+                eprintln!(
+                    "trace-timeline: {}: no goroutine {goid} in the trace",
+                    a.path
+                );
+                return ExitCode::from(2);
+            }
+            Err(e) => {
+                eprintln!("trace-timeline: {}: {e}", a.path);
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    let result = match &a.out {
+        Some(o) => match std::fs::File::create(o) {
+            Ok(f) => run(&a.path, a.opts.clone(), std::io::BufWriter::new(f)),
+            Err(e) => {
+                eprintln!("trace-timeline: {o}: {e}");
+                return ExitCode::FAILURE;
+            }
+        },
+        None => run(
+            &a.path,
+            a.opts,
+            std::io::BufWriter::with_capacity(1 << 16, PipeOut),
+        ),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("trace-timeline: {}: {e}", a.path);
+            ExitCode::FAILURE
+        }
+    }
+}

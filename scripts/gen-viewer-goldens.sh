@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Writes Go 1.27.3's /jsontrace answers (cmd/trace's own handler, run without a server by
+# scripts/viewer/jsontrace-oracle.sh) beside every
+# Go 1.11+ testdata trace, gzipped: <name>.jsontrace.json.gz (the proc view) and
+# <name>.jsontrace-thread.json.gz (view=thread), <name>.jsontrace-goid1.json.gz (goid=1, the goroutine
+# view of main). crates/trace-viewer/tests/goldens.rs compares ours
+# to them after putting in a fixed order what Go writes in map order.
+#
+# Usage: scripts/gen-viewer-goldens.sh [TRACE...]   (default: every testdata trace)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/go127-env.sh
+tools=scripts/viewer
+traces=("$@")
+if [ ${#traces[@]} -eq 0 ]; then
+  traces=(testdata/traces/go*/*.trace)
+fi
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+for f in "${traces[@]}"; do
+  for view in proc thread goid1; do
+    case $view in
+      proc) q=""; suffix=jsontrace ;;
+      thread) q="view=thread"; suffix=jsontrace-thread ;;
+      goid1) q="goid=1"; suffix=jsontrace-goid1 ;;
+    esac
+    GO="$go" "$tools/jsontrace-oracle.sh" "$f" "$q" "$tmp/out.json" > /dev/null
+    gzip -9n < "$tmp/out.json" > "${f%.trace}.$suffix.json.gz"
+    echo "${f%.trace}.$suffix.json.gz"
+  done
+done
