@@ -193,3 +193,28 @@ fn thresholds_parse() {
     assert!(t.set("nope", "1").is_err());
     assert!(t.set("leaked", "x").is_err());
 }
+
+#[test]
+fn no_panic_on_cut_traces_or_extreme_thresholds() {
+    let bytes = std::fs::read(root().join("doctor/traces/go1.27.3/slow-network.trace")).unwrap();
+    let v1 = std::fs::read(root().join("doctor/traces/go1.21.13/lock-contention.trace")).unwrap();
+    for b in [&bytes, &v1] {
+        for cut in (0..b.len()).step_by(b.len() / 40 + 1) {
+            let mut d = Doctor::new(everything());
+            if let Ok(mut r) = Reader::new(&b[..cut]) {
+                let _ = r.feed(&mut d);
+            }
+            let _ = d.finish();
+        }
+    }
+    let mut t = everything();
+    t.set("bucket", "1ns").unwrap();
+    let mut d = Doctor::new(t);
+    Reader::new(&bytes).unwrap().feed(&mut d).unwrap();
+    assert!(!d.finish().is_empty());
+    let mut t = Thresholds::default();
+    t.set("bucket", "1000000s").unwrap();
+    let mut d = Doctor::new(t);
+    Reader::new(&bytes).unwrap().feed(&mut d).unwrap();
+    let _ = d.finish();
+}
