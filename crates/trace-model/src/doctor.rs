@@ -15,7 +15,7 @@
 //! | `gc-assist` | long GC mark assist slices | the longest `GC mark assist` range of one goroutine |
 //! | `lock-contention` | others blocked on a Mutex | goroutine-time blocked in `sync.(*Mutex)` / `sync.(*RWMutex)`, over the trace's span |
 //! | `slow-network` | long network-blocking slices | the longest ended block on the network, listeners' `Accept` aside |
-//! | `goroutine-leak` | goroutine count surges, no work done | goroutines created in the trace and still blocked at its end |
+//! | `goroutine-leak` | goroutine count surges, no work done | goroutines created in the trace and still blocked at its end (the runtime's own aside) |
 //! | `serial-bottleneck` | all P lanes silent but one | the longest run of time buckets with one P's worth of running, GOMAXPROCS ≥ 2 |
 //!
 //! The thresholds are [`Thresholds`]; their defaults and the measurements behind them are
@@ -1032,7 +1032,7 @@ impl Doctor {
         let (leak_waited, leak_ran) = self
             .gs
             .values()
-            .filter(|g| g.created.is_some() && g.state == GoState::Waiting)
+            .filter(|g| g.created.is_some() && leak_candidate(g))
             .fold((0i64, 0i64), |(w, r), g| {
                 (w.saturating_add(g.waited), r.saturating_add(g.ran))
             });
@@ -1209,7 +1209,7 @@ impl Doctor {
         let mut ran: i64 = 0;
         for g in self.gs.values() {
             let Some(c) = g.created else { continue };
-            if g.state != GoState::Waiting {
+            if !leak_candidate(g) {
                 continue;
             }
             leaked += 1;
@@ -1295,6 +1295,16 @@ impl Doctor {
         });
         out
     }
+}
+
+/// A goroutine created in the trace and blocked at its end, not the runtime's own (GC
+/// workers park between cycles).
+fn leak_candidate(g: &G) -> bool {
+    let system = g
+        .name
+        .as_deref()
+        .is_none_or(|n| crate::summary::is_system_goroutine(n.as_bytes()));
+    g.state == GoState::Waiting && !system
 }
 
 fn round4(v: f64) -> f64 {
