@@ -71,7 +71,7 @@ pub struct Thresholds {
     /// `sched-min`: ... and that wait is at least this long in all. Default 10 ms: a short
     /// trace of a few goroutines can have any ratio.
     pub sched_min: Time,
-    /// `assist`: a mark assist slice longer than this is `gc-assist`. Default 5 ms.
+    /// `assist`: a mark assist slice longer than this is `gc-assist`. Default 10 ms.
     pub assist: Time,
     /// `mutex-share`: `lock-contention` when goroutines blocked on a Mutex, on average over
     /// the trace, number more than this. Default 2.
@@ -95,7 +95,7 @@ impl Default for Thresholds {
             stw: 1_000_000,
             sched_ratio: 10.0,
             sched_min: 10_000_000,
-            assist: 5_000_000,
+            assist: 10_000_000,
             mutex_share: 2.0,
             net: 20_000_000,
             leaked: 100,

@@ -1,6 +1,6 @@
-// long-stw: stop-the-world pauses of tens of milliseconds. The program re-runs itself with
-// GODEBUG=asyncpreemptoff=1, so a loop without calls cannot be preempted, then asks for a GC
-// while such a loop runs: the GC's stop-the-world waits for the loop to end.
+// long-stw: a stop-the-world pause of tens of milliseconds. The program re-runs itself with
+// GODEBUG=asyncpreemptoff=1, so a loop without calls cannot be preempted, and allocates while
+// such a loop runs: the GC this starts stops the world, and waits for the loop to end.
 package main
 
 import (
@@ -12,6 +12,7 @@ import (
 )
 
 var sink int
+var garbage []byte
 
 //go:noinline
 func spin(n int) int {
@@ -41,12 +42,20 @@ func main() {
 	if err := trace.Start(f); err != nil {
 		panic(err)
 	}
-	for k := 0; k < 3; k++ {
+	for k := 0; k < 1; k++ {
 		done := make(chan int)
-		go func() { done <- spin(20000000) }()
+		go func() { done <- spin(10000000) }()
 		time.Sleep(2 * time.Millisecond)
-		runtime.GC()
-		sink += <-done
+	alloc:
+		for {
+			select {
+			case x := <-done:
+				sink += x
+				break alloc
+			default:
+				garbage = make([]byte, 64<<10)
+			}
+		}
 		time.Sleep(5 * time.Millisecond)
 	}
 	trace.Stop()
