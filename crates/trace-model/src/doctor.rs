@@ -704,7 +704,7 @@ impl Doctor {
             self.integrate(end);
             self.close_bucket(end);
             // Buckets that the counts fill unchanged: one of them stands for all.
-            let full = (t - end) / w;
+            let full = t.saturating_sub(end) / w;
             if full > 1 {
                 let skip = (full - 1).saturating_mul(w);
                 let from = end;
@@ -765,7 +765,7 @@ impl Doctor {
     fn serial_step(&mut self, serial: bool, start: Time, end: Time) {
         if serial {
             let from = *self.serial_from.get_or_insert(start);
-            if end - from > self.serial_best.1 - self.serial_best.0 {
+            if end.saturating_sub(from) > self.serial_best.1.saturating_sub(self.serial_best.0) {
                 self.serial_best = (from, end);
                 self.serial_slice = self.serial_cur_slice.clone();
             }
@@ -869,6 +869,15 @@ impl Doctor {
             GoState::Undetermined => self.last_sync.or(self.first).unwrap_or(t),
             _ => t,
         };
+        // First seen already running or runnable (no status event before): it counts as such
+        // from now on, so that leaving the state balances the live counts.
+        if !self.gs.contains_key(&id) {
+            match old {
+                GoState::Running => self.running += 1,
+                GoState::Runnable => self.runnable += 1,
+                _ => {}
+            }
+        }
         let g = self.gs.entry(id).or_insert_with(|| G {
             state: old,
             since,
@@ -1005,7 +1014,7 @@ impl Doctor {
                     GoDuration(self.th.stw),
                     GoDuration(w.d),
                     reason,
-                    GoDuration(w.start - first),
+                    GoDuration(w.start.saturating_sub(first)),
                     GoDuration(w.total)
                 ),
                 evidence: Value::Obj(vec![
@@ -1231,8 +1240,8 @@ impl Doctor {
                 summary: format!(
                     "{} goroutines created between +{} and +{} are still blocked at the end, having run {} in all (threshold {})",
                     leaked,
-                    GoDuration(lo - first),
-                    GoDuration(hi - first),
+                    GoDuration(lo.saturating_sub(first)),
+                    GoDuration(hi.saturating_sub(first)),
                     GoDuration(ran),
                     self.th.leaked
                 ),
@@ -1256,23 +1265,23 @@ impl Doctor {
 
         // serial-bottleneck
         let (ss, se) = self.serial_best;
-        if se - ss > self.th.serial {
+        if se.saturating_sub(ss) > self.th.serial {
             let w = &self.serial_slice;
             let name = w.name.as_deref().unwrap_or("").to_string();
             out.push(Finding {
                 id: "serial-bottleneck",
-                severity: Severity::of((se - ss) as f64, self.th.serial as f64),
+                severity: Severity::of((se.saturating_sub(ss)) as f64, self.th.serial as f64),
                 summary: format!(
                     "for {} from +{} one P's worth of goroutines ran while {} Ps were available; the longest slice {} on goroutine {} ({})",
-                    GoDuration(se - ss),
-                    GoDuration(ss - first),
+                    GoDuration(se.saturating_sub(ss)),
+                    GoDuration(ss.saturating_sub(first)),
                     self.procs(),
                     GoDuration(w.d),
                     w.g,
                     name
                 ),
                 evidence: Value::Obj(vec![
-                    ("measured", Value::Int(se - ss)),
+                    ("measured", Value::Int(se.saturating_sub(ss))),
                     ("threshold", Value::Int(self.th.serial)),
                     ("unit", Value::Str("ns".into())),
                     ("gomaxprocs", Value::Int(self.procs() as i64)),
