@@ -3,7 +3,8 @@
 //! reports the cycles the GC analyzer finds, `trace-stats` counts what Go's reader gives,
 //! `trace-check` finds sound what Go reads and reports Go's error where Go fails,
 //! `trace-footprint` prints Go's `-d=footprint` table (and one for v1 traces, which Go can't
-//! read), and bad arguments exit 2 with the usage.
+//! read), `trace-doctor` finds nothing on a healthy trace and the runbook's finding on a sick
+//! one (text, `--json`, `--threshold`), and bad arguments exit 2 with the usage.
 //!
 //! `cargo test` builds the examples next to the test binary's directory; if they are missing
 //! (a test run without examples), the test says so and fails.
@@ -808,4 +809,75 @@ fn trace_timeline_prints_the_libraries_json_and_refuses_bad_queries() {
     }
     let out = run("trace-timeline", &[&testdata("go1.27.3/missing.trace")]);
     assert_eq!(out.status.code(), Some(1));
+}
+
+fn doctor_trace(rel: &str) -> String {
+    format!(
+        "{}/testdata/doctor/traces/{rel}.trace",
+        env!("CARGO_MANIFEST_DIR")
+    )
+}
+
+#[test]
+fn trace_doctor_reports_findings_and_healthy_traces() {
+    // A healthy trace: no finding, exit 0, in both outputs.
+    let healthy = doctor_trace("go1.27.3/healthy-http");
+    let out = run("trace-doctor", &[&healthy]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("no findings"));
+    let out = run("trace-doctor", &["--json", &healthy]);
+    assert_eq!(out.stdout, b"{\"findings\":[]}\n");
+    // A problem: the finding, its advice and the commands to run next, exit 0.
+    let sick = doctor_trace("go1.25.5/lock-contention");
+    let out = run("trace-doctor", &[&sick]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("] lock-contention: on average"), "{text}");
+    assert!(text.contains("advice: capture the mutex profile"), "{text}");
+    assert!(text.contains("trace2pprof -pprof=sync --from "), "{text}");
+    let out = run("trace-doctor", &["--json", &sick]);
+    let json = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        json.starts_with("{\"findings\":[{\"id\":\"lock-contention\""),
+        "{json}"
+    );
+    // A threshold raised past the measure hides the finding; lowered ones show more.
+    let out = run("trace-doctor", &["--threshold", "mutex-share=1000", &sick]);
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("no findings"));
+    let out = run("trace-doctor", &["--threshold=net=1ms", &healthy]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("slow-network"));
+    // Severity order: most severe first.
+    let out = run(
+        "trace-doctor",
+        &["--json", &doctor_trace("go1.21.13/gc-assist")],
+    );
+    let json = String::from_utf8_lossy(&out.stdout);
+    assert!(json.contains("\"id\":\"gc-assist\"") && json.contains("\"id\":\"long-stw\""));
+    // Bad arguments exit 2 with the usage; an unreadable trace exits 1.
+    for args in [
+        vec![],
+        vec!["--bogus", "x"],
+        vec!["--threshold", "nope=1", "x"],
+        vec!["--threshold", "stw", "x"],
+        vec!["--threshold", "stw=fast", "x"],
+        vec!["a", "b"],
+    ] {
+        let out = run("trace-doctor", &args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("usage:"));
+    }
+    let out = run("trace-doctor", &["/nonexistent.trace"]);
+    assert_eq!(out.status.code(), Some(1));
+    let bad = format!("{}/testdata/invalid-ids", env!("CARGO_MANIFEST_DIR"));
+    for e in std::fs::read_dir(bad).unwrap() {
+        let p = e.unwrap().path();
+        // The ones Go refuses (stack-last-of-run is valid, and reads).
+        let golden = p.with_extension("error.golden");
+        let fails = std::fs::read(golden).is_ok_and(|e| !e.is_empty());
+        if p.extension().is_some_and(|x| x == "trace") && fails {
+            let out = run("trace-doctor", &[p.to_str().unwrap()]);
+            assert_eq!(out.status.code(), Some(1), "{}", p.display());
+            assert!(out.stderr.starts_with(b"trace-doctor: "));
+        }
+    }
 }

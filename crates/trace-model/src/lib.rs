@@ -74,6 +74,7 @@
 #![warn(missing_docs)]
 
 pub mod diff;
+pub mod doctor;
 mod error;
 mod event;
 pub mod gc;
