@@ -14,7 +14,7 @@
 //! | `oversubscription` | sched wait huge while running is small | total time goroutines waited for a P, over total time they ran |
 //! | `gc-assist` | long GC mark assist slices | the longest `GC mark assist` range of one goroutine |
 //! | `lock-contention` | others blocked on a Mutex | goroutine-time blocked in `sync.(*Mutex)` / `sync.(*RWMutex)`, over the trace's span |
-//! | `slow-network` | long network-blocking slices | the longest ended block on the network, listeners' `Accept` aside |
+//! | `slow-network` | long network-blocking slices | the longest ended block on the network, a server's waits for its clients (`Accept`, `net/http.(*connReader)`) aside |
 //! | `goroutine-leak` | goroutine count surges, no work done | goroutines created in the trace and still blocked at its end (the runtime's own aside) |
 //! | `serial-bottleneck` | all P lanes silent but one | the longest run of time buckets with one P's worth of running, GOMAXPROCS ≥ 2 |
 //!
@@ -623,11 +623,13 @@ fn is_mutex_stack(ev: &Event) -> bool {
     })
 }
 
-fn is_accept_stack(ev: &Event) -> bool {
-    ev.stack()
-        .frames()
-        .take(MAX_FRAMES)
-        .any(|f| f.func.windows(6).any(|w| w == b"Accept" || w == b"accept"))
+/// A network wait that is not a call: a listener waiting for connections (`Accept`), or an
+/// HTTP server waiting for its clients' next request (`net/http.(*connReader)`).
+fn is_serving_stack(ev: &Event) -> bool {
+    ev.stack().frames().take(MAX_FRAMES).any(|f| {
+        let has = |n: &[u8]| f.func.windows(n.len()).any(|w| w == n);
+        has(b"Accept") || has(b"accept") || has(b"net/http.(*connReader)")
+    })
 }
 
 impl Doctor {
@@ -943,7 +945,7 @@ impl Doctor {
         match new {
             GoState::Running => self.running += 1,
             GoState::Runnable => self.runnable += 1,
-            GoState::Waiting if st.reason == b"network" && !is_accept_stack(ev) => {
+            GoState::Waiting if st.reason == b"network" && !is_serving_stack(ev) => {
                 g.block = Block::Network;
                 g.stack = stack_key(ev);
             }
