@@ -1326,10 +1326,14 @@ fn round4(v: f64) -> f64 {
     }
 }
 
-fn timeline_range(start: Time, end: Time) -> String {
-    format!("trace-timeline --start {start} --end {end}")
+/// The timeline (the proc view) for a moment known by its time: `trace-timeline`'s `--start`
+/// and `--end` count the viewer's events, not time, so the window is in the evidence
+/// (`worst_start_ns`, `worst_end_ns`) rather than in the command.
+fn timeline_range(_start: Time, _end: Time) -> String {
+    "trace-timeline".to_string()
 }
 
-fn timeline_goroutine(g: GoId, start: Time, end: Time) -> String {
-    format!("trace-timeline --goid {g} --start {start} --end {end}")
+/// The goroutine view of goroutine `g` over its life.
+fn timeline_goroutine(g: GoId, _start: Time, _end: Time) -> String {
+    format!("trace-timeline --goid {g}")
 }
