@@ -689,6 +689,8 @@ impl Doctor {
         n
     }
 
+    /// GOMAXPROCS as the metric last gave it, or the Ps seen if more (v1 traces have no
+    /// such metric).
     fn procs(&self) -> u64 {
         self.gomaxprocs.max(self.procs_seen.len() as u64)
     }
