@@ -14,7 +14,7 @@
 //! | `oversubscription` | sched wait huge while running is small | total time goroutines waited for a P, over total time they ran |
 //! | `gc-assist` | long GC mark assist slices | the longest `GC mark assist` range of one goroutine |
 //! | `lock-contention` | others blocked on a Mutex | goroutine-time blocked in `sync.(*Mutex)` / `sync.(*RWMutex)`, over the trace's span |
-//! | `slow-network` | long network-blocking slices | the longest ended block on the network, listeners' `Accept` aside |
+//! | `slow-network` | long network-blocking slices | the longest ended block on the network, a server's waits for its clients (`Accept`, `net/http.(*connReader)`) aside |
 //! | `goroutine-leak` | goroutine count surges, no work done | goroutines created in the trace and still blocked at its end (the runtime's own aside) |
 //! | `serial-bottleneck` | all P lanes silent but one | the longest run of time buckets with one P's worth of running, GOMAXPROCS ≥ 2 |
 //!
@@ -623,11 +623,13 @@ fn is_mutex_stack(ev: &Event) -> bool {
     })
 }
 
-fn is_accept_stack(ev: &Event) -> bool {
-    ev.stack()
-        .frames()
-        .take(MAX_FRAMES)
-        .any(|f| f.func.windows(6).any(|w| w == b"Accept" || w == b"accept"))
+/// A network wait that is not a call: a listener waiting for connections (`Accept`), or an
+/// HTTP server waiting for its clients' next request (`net/http.(*connReader)`).
+fn is_serving_stack(ev: &Event) -> bool {
+    ev.stack().frames().take(MAX_FRAMES).any(|f| {
+        let has = |n: &[u8]| f.func.windows(n.len()).any(|w| w == n);
+        has(b"Accept") || has(b"accept") || has(b"net/http.(*connReader)")
+    })
 }
 
 impl Doctor {
@@ -687,6 +689,8 @@ impl Doctor {
         n
     }
 
+    /// GOMAXPROCS as the metric last gave it, or the Ps seen if more (v1 traces have no
+    /// such metric).
     fn procs(&self) -> u64 {
         self.gomaxprocs.max(self.procs_seen.len() as u64)
     }
@@ -943,7 +947,7 @@ impl Doctor {
         match new {
             GoState::Running => self.running += 1,
             GoState::Runnable => self.runnable += 1,
-            GoState::Waiting if st.reason == b"network" && !is_accept_stack(ev) => {
+            GoState::Waiting if st.reason == b"network" && !is_serving_stack(ev) => {
                 g.block = Block::Network;
                 g.stack = stack_key(ev);
             }
@@ -1324,10 +1328,14 @@ fn round4(v: f64) -> f64 {
     }
 }
 
-fn timeline_range(start: Time, end: Time) -> String {
-    format!("trace-timeline --start {start} --end {end}")
+/// The timeline (the proc view) for a moment known by its time: `trace-timeline`'s `--start`
+/// and `--end` count the viewer's events, not time, so the window is in the evidence
+/// (`worst_start_ns`, `worst_end_ns`) rather than in the command.
+fn timeline_range(_start: Time, _end: Time) -> String {
+    "trace-timeline".to_string()
 }
 
-fn timeline_goroutine(g: GoId, start: Time, end: Time) -> String {
-    format!("trace-timeline --goid {g} --start {start} --end {end}")
+/// The goroutine view of goroutine `g` over its life.
+fn timeline_goroutine(g: GoId, _start: Time, _end: Time) -> String {
+    format!("trace-timeline --goid {g}")
 }

@@ -169,7 +169,7 @@ fn json_is_well_formed() {
     let f = diagnose(&path);
     let json = trace_model::doctor::findings_json(&f, "a b.trace");
     assert!(json.starts_with("{\"findings\":[{\"id\":\"lock-contention\",\"severity\":"));
-    assert!(json.contains("\"next\":[\"trace-timeline --start "));
+    assert!(json.contains("\"next\":[\"trace-timeline 'a b.trace'\""));
     assert!(json.contains("trace2pprof -pprof=sync --from "));
     assert!(json.contains(" 'a b.trace'\""));
     assert_eq!(json.matches('{').count(), json.matches('}').count());
