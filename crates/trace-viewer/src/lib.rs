@@ -63,6 +63,10 @@ pub struct Options {
     /// Go's `goid=N`: the goroutine view of N and the goroutines related to it, over N's life
     /// (sets the view to [`View::Goroutine`]).
     pub focus: Option<Focus>,
+    /// Go's `focustask=N`: the proc view over the task's span, with a `TASKS` section of the
+    /// task and its descendants (ignored with [`focus`](Self::focus), as Go ignores it with
+    /// `goid`).
+    pub task: Option<TaskFocus>,
 }
 
 impl Default for Options {
@@ -71,6 +75,7 @@ impl Default for Options {
             view: View::Proc,
             index_window: None,
             focus: None,
+            task: None,
         }
     }
 }
@@ -86,6 +91,145 @@ pub struct Focus {
     pub related: std::collections::BTreeSet<trace_model::GoId>,
     /// From its first run (or the trace's start) to its end (or the trace's end).
     pub window: (i64, i64),
+}
+
+/// The task a task view (`focustask=N`) is about, with what a first pass over the trace
+/// learns: its span and, for it and each descendant, where it began and ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskFocus {
+    /// The task.
+    pub task: trace_model::TaskId,
+    /// From its beginning (or the trace's start) to its end (or the trace's end), in ns from
+    /// the trace's first event.
+    pub window: (i64, i64),
+    lanes: Vec<TaskLane>,
+}
+
+/// A task's beginning or end.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct TaskEnd {
+    time: trace_model::Time,
+    goroutine: trace_model::GoId,
+    stack: emitter::OwnedStack,
+}
+
+/// One task of a task view.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct TaskLane {
+    id: trace_model::TaskId,
+    name: Vec<u8>,
+    parent: Option<trace_model::TaskId>,
+    start: Option<TaskEnd>,
+    end: Option<TaskEnd>,
+}
+
+/// The first pass of a task view: the summary and each task's first and last events.
+struct TaskPass {
+    summarizer: trace_model::Summarizer,
+    keeper: emitter::Keeper,
+    ends: std::collections::HashMap<trace_model::TaskId, (Option<TaskEnd>, Option<TaskEnd>)>,
+    first: Option<trace_model::Time>,
+    last: trace_model::Time,
+}
+
+impl trace_model::EventSink for TaskPass {
+    fn event(&mut self, ev: &trace_model::Event) {
+        self.summarizer.event(ev);
+        self.first.get_or_insert(ev.time());
+        self.last = ev.time();
+        match ev.kind() {
+            trace_model::EventKind::Sync => self.keeper.clear(),
+            k @ (trace_model::EventKind::TaskBegin | trace_model::EventKind::TaskEnd) => {
+                let Some(t) = ev.task() else { return };
+                let end = TaskEnd {
+                    time: ev.time(),
+                    goroutine: ev.goroutine(),
+                    stack: self.keeper.keep(ev.stack()),
+                };
+                let slot = self.ends.entry(t.id).or_default();
+                if k == trace_model::EventKind::TaskBegin {
+                    slot.0 = Some(end);
+                } else {
+                    slot.1 = Some(end);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+impl TaskFocus {
+    /// Reads the trace for a task view of `task`; `None` if the trace has no such task, or
+    /// neither its beginning nor its end (Go then answers nothing).
+    pub fn task(bytes: &[u8], task: trace_model::TaskId) -> Result<Option<TaskFocus>, Error> {
+        let mut pass = TaskPass {
+            summarizer: trace_model::Summarizer::new(),
+            keeper: emitter::Keeper::default(),
+            ends: Default::default(),
+            first: None,
+            last: 0,
+        };
+        trace_model::Reader::new(bytes)?.feed(&mut pass)?;
+        let summary = pass.summarizer.finish();
+        let Some(t) = summary.tasks.get(&task) else {
+            return Ok(None);
+        };
+        if t.start.is_none() && t.end.is_none() {
+            return Ok(None);
+        }
+        let first = pass.first.unwrap_or(0);
+        let window = (
+            t.start.map_or(0, |e| e.time.wrapping_sub(first)),
+            t.end.map_or(pass.last, |e| e.time).wrapping_sub(first),
+        );
+        // The task and its descendants, depth first, as Go lists them.
+        let mut ids = Vec::new();
+        let mut todo = vec![task];
+        while let Some(id) = todo.pop() {
+            if ids.len() > summary.tasks.len() {
+                break; // A cycle of parents can't be in a sound trace; don't loop on one.
+            }
+            ids.push(id);
+            if let Some(t) = summary.tasks.get(&id) {
+                todo.extend(t.children.iter().rev());
+            }
+        }
+        let mut lanes: Vec<TaskLane> = ids
+            .into_iter()
+            .filter_map(|id| {
+                let t = summary.tasks.get(&id)?;
+                let (start, end) = pass.ends.remove(&id).unwrap_or_default();
+                Some(TaskLane {
+                    id,
+                    name: t.name.clone(),
+                    parent: t.parent,
+                    start: t.start.and(start),
+                    end: t.end.and(end),
+                })
+            })
+            .collect();
+        let (ts, te) = (first, pass.last);
+        lanes.sort_by(|a, b| {
+            let (sa, sb) = (
+                a.start.as_ref().map_or(ts, |s| s.time),
+                b.start.as_ref().map_or(ts, |s| s.time),
+            );
+            let same_start = a.start.is_none() && b.start.is_none();
+            if !same_start && sa != sb {
+                return sa.cmp(&sb);
+            }
+            let (ea, eb) = (
+                a.end.as_ref().map_or(te, |s| s.time),
+                b.end.as_ref().map_or(te, |s| s.time),
+            );
+            ea.cmp(&eb)
+        });
+        Ok(Some(TaskFocus {
+            task,
+            window,
+            lanes,
+        }))
+    }
 }
 
 /// The first pass of a goroutine view: unblock edges, the summary and the trace's span.
@@ -167,13 +311,65 @@ pub struct Timeline<W: Write> {
     gen: view::Generator,
     start: Option<trace_model::Time>,
     last: trace_model::Time,
+    tasks: Vec<TaskLane>,
 }
 
 impl<W: Write> Timeline<W> {
+    /// The task lanes of a task view, written before the generator's end as Go does.
+    fn emit_tasks(&mut self, start: trace_model::Time) {
+        let e = &mut self.emitter;
+        for (i, t) in std::mem::take(&mut self.tasks).iter().enumerate() {
+            let (st, sg, sstk) = match &t.start {
+                Some(s) => (s.time, s.goroutine, &s.stack),
+                None => (start, 0, &None),
+            };
+            let (et, eg, estk) = match &t.end {
+                Some(s) => (s.time, s.goroutine, &s.stack),
+                None => (self.last, 0, &None),
+            };
+            let mut name = b"T".to_vec();
+            json::uint(&mut name, t.id);
+            name.push(b' ');
+            name.extend_from_slice(&t.name);
+            e.task(t.id, name, i as i64);
+            let sf = e.owned_stack(sstk);
+            let esf = e.owned_stack(estk);
+            e.task_slice(emitter::Slice {
+                name: &t.name,
+                ts: st.wrapping_sub(start),
+                dur: et.wrapping_sub(st),
+                resource: t.id,
+                stack: sf,
+                end_stack: esf,
+                args: json::Args::Task {
+                    id: t.id,
+                    start_g: sg as u64,
+                    end_g: eg as u64,
+                },
+            });
+            if let (Some(parent), Some(s)) = (t.parent, &t.start) {
+                let from_stack = e.owned_stack(&s.stack);
+                e.task_arrow(emitter::Arrow {
+                    name: b"newTask",
+                    start: s.time.wrapping_sub(start),
+                    end: s.time.wrapping_sub(start),
+                    from: parent,
+                    to: t.id,
+                    from_stack,
+                });
+            }
+        }
+    }
+
     /// A timeline written to `out`.
     pub fn new(out: W, opts: Options) -> Timeline<W> {
         let index = opts.index_window.unwrap_or((0, i64::MAX));
-        let window = opts.focus.as_ref().map_or((0, i64::MAX), |f| f.window);
+        let mut window = opts.focus.as_ref().map_or((0, i64::MAX), |f| f.window);
+        let mut tasks = Vec::new();
+        if let (None, Some(t)) = (&opts.focus, &opts.task) {
+            window = t.window;
+            tasks = t.lanes.clone();
+        }
         let mut emitter = emitter::Emitter::new(out, window, index);
         let mut view = opts.view;
         if let Some(f) = &opts.focus {
@@ -186,12 +382,14 @@ impl<W: Write> Timeline<W> {
             gen: view::Generator::new(view),
             start: None,
             last: 0,
+            tasks,
         }
     }
 
     /// Ends the timeline at the last event fed and returns the writer.
     pub fn finish(mut self) -> Result<W, Error> {
         let start = self.start.unwrap_or(0);
+        self.emit_tasks(start);
         self.gen.finish(&mut self.emitter, start, self.last);
         Ok(self.emitter.flush()?)
     }
