@@ -103,6 +103,22 @@ pub struct TaskFocus {
     /// the trace's first event.
     pub window: (i64, i64),
     lanes: Vec<TaskLane>,
+    /// For Go's `taskid=N`: the goroutine view of the goroutine of the task's first event,
+    /// keeping the goroutines of the tasks, with their regions.
+    goroutines: Option<(
+        trace_model::GoId,
+        std::collections::BTreeSet<trace_model::GoId>,
+    )>,
+}
+
+/// A region of a task, drawn in the `taskid` view.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct RegionLane {
+    name: Vec<u8>,
+    task: trace_model::TaskId,
+    goroutine: trace_model::GoId,
+    start: Option<(trace_model::Time, emitter::OwnedStack)>,
+    end: Option<(trace_model::Time, emitter::OwnedStack)>,
 }
 
 /// A task's beginning or end.
@@ -121,13 +137,19 @@ struct TaskLane {
     parent: Option<trace_model::TaskId>,
     start: Option<TaskEnd>,
     end: Option<TaskEnd>,
+    regions: Vec<RegionLane>,
 }
+
+/// A region event's key in the first pass: goroutine, time, beginning or end, type.
+type RegionKey = (trace_model::GoId, trace_model::Time, bool, Vec<u8>);
 
 /// The first pass of a task view: the summary and each task's first and last events.
 struct TaskPass {
     summarizer: trace_model::Summarizer,
     keeper: emitter::Keeper,
     ends: std::collections::HashMap<trace_model::TaskId, (Option<TaskEnd>, Option<TaskEnd>)>,
+    /// Stacks of region events (only kept for the `taskid` view).
+    region_stacks: Option<std::collections::HashMap<RegionKey, emitter::OwnedStack>>,
     first: Option<trace_model::Time>,
     last: trace_model::Time,
 }
@@ -153,6 +175,20 @@ impl trace_model::EventSink for TaskPass {
                     slot.1 = Some(end);
                 }
             }
+            k @ (trace_model::EventKind::RegionBegin | trace_model::EventKind::RegionEnd) => {
+                let Some(stacks) = self.region_stacks.as_mut() else {
+                    return;
+                };
+                let Some(r) = ev.region() else { return };
+                let key = (
+                    ev.goroutine(),
+                    ev.time(),
+                    k == trace_model::EventKind::RegionBegin,
+                    r.ty.to_vec(),
+                );
+                let stack = self.keeper.keep(ev.stack());
+                stacks.entry(key).or_insert(stack);
+            }
             _ => {}
         }
     }
@@ -162,10 +198,30 @@ impl TaskFocus {
     /// Reads the trace for a task view of `task`; `None` if the trace has no such task, or
     /// neither its beginning nor its end (Go then answers nothing).
     pub fn task(bytes: &[u8], task: trace_model::TaskId) -> Result<Option<TaskFocus>, Error> {
+        Self::read(bytes, task, false)
+    }
+
+    /// Reads the trace for Go's other task view (`taskid=N`): the goroutine view of the
+    /// goroutine of the task's first event (its beginning, else its earliest log or its end),
+    /// keeping the goroutines of the task and its descendants, with their regions. `None` if
+    /// the trace has no such task or Go finds no goroutine for it.
+    pub fn task_goroutines(
+        bytes: &[u8],
+        task: trace_model::TaskId,
+    ) -> Result<Option<TaskFocus>, Error> {
+        Self::read(bytes, task, true)
+    }
+
+    fn read(
+        bytes: &[u8],
+        task: trace_model::TaskId,
+        goroutine_view: bool,
+    ) -> Result<Option<TaskFocus>, Error> {
         let mut pass = TaskPass {
             summarizer: trace_model::Summarizer::new(),
             keeper: emitter::Keeper::default(),
             ends: Default::default(),
+            region_stacks: goroutine_view.then(Default::default),
             first: None,
             last: 0,
         };
@@ -174,7 +230,7 @@ impl TaskFocus {
         let Some(t) = summary.tasks.get(&task) else {
             return Ok(None);
         };
-        if t.start.is_none() && t.end.is_none() {
+        if !goroutine_view && t.start.is_none() && t.end.is_none() {
             return Ok(None);
         }
         let first = pass.first.unwrap_or(0);
@@ -199,12 +255,31 @@ impl TaskFocus {
             .filter_map(|id| {
                 let t = summary.tasks.get(&id)?;
                 let (start, end) = pass.ends.remove(&id).unwrap_or_default();
+                let mut regions = Vec::new();
+                if let Some(stacks) = pass.region_stacks.as_mut() {
+                    for r in t.regions.iter().filter_map(|&i| summary.regions.get(i)) {
+                        let get = |e: Option<trace_model::summary::EventRef>, begin| {
+                            e.map(|e| {
+                                let key = (r.goroutine, e.time, begin, r.name.to_vec());
+                                (e.time, stacks.get(&key).cloned().flatten())
+                            })
+                        };
+                        regions.push(RegionLane {
+                            name: r.name.to_vec(),
+                            task: r.task,
+                            goroutine: r.goroutine,
+                            start: get(r.start, true),
+                            end: get(r.end, false),
+                        });
+                    }
+                }
                 Some(TaskLane {
                     id,
                     name: t.name.clone(),
                     parent: t.parent,
                     start: t.start.and(start),
                     end: t.end.and(end),
+                    regions,
                 })
             })
             .collect();
@@ -224,10 +299,45 @@ impl TaskFocus {
             );
             ea.cmp(&eb)
         });
+        let mut goroutines = None;
+        if goroutine_view {
+            // The goroutine of the task's first event.
+            let mut first_ev: Option<(trace_model::Time, trace_model::GoId)> = t
+                .start
+                .and(lanes.iter().find(|l| l.id == task))
+                .and_then(|l| l.start.as_ref().map(|s| (s.time, s.goroutine)));
+            if t.start.is_none() {
+                for log in &t.logs {
+                    if first_ev.is_none_or(|(ft, _)| log.time < ft) {
+                        first_ev = Some((log.time, log.goroutine));
+                    }
+                }
+                let end = lanes
+                    .iter()
+                    .find(|l| l.id == task)
+                    .and_then(|l| l.end.as_ref());
+                if let Some(e) = end {
+                    if first_ev.is_none_or(|(ft, _)| e.time < ft) {
+                        first_ev = Some((e.time, e.goroutine));
+                    }
+                }
+            }
+            let Some((_, g)) = first_ev.filter(|(_, g)| *g != trace_model::NO_GOROUTINE) else {
+                return Ok(None);
+            };
+            let mut set = std::collections::BTreeSet::new();
+            for l in &lanes {
+                if let Some(t) = summary.tasks.get(&l.id) {
+                    set.extend(t.goroutines.iter().copied());
+                }
+            }
+            goroutines = Some((g, set));
+        }
         Ok(Some(TaskFocus {
             task,
             window,
             lanes,
+            goroutines,
         }))
     }
 }
@@ -358,6 +468,41 @@ impl<W: Write> Timeline<W> {
                     from_stack,
                 });
             }
+            for r in &t.regions {
+                if r.name.is_empty() {
+                    continue;
+                }
+                let (rs, rss) = match &r.start {
+                    Some((time, stk)) => (*time, stk),
+                    None => (start, &None),
+                };
+                let (re, res) = match &r.end {
+                    Some((time, stk)) => (*time, stk),
+                    None => (self.last, &None),
+                };
+                if (r.start.is_none() && r.end.is_none())
+                    || r.goroutine == trace_model::NO_GOROUTINE
+                {
+                    continue;
+                }
+                let sf = e.owned_stack(rss);
+                let esf = e.owned_stack(res);
+                let mut scope = Vec::new();
+                scope.extend_from_slice(format!("{:x}", r.task).as_bytes());
+                e.async_slice(
+                    emitter::Slice {
+                        name: &r.name,
+                        ts: rs.wrapping_sub(start),
+                        dur: re.wrapping_sub(rs),
+                        resource: r.goroutine as u64,
+                        stack: sf,
+                        end_stack: esf,
+                        args: json::Args::TaskId(r.task),
+                    },
+                    &scope,
+                    r.task,
+                );
+            }
         }
     }
 
@@ -366,12 +511,19 @@ impl<W: Write> Timeline<W> {
         let index = opts.index_window.unwrap_or((0, i64::MAX));
         let mut window = opts.focus.as_ref().map_or((0, i64::MAX), |f| f.window);
         let mut tasks = Vec::new();
+        let mut task_goroutines = None;
         if let (None, Some(t)) = (&opts.focus, &opts.task) {
             window = t.window;
             tasks = t.lanes.clone();
+            task_goroutines = t.goroutines.clone();
         }
         let mut emitter = emitter::Emitter::new(out, window, index);
         let mut view = opts.view;
+        if let Some((g, set)) = task_goroutines {
+            view = View::Goroutine;
+            emitter.filter = Some(set.iter().map(|&g| g as u64).collect());
+            emitter.focus = g as u64;
+        }
         if let Some(f) = &opts.focus {
             view = View::Goroutine;
             emitter.filter = Some(f.related.iter().map(|&g| g as u64).collect());

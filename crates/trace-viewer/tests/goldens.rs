@@ -1,6 +1,7 @@
 //! Our timeline against Go 1.27.3's `/jsontrace` answers for every testdata trace
 //! (`scripts/gen-viewer-goldens.sh` writes them): proc and thread views, and the goroutine
-//! view of goroutine 1, and the task view of task 1 of the annotations traces.
+//! view of goroutine 1, and the two task views (`focustask`, `taskid`) of task 1 of the
+//! annotations traces.
 //!
 //! Go writes some events from map iterations (the slices written together at a goroutine's
 //! stop or at the end, and the metadata), and numbers stack frames in the order it meets them,
@@ -200,6 +201,16 @@ fn task_view_is_gos() {
     check("jsontrace-focustask1", 8, |bytes| {
         let mut opts = Options::default();
         opts.task = trace_viewer::TaskFocus::task(bytes, 1).unwrap();
+        assert!(opts.task.is_some(), "task 1 is in the annotations traces");
+        opts
+    });
+}
+
+#[test]
+fn task_goroutine_view_is_gos() {
+    check("jsontrace-taskid1", 8, |bytes| {
+        let mut opts = Options::default();
+        opts.task = trace_viewer::TaskFocus::task_goroutines(bytes, 1).unwrap();
         assert!(opts.task.is_some(), "task 1 is in the annotations traces");
         opts
     });
