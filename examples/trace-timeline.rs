@@ -1,7 +1,7 @@
 //! The timeline `go tool trace` shows, as the JSON its `/jsontrace` handler serves: open it at
 //! ui.perfetto.dev or in Go's trace viewer.
 //!
-//! Usage: `trace-timeline [--view proc|thread] [--goid N] [--start I --end J] [--ranges] [-o FILE] TRACE`
+//! Usage: `trace-timeline [--view proc|thread] [--goid N] [--focustask N] [--taskid N] [--start I --end J] [--ranges] [-o FILE] TRACE`
 //!
 //! - Default: the proc view (one lane per P), byte-identical to Go 1.27's `/jsontrace`
 //!   (up to the order of events Go writes from maps).
@@ -11,6 +11,11 @@
 //!   bad query (exit 2), where Go answers nothing.
 //! - `--start I --end J`: only the non-metadata events with indexes I to J, as Go's
 //!   `start`/`end` (both or neither).
+//! - `--focustask N`: the proc view over task N's span, with a `TASKS` section of N and its
+//!   descendants (`/jsontrace?focustask=N`); a task the trace doesn't have is a bad query.
+//! - `--taskid N`: Go's other task view (`/jsontrace?taskid=N`): the goroutine view of the
+//!   goroutine of the task's first event, keeping the goroutines of N and its descendants,
+//!   with their regions as async slices.
 //! - `--ranges`: instead of the JSON, Go's ranges of the proc view (the links of
 //!   `go tool trace`'s index page when the JSON is over 100 MiB), one line `NAME START END` per
 //!   range, e.g. `0s-432.879424ms 0 1270468`; nothing when the timeline fits in one.
@@ -20,7 +25,7 @@
 //! input the error, with the path, goes to stderr and the exit status is 1; bad arguments or
 //! query values exit 2.
 
-use gotrace::viewer::{Focus, Options, Timeline, View};
+use gotrace::viewer::{Focus, Options, TaskFocus, Timeline, View};
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -45,12 +50,14 @@ fn quiet<T>(r: std::io::Result<T>) -> std::io::Result<T> {
 }
 
 const USAGE: &str =
-    "usage: trace-timeline [--view proc|thread] [--goid N] [--start I --end J] [--ranges] [-o FILE] TRACE";
+    "usage: trace-timeline [--view proc|thread] [--goid N] [--focustask N] [--taskid N] [--start I --end J] [--ranges] [-o FILE] TRACE";
 
 struct Args {
     opts: Options,
     ranges: bool,
     goid: Option<i64>,
+    focustask: Option<u64>,
+    taskid: Option<u64>,
     out: Option<String>,
     path: String,
 }
@@ -59,6 +66,7 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
     let mut opts = Options::default();
     let mut ranges = false;
     let (mut start, mut end, mut out, mut path, mut goid) = (None, None, None, None, None);
+    let (mut focustask, mut taskid) = (None, None);
     let mut it = args.iter();
     while let Some(a) = it.next() {
         let mut value = |name: &str| {
@@ -88,6 +96,20 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
             }
             "-o" => out = Some(value("-o")?),
             "--ranges" => ranges = true,
+            "--taskid" => {
+                let v = value("--taskid")?;
+                taskid = Some(
+                    v.parse::<u64>()
+                        .map_err(|_| format!("bad --taskid {v:?}"))?,
+                );
+            }
+            "--focustask" => {
+                let v = value("--focustask")?;
+                focustask = Some(
+                    v.parse::<u64>()
+                        .map_err(|_| format!("bad --focustask {v:?}"))?,
+                );
+            }
             p if !p.starts_with('-') && path.is_none() => path = Some(p.to_string()),
             _ => return Err(USAGE.to_string()),
         }
@@ -102,6 +124,8 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
         opts,
         ranges,
         goid,
+        focustask,
+        taskid,
         out,
         path,
     })
@@ -153,6 +177,34 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         };
+    }
+    let task_query = match (a.focustask, a.taskid) {
+        (Some(id), _) => Some((id, false)),
+        (None, Some(id)) => Some((id, true)),
+        _ => None,
+    };
+    if let (None, Some((id, goroutines))) = (a.goid, task_query) {
+        // A first pass: the task's span, and where it and its descendants began and ended.
+        let task = std::fs::read(&a.path)
+            .map_err(gotrace::viewer::Error::Io)
+            .and_then(|bytes| {
+                if goroutines {
+                    TaskFocus::task_goroutines(&bytes, id)
+                } else {
+                    TaskFocus::task(&bytes, id)
+                }
+            });
+        match task {
+            Ok(Some(t)) => a.opts.task = Some(t),
+            Ok(None) => {
+                eprintln!("trace-timeline: {}: no task {id} in the trace (or neither its beginning nor its end)", a.path);
+                return ExitCode::from(2);
+            }
+            Err(e) => {
+                eprintln!("trace-timeline: {}: {e}", a.path);
+                return ExitCode::FAILURE;
+            }
+        }
     }
     if let Some(goid) = a.goid {
         // A first pass: the goroutine's life and the goroutines related to it.

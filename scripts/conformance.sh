@@ -31,7 +31,8 @@
 #                     must equal what Go 1.21.13's readTrace reads, which Go 1.27.3's tracev1 must
 #                     read too (scripts/gen-v1-counts.sh --traces)
 #   viewer (all)      trace-timeline's proc and thread views, an index window (--start/--end) and
-#                     the goroutine view of goroutine 1 (--goid 1)
+#                     the goroutine view of goroutine 1 (--goid 1), the task view of task 1
+#                     (--focustask 1, --taskid 1) on the annotations traces
 #                     against Go 1.27.3's /jsontrace (cmd/trace's handler run by
 #                     scripts/viewer/jsontrace-oracle.sh), equal after scripts/viewer/jt.py cmp
 #                     orders what Go writes from maps (--tolerant on v1 traces, whose parse
@@ -481,11 +482,15 @@ stage_viewer() {
     f=$work/$rel
     tol=
     [ "$(minor_of "$f")" -lt 22 ] && tol=--tolerant
-    for query in "" "view=thread" "start=100&end=600" "goid=1"; do
+    local queries=("" "view=thread" "start=100&end=600" "goid=1")
+    [ "$(basename "$rel")" = annotations.trace ] && queries+=("focustask=1" "taskid=1")
+    for query in "${queries[@]}"; do
       case $query in
         "") name=proc args=() ;;
         view=thread) name=thread args=(--view thread) ;;
         goid=1) name=goid1 args=(--goid 1) ;;
+        focustask=1) name=focustask1 args=(--focustask 1) ;;
+        taskid=1) name=taskid1 args=(--taskid 1) ;;
         *) name=window args=(--start 100 --end 600) ;;
       esac
       if ! GO=$go127 scripts/viewer/jsontrace-oracle.sh "$f" "$query" "$work/want.json" > /dev/null 2> "$work/err"; then

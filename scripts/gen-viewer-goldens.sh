@@ -3,7 +3,8 @@
 # scripts/viewer/jsontrace-oracle.sh) beside every
 # Go 1.11+ testdata trace, gzipped: <name>.jsontrace.json.gz (the proc view) and
 # <name>.jsontrace-thread.json.gz (view=thread), <name>.jsontrace-goid1.json.gz (goid=1, the goroutine
-# view of main). crates/trace-viewer/tests/goldens.rs compares ours
+# view of main), and for the annotations traces <name>.jsontrace-focustask1.json.gz (focustask=1)
+# and <name>.jsontrace-taskid1.json.gz (taskid=1). crates/trace-viewer/tests/goldens.rs compares ours
 # to them after putting in a fixed order what Go writes in map order.
 #
 # Usage: scripts/gen-viewer-goldens.sh [TRACE...]   (default: every testdata trace)
@@ -17,11 +18,15 @@ if [ ${#traces[@]} -eq 0 ]; then
 fi
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 for f in "${traces[@]}"; do
-  for view in proc thread goid1; do
+  views=(proc thread goid1)
+  [ "$(basename "$f")" = annotations.trace ] && views+=(focustask1 taskid1)
+  for view in "${views[@]}"; do
     case $view in
       proc) q=""; suffix=jsontrace ;;
       thread) q="view=thread"; suffix=jsontrace-thread ;;
       goid1) q="goid=1"; suffix=jsontrace-goid1 ;;
+      focustask1) q="focustask=1"; suffix=jsontrace-focustask1 ;;
+      taskid1) q="taskid=1"; suffix=jsontrace-taskid1 ;;
     esac
     GO="$go" "$tools/jsontrace-oracle.sh" "$f" "$q" "$tmp/out.json" > /dev/null
     gzip -9n < "$tmp/out.json" > "${f%.trace}.$suffix.json.gz"

@@ -801,6 +801,8 @@ fn trace_timeline_prints_the_libraries_json_and_refuses_bad_queries() {
         vec!["--start", "x", "--end", "4", gc.as_str()],
         vec!["--goid", "987654", gc.as_str()],
         vec!["--goid", "-3", gc.as_str()],
+        vec!["--focustask", "1", gc.as_str()],
+        vec!["--taskid", "7", gc.as_str()],
         vec![],
     ] {
         let out = run("trace-timeline", &args);

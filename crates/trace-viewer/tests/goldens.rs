@@ -1,6 +1,7 @@
 //! Our timeline against Go 1.27.3's `/jsontrace` answers for every testdata trace
 //! (`scripts/gen-viewer-goldens.sh` writes them): proc and thread views, and the goroutine
-//! view of goroutine 1.
+//! view of goroutine 1, and the two task views (`focustask`, `taskid`) of task 1 of the
+//! annotations traces.
 //!
 //! Go writes some events from map iterations (the slices written together at a goroutine's
 //! stop or at the end, and the metadata), and numbers stack frames in the order it meets them,
@@ -140,7 +141,7 @@ fn canon(doc: &[u8]) -> (Vec<u8>, Vec<Vec<u8>>, Vec<Vec<u8>>) {
     (first, body, meta)
 }
 
-fn check(suffix: &str, opts: impl Fn(&[u8]) -> Options) {
+fn check(suffix: &str, min: usize, opts: impl Fn(&[u8]) -> Options) {
     let mut n = 0;
     let mut failed = Vec::new();
     for t in traces() {
@@ -166,7 +167,7 @@ fn check(suffix: &str, opts: impl Fn(&[u8]) -> Options) {
             ));
         }
     }
-    assert!(n >= 80, "only {n} goldens found for {suffix}");
+    assert!(n >= min, "only {n} goldens found for {suffix}");
     assert!(
         failed.is_empty(),
         "{} of {n} differ:\n{}",
@@ -177,20 +178,40 @@ fn check(suffix: &str, opts: impl Fn(&[u8]) -> Options) {
 
 #[test]
 fn proc_view_is_gos() {
-    check("jsontrace", |_| Options::view(View::Proc));
+    check("jsontrace", 80, |_| Options::view(View::Proc));
 }
 
 #[test]
 fn thread_view_is_gos() {
-    check("jsontrace-thread", |_| Options::view(View::Thread));
+    check("jsontrace-thread", 80, |_| Options::view(View::Thread));
 }
 
 #[test]
 fn goroutine_view_is_gos() {
-    check("jsontrace-goid1", |bytes| {
+    check("jsontrace-goid1", 80, |bytes| {
         let mut opts = Options::default();
         opts.focus = trace_viewer::Focus::goroutine(bytes, 1).unwrap();
         assert!(opts.focus.is_some(), "goroutine 1 is in every trace");
+        opts
+    });
+}
+
+#[test]
+fn task_view_is_gos() {
+    check("jsontrace-focustask1", 8, |bytes| {
+        let mut opts = Options::default();
+        opts.task = trace_viewer::TaskFocus::task(bytes, 1).unwrap();
+        assert!(opts.task.is_some(), "task 1 is in the annotations traces");
+        opts
+    });
+}
+
+#[test]
+fn task_goroutine_view_is_gos() {
+    check("jsontrace-taskid1", 8, |bytes| {
+        let mut opts = Options::default();
+        opts.task = trace_viewer::TaskFocus::task_goroutines(bytes, 1).unwrap();
+        assert!(opts.task.is_some(), "task 1 is in the annotations traces");
         opts
     });
 }
