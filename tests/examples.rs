@@ -3,7 +3,9 @@
 //! reports the cycles the GC analyzer finds, `trace-stats` counts what Go's reader gives,
 //! `trace-check` finds sound what Go reads and reports Go's error where Go fails,
 //! `trace-footprint` prints Go's `-d=footprint` table (and one for v1 traces, which Go can't
-//! read), and bad arguments exit 2 with the usage.
+//! read), `trace-regions` and `trace-tasks --json` print Go's region and task pages,
+//! `trace-diff` ranks the experiment's slowed region first, and bad arguments exit 2 with the
+//! usage.
 //!
 //! `cargo test` builds the examples next to the test binary's directory; if they are missing
 //! (a test run without examples), the test says so and fails.
