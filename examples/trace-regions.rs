@@ -134,7 +134,7 @@ fn print(out: &mut dyn Write, args: &Args, groups: &[RegionGroup<'_>]) -> std::i
             writeln!(out, "histogram of durations:")?;
             let max = g.histogram.rows().map(|r| r.2).max().unwrap_or(1).max(1);
             for (lo, hi, n) in g.histogram.rows() {
-                let bar = "#".repeat(usize::try_from(n * 40 / max).unwrap_or(40));
+                let bar = "#".repeat(usize::try_from(n.saturating_mul(40) / max).unwrap_or(40));
                 writeln!(out, "  {:>10} .. {:<10} {n:>6} {bar}", d(lo), d(hi))?;
             }
             writeln!(out)?;

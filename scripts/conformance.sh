@@ -23,6 +23,12 @@
 #                     scripts/gen-regions-goldens.sh --jobs dumps them, compared by the ignored
 #                     test live_user_pages of crates/trace-model/tests/regions.rs: JSON lines
 #                     byte for byte, floats included
+#   diff  (1.21, 1.22, 1.25, 1.27)  trace-diff's experiment on fresh runs: testdata/diff/before
+#                     and after built with each toolchain and run 5 times each, alternating;
+#                     trace-diff must rank the slowed region "compute" first, significant, and
+#                     Go 1.27.3's region and task pages of the first run of each side must be
+#                     ours. An unchanged region flagged at alpha 0.05 (3% of the time each, by
+#                     chance) is reported as a note, not a failure
 #   footprint (all)   trace-footprint TRACE must be byte-identical to Go 1.27.3's
 #                     `go tool trace -d=footprint TRACE` on Go 1.22+ traces; on v1 traces Go
 #                     fails ("invalid event type") and ours must print the table, its bytes
@@ -68,6 +74,7 @@ trace2pprof=$root/target/release/examples/trace2pprof
 trace_synth=$root/target/release/examples/trace-synth
 trace_footprint=$root/target/release/examples/trace-footprint
 trace_timeline=$root/target/release/examples/trace-timeline
+trace_diff=$root/target/release/examples/trace-diff
 keep=$root/target/conformance
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -111,7 +118,7 @@ stage_setup() {
     have_go "$v" || scripts/install-go.sh "$v" || echo "warning: could not install Go $v" >&2
   done
   cargo build --quiet --release --example trace-raw --example trace-events --example trace2pprof \
-    --example trace-synth --example trace-footprint --example trace-timeline
+    --example trace-synth --example trace-footprint --example trace-timeline --example trace-diff
 }
 
 # ---- fresh traces ---------------------------------------------------------------------------------
@@ -552,7 +559,66 @@ stage_regions() {
   CONFORMANCE_USERPAGES=$list live_test regions regions live_user_pages "differs from Go:"
 }
 
-read -r -a stages <<< "${CONFORMANCE_STAGES:-raw model synth model_v1 truncated pprof summary regions footprint v1 viewer}"
+# ---- stage diff: the before/after experiment on fresh runs ------------------------------------
+
+stage_diff() {
+  echo "== diff: trace-diff on fresh runs of testdata/diff/before and after, and Go's pages of them"
+  local v go side i d rows first row jobs=$work/diffpages.jobs list=$work/diffpages.list
+  : > "$jobs"
+  : > "$list"
+  for v in 1.21.13 1.22.10 1.25.5 1.27.3; do
+    if ! have_go "$v"; then
+      skip diff "go$v" "Go $v not installed"
+      continue
+    fi
+    go=$(gobin "$v")
+    d=$work/diff/go$v
+    mkdir -p "$d"
+    for side in before after; do
+      if ! (cd "testdata/diff/$side" &&
+        GO111MODULE=off "$go" build -trimpath -o "$work/bin/diff-$side-$v" main.go) > "$work/err" 2>&1; then
+        fail diff "go$v/$side" "building the program" "$work/err"
+        continue 2
+      fi
+    done
+    for i in 1 2 3 4 5; do
+      for side in before after; do
+        timeout 120 "$work/bin/diff-$side-$v" "$d/$side-$i.trace" > "$work/err" 2>&1 ||
+          { fail diff "go$v/$side-$i" "running the program" "$work/err"; continue 3; }
+      done
+    done
+    if ! "$trace_diff" --by region "$d"/before-{1..5}.trace -- "$d"/after-{1..5}.trace > "$work/got" 2> "$work/err"; then
+      fail diff "go$v" "trace-diff failed: $(head -n 1 "$work/err")"
+      continue
+    fi
+    rows=$(sed -n '/^regions: /,/^$/p' "$work/got" | sed -n '3,6p')
+    first=$(echo "$rows" | head -n 1)
+    if [[ "$first" == '"compute" '* && "$first" == *' +'* && "$first" != *'  ~  '* ]]; then
+      pass diff "go$v" "compute first: $(echo "$first" | grep -o 'p=[0-9.]* n=5+5')"
+    else
+      cp "$work/got" "$work/diff.out"
+      fail diff "go$v" "the slowed region is not first and significant" "$work/diff.out"
+    fi
+    for row in parse wait; do
+      row=$(echo "$rows" | grep "^\"$row\"" || true)
+      if [[ "$row" != *'  ~  '* ]]; then
+        echo "note  diff   go$v: unchanged region flagged (by chance 3% of the time at alpha 0.05): $row"
+      fi
+    done
+    for side in before after; do
+      printf '%s\t%s\n' "$d/$side-1.trace" "$d/$side-1" >> "$jobs"
+      echo "diff/go$v/$side-1.trace $d/$side-1.trace $d/$side-1" >> "$list"
+    done
+  done
+  [ -s "$jobs" ] || return 0
+  if ! scripts/gen-regions-goldens.sh --jobs "$jobs" > "$work/err" 2>&1; then
+    fail diff "-" "Go's region and task page dumper failed" "$work/err"
+    return
+  fi
+  CONFORMANCE_USERPAGES=$list live_test diff regions live_user_pages "differs from Go:"
+}
+
+read -r -a stages <<< "${CONFORMANCE_STAGES:-raw model synth model_v1 truncated pprof summary regions diff footprint v1 viewer}"
 for stage in "${stages[@]}"; do
   if ! declare -F "stage_$stage" > /dev/null || [[ "$stage" =~ ^(setup|traces)$ ]]; then
     echo "conformance: no stage $stage (CONFORMANCE_STAGES)" >&2

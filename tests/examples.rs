@@ -4,7 +4,9 @@
 //! `trace-check` finds sound what Go reads and reports Go's error where Go fails,
 //! `trace-footprint` prints Go's `-d=footprint` table (and one for v1 traces, which Go can't
 //! read), `trace-doctor` finds nothing on a healthy trace and the runbook's finding on a sick
-//! one (text, `--json`, `--threshold`), and bad arguments exit 2 with the usage.
+//! one (text, `--json`, `--threshold`), `trace-regions` and `trace-tasks --json` print Go's
+//! region and task pages, `trace-diff` ranks the experiment's slowed region first, and bad
+//! arguments exit 2 with the usage.
 //!
 //! `cargo test` builds the examples next to the test binary's directory; if they are missing
 //! (a test run without examples), the test says so and fails.

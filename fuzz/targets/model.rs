@@ -2,7 +2,8 @@
 //! `crates/trace-model/tests/fuzz_regressions.rs`: any bytes (binary or Go's raw text format)
 //! through `Reader::new` and `Reader::from_read`, every event printed, to the end or the first
 //! error, and every event through the analyses (goroutine summaries, GC cycles, mutator
-//! utilization and MMU). Never a panic, a hang or a huge allocation.
+//! utilization and MMU, the region and task pages, a trace-diff comparison). Never a panic, a
+//! hang or a huge allocation.
 
 use std::fmt::Write as _;
 use trace_model::mmu::{MmuCurve, UtilFlags, Utilization};
@@ -44,7 +45,21 @@ impl Analyses {
             trace_model::summary::json::write_task(&mut line, t);
         }
         let _ = summary.groups();
-        let _ = self.gc.finish().stw_time();
+        // The region and task pages, and a comparison of the trace with itself.
+        for g in trace_model::regions::region_groups(&summary) {
+            trace_model::regions::json::write_region_group(&mut line, &g);
+        }
+        for t in trace_model::regions::task_types(&summary) {
+            trace_model::regions::json::write_task_type(&mut line, &t);
+        }
+        let gc = self.gc.finish();
+        let _ = gc.stw_time();
+        let profile = trace_model::diff::Profile::new("fuzz", &summary, &gc);
+        let twice = [profile.clone(), profile];
+        let opts = trace_model::diff::Options::default();
+        if let Ok(diff) = trace_model::diff::compare(&twice, &twice, &opts) {
+            diff.write_json(&mut line);
+        }
         for u in self.util {
             if let Ok(u) = u.finish() {
                 let curve = MmuCurve::new(u);

@@ -212,3 +212,61 @@ fn histogram_buckets_are_gos_at_every_boundary() {
     assert_eq!((h.count(), h.min_bucket(), h.max_bucket()), (2, 18, 18));
     assert_eq!(h.rows().map(|r| r.2).sum::<u64>(), 1);
 }
+
+/// Damaged region-rich traces (cut short, bytes changed) through the summary, both pages and a
+/// comparison: whatever reads before the error, never a panic.
+#[test]
+fn damaged_traces_never_panic() {
+    let mut cases = 0;
+    for rel in [
+        "traces/go1.27.3/annotations.trace",
+        "traces/go1.21.13/unfinished.trace",
+        "diff/go1.27.3/after-1.trace",
+        "diff/go1.21.13/before-1.trace",
+    ] {
+        let bytes = std::fs::read(common::testdata().join(rel)).unwrap();
+        let mut inputs = Vec::new();
+        for k in 1..40 {
+            inputs.push(bytes[..bytes.len() * k / 40].to_vec());
+        }
+        for k in 0..120usize {
+            let mut b = bytes.clone();
+            let at = 16 + k * 7919 % (b.len() - 16);
+            b[at] ^= 1 << (k % 8);
+            let other = (at * 31) % b.len();
+            b[other] = b[other].wrapping_add(k as u8);
+            inputs.push(b);
+        }
+        for input in inputs {
+            let Ok(mut reader) = Reader::new(&input) else {
+                continue;
+            };
+            let mut sinks = (
+                trace_model::Summarizer::new(),
+                trace_model::gc::GcAnalyzer::new(),
+            );
+            let _ = reader.feed(&mut sinks);
+            let (summary, gc) = (sinks.0.finish(), sinks.1.finish());
+            let mut out = String::new();
+            for g in region_groups(&summary) {
+                json::write_region_group(&mut out, &g);
+            }
+            for t in task_types(&summary) {
+                json::write_task_type(&mut out, &t);
+            }
+            let p = trace_model::diff::Profile::new("x", &summary, &gc);
+            let sides = [p.clone(), p];
+            for per_op in [None, Some(b"request".to_vec())] {
+                let opts = trace_model::diff::Options {
+                    per_op,
+                    ..Default::default()
+                };
+                if let Ok(d) = trace_model::diff::compare(&sides, &sides[..1], &opts) {
+                    d.write_json(&mut out);
+                }
+            }
+            cases += 1;
+        }
+    }
+    assert!(cases > 300, "{cases} damaged traces read");
+}

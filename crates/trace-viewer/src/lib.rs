@@ -235,8 +235,11 @@ impl TaskFocus {
         }
         let first = pass.first.unwrap_or(0);
         let window = (
-            t.start.map_or(0, |e| e.time.wrapping_sub(first)),
-            t.end.map_or(pass.last, |e| e.time).wrapping_sub(first),
+            t.start.as_ref().map_or(0, |e| e.time.wrapping_sub(first)),
+            t.end
+                .as_ref()
+                .map_or(pass.last, |e| e.time)
+                .wrapping_sub(first),
         );
         // The task and its descendants, depth first, as Go lists them.
         let mut ids = Vec::new();
@@ -258,8 +261,8 @@ impl TaskFocus {
                 let mut regions = Vec::new();
                 if let Some(stacks) = pass.region_stacks.as_mut() {
                     for r in t.regions.iter().filter_map(|&i| summary.regions.get(i)) {
-                        let get = |e: Option<trace_model::summary::EventRef>, begin| {
-                            e.map(|e| {
+                        let get = |e: &Option<trace_model::summary::EventRef>, begin| {
+                            e.as_ref().map(|e| {
                                 let key = (r.goroutine, e.time, begin, r.name.to_vec());
                                 (e.time, stacks.get(&key).cloned().flatten())
                             })
@@ -268,8 +271,8 @@ impl TaskFocus {
                             name: r.name.to_vec(),
                             task: r.task,
                             goroutine: r.goroutine,
-                            start: get(r.start, true),
-                            end: get(r.end, false),
+                            start: get(&r.start, true),
+                            end: get(&r.end, false),
                         });
                     }
                 }
@@ -277,8 +280,8 @@ impl TaskFocus {
                     id,
                     name: t.name.clone(),
                     parent: t.parent,
-                    start: t.start.and(start),
-                    end: t.end.and(end),
+                    start: t.start.as_ref().and(start),
+                    end: t.end.as_ref().and(end),
                     regions,
                 })
             })
@@ -304,6 +307,7 @@ impl TaskFocus {
             // The goroutine of the task's first event.
             let mut first_ev: Option<(trace_model::Time, trace_model::GoId)> = t
                 .start
+                .as_ref()
                 .and(lanes.iter().find(|l| l.id == task))
                 .and_then(|l| l.start.as_ref().map(|s| (s.time, s.goroutine)));
             if t.start.is_none() {

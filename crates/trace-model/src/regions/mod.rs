@@ -232,19 +232,15 @@ pub struct RegionGroup<'a> {
     pub range_time: BTreeMap<Vec<u8>, i64>,
 }
 
-/// The duration Go gives a region or task: from its start to its end, the trace's first or
-/// last event standing in for a missing one.
-pub fn span_duration(
-    summary: &Summary,
-    start: Option<&EventRef>,
-    end: Option<&EventRef>,
-) -> (Time, Time) {
+/// The span Go gives a region or task: its start and end times, the trace's first or last
+/// event standing in for a missing one.
+pub fn span(summary: &Summary, start: Option<&EventRef>, end: Option<&EventRef>) -> (Time, Time) {
     let (t0, t1) = summary.span.unwrap_or((0, 0));
     (start.map_or(t0, |e| e.time), end.map_or(t1, |e| e.time))
 }
 
 fn duration_of(summary: &Summary, start: Option<&EventRef>, end: Option<&EventRef>) -> i64 {
-    let (a, b) = span_duration(summary, start, end);
+    let (a, b) = span(summary, start, end);
     b.wrapping_sub(a)
 }
 
@@ -438,7 +434,7 @@ pub fn task_types(summary: &Summary) -> Vec<TaskType<'_>> {
         } else {
             tt.incomplete += 1;
         }
-        let (a, b) = span_duration(summary, task.start.as_ref(), task.end.as_ref());
+        let (a, b) = span(summary, task.start.as_ref(), task.end.as_ref());
         tt.tasks.push(TaskPage {
             task,
             start: a.wrapping_sub(t0),
