@@ -37,6 +37,7 @@ mod error;
 mod event;
 pub mod hash;
 mod limits;
+pub mod parse;
 #[cfg(test)]
 mod roundtrip;
 pub mod spec;

@@ -2,6 +2,7 @@
 
 mod batch;
 mod generation;
+pub mod parse;
 mod stream;
 
 pub(crate) use batch::write_event_batch;
