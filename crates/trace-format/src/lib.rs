@@ -41,6 +41,7 @@ pub mod footprint;
 pub mod gosort;
 pub mod hash;
 mod limits;
+pub mod parse;
 #[cfg(test)]
 mod roundtrip;
 pub mod spec;

@@ -2,6 +2,7 @@
 //!
 //! The runtime pads some varints (batch sizes are reserved before they are known), so non-minimal
 //! encodings are valid; at most 10 bytes, and the 10th may only carry the top bit of a u64.
+//! The parser is [`crate::parse::varint`]; [`read`] is the same by index.
 
 /// Why a varint couldn't be read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -12,47 +13,15 @@ pub enum VarintError {
     Overflow,
 }
 
-/// Reads a varint at `buf[pos..]`, returning its value and the position after it.
+/// Reads a varint at `buf[pos..]`, returning its value and the position after it: the nom
+/// parser [`crate::parse::varint`] by index.
 #[inline(always)]
 pub fn read(buf: &[u8], pos: usize) -> Result<(u64, usize), VarintError> {
-    // One-byte values dominate real traces (deltas, small IDs): keep that path tiny.
-    // Timestamp deltas are mostly two bytes; a goroutine's sequence numbers pass 2^14 in a
-    // busy generation.
-    match buf.get(pos) {
-        Some(&b) if b < 0x80 => Ok((b as u64, pos + 1)),
-        Some(&b) => match buf.get(pos + 1) {
-            Some(&c) if c < 0x80 => Ok(((b & 0x7f) as u64 | (c as u64) << 7, pos + 2)),
-            Some(&c) => match buf.get(pos + 2) {
-                Some(&d) if d < 0x80 => Ok((
-                    (b & 0x7f) as u64 | ((c & 0x7f) as u64) << 7 | (d as u64) << 14,
-                    pos + 3,
-                )),
-                _ => read_slow(buf, pos),
-            },
-            None => Err(VarintError::Truncated),
-        },
-        None => Err(VarintError::Truncated),
+    match crate::parse::varint(crate::parse::Span::at(buf, pos)) {
+        Ok((rest, v)) => Ok((v, rest.position())),
+        Err(nom::Err::Incomplete(_)) => Err(VarintError::Truncated),
+        Err(_) => Err(VarintError::Overflow),
     }
-}
-
-#[inline(never)]
-fn read_slow(buf: &[u8], pos: usize) -> Result<(u64, usize), VarintError> {
-    let mut x = 0u64;
-    let mut shift = 0u32;
-    for i in 0..10 {
-        let Some(&b) = buf.get(pos + i) else {
-            return Err(VarintError::Truncated);
-        };
-        if b < 0x80 {
-            if i == 9 && b > 1 {
-                return Err(VarintError::Overflow);
-            }
-            return Ok((x | (b as u64) << shift, pos + i + 1));
-        }
-        x |= ((b & 0x7f) as u64) << shift;
-        shift += 7;
-    }
-    Err(VarintError::Overflow)
 }
 
 /// Appends the minimal encoding of `v` to `out`.

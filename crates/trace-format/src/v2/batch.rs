@@ -5,13 +5,14 @@
 //! is `ExperimentalBatch exp gen m time size` followed by `size` bytes in the experiment's own
 //! format; Go 1.26 adds a lone `EndOfGeneration` byte between generations.
 
-use crate::error::{BatchContext, Error, ErrorKind, Result};
-use crate::event::{RawEvent, RawFrames, Trailer};
-use crate::limits::{Limit, Limits};
-use crate::spec::{self, EventType, Experiment, MAX_ARGS, MAX_BATCH_SIZE, MAX_FRAMES_PER_STACK};
-use crate::varint::{self, VarintError};
+use super::parse;
+use crate::error::{BatchContext, Error, Result};
+use crate::event::{RawEvent, RawFrames};
+use crate::limits::Limits;
+use crate::parse::{to_error, Span};
+use crate::spec::{self, EventType, Experiment, MAX_ARGS};
+use crate::varint;
 use crate::version::Version;
-use nom::Parser;
 use std::borrow::Cow;
 
 /// The M of batches written by no M (frequency, strings, stacks...).
@@ -45,6 +46,29 @@ pub struct Batch<'a> {
 }
 
 impl<'a> Batch<'a> {
+    /// The batch of `header` and `data`, whose header is at byte `offset` of the trace and
+    /// data at `data_offset`; its events are held to `max_stack_depth`.
+    pub(crate) fn new(
+        version: Version,
+        header: parse::BatchHeader,
+        data: &'a [u8],
+        offset: u64,
+        data_offset: u64,
+        max_stack_depth: u64,
+    ) -> Batch<'a> {
+        Batch {
+            version,
+            kind: header.kind,
+            generation: header.generation,
+            m: header.m,
+            time: header.time,
+            data,
+            offset,
+            data_offset,
+            max_stack_depth,
+        }
+    }
+
     /// What the batch holds.
     pub fn kind(&self) -> BatchKind {
         self.kind
@@ -169,6 +193,7 @@ pub struct BatchEvents<'a> {
     version: Version,
     table: &'static spec::DecodeTable,
     data: &'a [u8],
+    /// Position in `data` of the next event.
     pos: usize,
     base: u64,
     ctx: BatchContext,
@@ -198,9 +223,9 @@ impl<'a> BatchEvents<'a> {
     }
 
     #[cold]
-    fn fail(&mut self, kind: ErrorKind, at: usize) -> Error {
+    fn fail(&mut self, e: nom::Err<crate::parse::ParseError<'a>>) -> Error {
         self.pos = self.data.len();
-        Error::new(kind, self.base + at as u64).in_batch(self.ctx)
+        to_error(e, Span::new(self.data), self.base).in_batch(self.ctx)
     }
 
     /// Decodes the next event in place and returns a reference to it: the fastest way through a
@@ -213,42 +238,19 @@ impl<'a> BatchEvents<'a> {
     #[inline]
     pub(crate) fn next_in_place(&mut self) -> Option<Result<&RawEvent<'a>>> {
         let start = self.pos;
-        let &ty = self.data.get(start)?;
-        let layout = self.table.layout[ty as usize];
-        let (Some(spec), true) = (self.table.specs[ty as usize], layout != 0) else {
-            let kind = ErrorKind::UnknownEvent {
-                ty,
-                version: self.version.minor(),
-            };
-            return Some(Err(self.fail(kind, start)));
-        };
-        let data = self.data;
-        let mut pos = start + 1;
-        let nargs = (layout & spec::LAYOUT_ARGS) as usize;
-        for i in 0..nargs.min(MAX_ARGS) {
-            match varint::read(data, pos) {
-                Ok((v, next)) => {
-                    self.event.args[i] = v;
-                    pos = next;
-                }
-                Err(e) => return Some(Err(self.fail(varint_error(e, spec.name), pos))),
-            }
+        if start >= self.data.len() {
+            return None;
         }
-        self.event.trailer = Trailer::None;
-        if layout & (spec::LAYOUT_STACK | spec::LAYOUT_DATA) != 0 {
-            match self.trailer(layout, pos) {
-                Ok((t, next)) => {
-                    self.event.trailer = t;
-                    pos = next;
-                }
-                Err((kind, at)) => return Some(Err(self.fail(kind, at))),
+        let input = Span::at(self.data, start);
+        let (version, table, depth) = (self.version, self.table, self.max_stack_depth);
+        match parse::event_into(version, table, depth, &mut self.event, input) {
+            Ok((rest, ())) => {
+                self.pos = rest.position();
+                self.event.offset = self.base + start as u64;
+                Some(Ok(&self.event))
             }
+            Err(e) => Some(Err(self.fail(e))),
         }
-        self.pos = pos;
-        self.event.spec = spec;
-        self.event.ty = EventType(ty);
-        self.event.offset = self.base + start as u64;
-        Some(Ok(&self.event))
     }
 }
 
@@ -258,71 +260,6 @@ impl<'a> Iterator for BatchEvents<'a> {
     #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         self.next_in_place().map(|r| r.cloned())
-    }
-}
-
-/// Inside a batch, a varint cut short means the event runs past the batch's declared end.
-fn varint_error(e: VarintError, event: &'static str) -> ErrorKind {
-    match e {
-        VarintError::Truncated => ErrorKind::EventCrossesBatch { event },
-        VarintError::Overflow => ErrorKind::BadVarint("event argument"),
-    }
-}
-
-impl<'a> BatchEvents<'a> {
-    /// The frames or data after an event's arguments, which end at `pos`.
-    #[inline(never)]
-    fn trailer(
-        &self,
-        layout: u8,
-        mut pos: usize,
-    ) -> Result<(Trailer<'a>, usize), (ErrorKind, usize)> {
-        let data = self.data;
-        let name = self.table.specs[data[self.pos] as usize].map_or("", |s| s.name);
-        if layout & spec::LAYOUT_STACK != 0 {
-            let n = self.event.args[1];
-            if n > MAX_FRAMES_PER_STACK {
-                let kind = ErrorKind::StackTooDeep {
-                    frames: n,
-                    max: MAX_FRAMES_PER_STACK,
-                };
-                return Err((kind, self.pos));
-            }
-            if n > self.max_stack_depth {
-                let max = self.max_stack_depth;
-                let kind = ErrorKind::LimitExceeded {
-                    limit: Limit::StackDepth,
-                    value: n,
-                    max,
-                };
-                return Err((kind, self.pos));
-            }
-            let frames_start = pos;
-            for _ in 0..n * 4 {
-                match varint::read(data, pos) {
-                    Ok((_, next)) => pos = next,
-                    Err(e) => return Err((varint_error(e, name), pos)),
-                }
-            }
-            let frames = RawFrames::encoded(&data[frames_start..pos], n as u32, 4);
-            let t = if n == 0 {
-                Trailer::None
-            } else {
-                Trailer::Frames(frames)
-            };
-            return Ok((t, pos));
-        }
-        let (len, next) = varint::read(data, pos).map_err(|e| (varint_error(e, name), pos))?;
-        if len > (data.len() - next) as u64 {
-            return Err((ErrorKind::EventCrossesBatch { event: name }, pos));
-        }
-        let end = next + len as usize;
-        let t = if len > 0 {
-            Trailer::Data(Cow::Borrowed(&data[next..end]))
-        } else {
-            Trailer::None
-        };
-        Ok((t, end))
     }
 }
 
@@ -341,52 +278,6 @@ pub(crate) fn write_event_batch(
         varint::write(out, v);
     }
     out.extend_from_slice(data);
-}
-
-/// The error type of the nom parsers of batch headers: what was expected, and where.
-#[derive(Debug)]
-struct HeaderError<'a> {
-    rest: &'a [u8],
-    kind: ErrorKind,
-}
-
-impl<'a> nom::error::ParseError<&'a [u8]> for HeaderError<'a> {
-    fn from_error_kind(rest: &'a [u8], _: nom::error::ErrorKind) -> Self {
-        HeaderError {
-            rest,
-            kind: ErrorKind::Truncated("batch header"),
-        }
-    }
-    fn append(_: &'a [u8], _: nom::error::ErrorKind, other: Self) -> Self {
-        other
-    }
-}
-
-type HeaderResult<'a, T> = nom::IResult<&'a [u8], T, HeaderError<'a>>;
-
-/// A varint field of a batch header.
-fn header_varint<'a>(what: &'static str) -> impl Fn(&'a [u8]) -> HeaderResult<'a, u64> {
-    move |input: &'a [u8]| match varint::read(input, 0) {
-        Ok((v, n)) => Ok((&input[n..], v)),
-        Err(e) => Err(nom::Err::Failure(HeaderError {
-            rest: input,
-            kind: match e {
-                VarintError::Truncated => ErrorKind::Truncated(what),
-                VarintError::Overflow => ErrorKind::BadVarint(what),
-            },
-        })),
-    }
-}
-
-/// `gen m time size` of a batch header.
-fn header_fields(input: &[u8]) -> HeaderResult<'_, (u64, u64, u64, u64)> {
-    (
-        header_varint("batch generation"),
-        header_varint("batch M ID"),
-        header_varint("batch timestamp"),
-        header_varint("batch size"),
-    )
-        .parse(input)
 }
 
 /// Iterator over the batches of a v2 trace, in file order. It ends after the first error.
@@ -428,92 +319,22 @@ impl<'a> Batches<'a> {
     }
 
     fn read(&mut self) -> Result<Batch<'a>> {
-        let start = self.pos;
-        let offset = self.base + start as u64;
-        let input = &self.input[start..];
-        let Some((&ty, rest)) = input.split_first() else {
-            return Err(Error::new(ErrorKind::Truncated("batch"), offset));
-        };
-        let ty = EventType(ty);
-        let exists = spec::lookup(self.version, ty).is_some();
-        let mut kind = match ty {
-            EventType::EVENT_BATCH => BatchKind::Events,
-            EventType::EXPERIMENTAL_BATCH if exists => BatchKind::Experimental(Experiment::NONE),
-            EventType::END_OF_GENERATION if exists => {
-                self.pos += 1;
-                return Ok(Batch {
-                    version: self.version,
-                    kind: BatchKind::EndOfGeneration,
-                    generation: 0,
-                    m: NO_M,
-                    time: 0,
-                    data: &[],
-                    offset,
-                    data_offset: offset + 1,
-                    max_stack_depth: self.limits.max_stack_depth,
-                });
-            }
-            _ if exists => return Err(Error::new(ErrorKind::ExpectedBatch(ty.0), offset)),
-            _ => {
-                let version = self.version.minor();
-                return Err(Error::new(
-                    ErrorKind::UnknownEvent { ty: ty.0, version },
-                    offset,
-                ));
-            }
-        };
-        let mut fields = rest;
-        if let BatchKind::Experimental(_) = kind {
-            let (r, exp) = header_varint("experiment ID")(fields).map_err(|e| self.nom_err(e))?;
-            let exp = u8::try_from(exp)
-                .map_err(|_| Error::new(ErrorKind::BadVarint("experiment ID"), offset + 1))?;
-            kind = BatchKind::Experimental(Experiment(exp));
-            fields = r;
-        }
-        let (data, (generation, m, time, size)) =
-            header_fields(fields).map_err(|e| self.nom_err(e))?;
-        let data_start = self.input.len() - data.len();
-        if size > MAX_BATCH_SIZE {
-            let kind = ErrorKind::BatchTooLarge {
-                size,
-                max: MAX_BATCH_SIZE,
-            };
-            return Err(Error::new(kind, offset));
-        }
-        self.limits.check(Limit::BatchSize, size, offset)?;
-        if size > data.len() as u64 {
-            let kind = ErrorKind::BatchPastEnd {
-                size,
-                remaining: data.len() as u64,
-            };
-            return Err(Error::new(kind, offset));
-        }
-        let end = data_start + size as usize;
-        self.pos = end;
-        Ok(Batch {
-            version: self.version,
-            kind,
-            generation,
-            m,
-            time,
-            data: &self.input[data_start..end],
+        let offset = self.base + self.pos as u64;
+        let input = Span::at(self.input, self.pos);
+        let max_size = self.limits.max_batch_size;
+        let (rest, (header, data)) = parse::batch::<nom::Complete>(self.version, max_size, input)
+            .map_err(|e| to_error(e, input, self.base))?;
+        self.pos = rest.position();
+        let data_offset = self.base + data.position() as u64;
+        let depth = self.limits.max_stack_depth;
+        Ok(Batch::new(
+            self.version,
+            header,
+            data.rest(),
             offset,
-            data_offset: self.base + data_start as u64,
-            max_stack_depth: self.limits.max_stack_depth,
-        })
-    }
-
-    fn nom_err(&self, e: nom::Err<HeaderError<'a>>) -> Error {
-        match e {
-            nom::Err::Error(h) | nom::Err::Failure(h) => {
-                let at = self.input.len() - h.rest.len();
-                Error::new(h.kind, self.base + at as u64)
-            }
-            nom::Err::Incomplete(_) => Error::new(
-                ErrorKind::Truncated("batch header"),
-                self.base + self.input.len() as u64,
-            ),
-        }
+            data_offset,
+            depth,
+        ))
     }
 }
 

@@ -2,6 +2,7 @@
 
 mod batch;
 mod generation;
+pub mod parse;
 mod stream;
 
 #[cfg(any(test, feature = "synth"))]

@@ -146,17 +146,11 @@ pub(super) fn decode_timed(
         TypeInfo::UNTIMED => return Err(Error::new(OrderError::Untimed(ty))),
         n => n as usize,
     };
-    let (dt, mut p) = varint::read(data, pos + 1).map_err(|_| bad_varint("timestamp", pos + 1))?;
     ev.ty = ty;
-    ev.args = [0; 4];
-    for i in 0..n_args {
-        let (v, next) = varint::read(data, p).map_err(|_| bad_varint("event argument", p))?;
-        if let Some(slot) = ev.args.get_mut(i) {
-            *slot = v;
-        }
-        p = next;
-    }
-    Ok((p, dt))
+    let input = trace_format::parse::Span::at(data, pos + 1);
+    let (rest, dt) = trace_format::v2::parse::timed_event(input, n_args, &mut ev.args)
+        .map_err(|e| Error::new(trace_format::parse::to_error(e, input, base)))?;
+    Ok((rest.position(), dt))
 }
 
 /// What the reader needs to know of each event type: how many arguments follow its

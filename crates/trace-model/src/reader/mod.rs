@@ -20,7 +20,6 @@ use std::borrow::Cow;
 use std::io::Read;
 use std::sync::Arc;
 use trace_format::v2::{Generation, Generations};
-use trace_format::varint;
 use trace_format::{EventType, Family, Limit, Limits, StreamReader, Trace, Version};
 
 mod cursor;
