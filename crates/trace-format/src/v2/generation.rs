@@ -373,6 +373,8 @@ impl<'a> Generations<'a> {
         loop {
             let b = match self.batches.next() {
                 None if !started => return Ok(None),
+                // As Go: a cut generation holding no M's batch (only tables) ends the trace.
+                None if in_band_end && g.batches.is_empty() => return Ok(None),
                 None if in_band_end => {
                     let kind = ErrorKind::Generation(
                         "incomplete generation found; trace likely truncated",

@@ -318,7 +318,14 @@ impl<R: Read> StreamReader<R> {
             Batches::new(self.version, &self.buf[..scan], self.buf_offset).with_limits(self.limits);
         let mut gens = Generations::new(self.version, batches);
         match gens.next() {
-            Some(Ok(g)) => Ok(Some(g)),
+            Some(Ok(g)) => {
+                // A batch the parser found broken after the generation (a stray byte past the
+                // last batch, say) is reported on the next call, as Go does.
+                if let Some(Err(e)) = gens.next() {
+                    self.pending_err = Some(e);
+                }
+                Ok(Some(g))
+            }
             Some(Err(e)) => {
                 self.done = true;
                 self.pending_err = None;
