@@ -568,3 +568,56 @@ fn trace_footprint_reads_v1_and_cut_traces_as_go() {
     let out = run("trace-footprint", &["/nonexistent/trace"]);
     assert_eq!(out.status.code(), Some(1));
 }
+
+/// A trace whose later part is broken (cut short): the tools do what Go's do with it. The
+/// profile, the GC analysis and the stats cover what Go's tools cover, say on stderr what was
+/// left out, and exit 0; `trace-events` prints the events before the error and fails, as
+/// `go tool trace -d=parsed` does.
+#[test]
+fn the_tools_read_a_cut_trace_as_gos_do() {
+    let whole = std::fs::read(testdata("go1.22.10/generations.trace")).unwrap();
+    let dir = std::env::temp_dir().join(format!("gotrace-cut-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // Cut inside the third of its generations.
+    let cut = dir.join("cut.trace");
+    std::fs::write(&cut, &whole[..4016]).unwrap();
+    let p = cut.to_str().unwrap();
+    let out_pb = dir.join("sched.pb.gz");
+    for (name, args, kept) in [
+        (
+            "trace2pprof",
+            vec!["-pprof=sched", "-o", out_pb.to_str().unwrap(), p],
+            "profiled the 224 events of its complete generations",
+        ),
+        ("trace-gc", vec![p], "analysed the 224 events"),
+        (
+            "trace-goroutines",
+            vec![p],
+            "summarized the 226 events read",
+        ),
+        ("trace-stats", vec![p], "counted the 226 events read"),
+    ] {
+        let out = run(name, &args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{name}: {err}");
+        assert!(err.contains("the trace is broken: "), "{name}: {err}");
+        assert!(err.contains(kept), "{name}: {err}");
+        assert!(err.contains("past byte 2761"), "{name}: {err}");
+    }
+    assert!(std::fs::metadata(&out_pb).unwrap().len() > 0);
+    let out = run("trace-events", &[p]);
+    assert_eq!(out.status.code(), Some(1));
+    let events = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(events.lines().filter(|l| l.starts_with("M=")).count(), 226);
+    // Cut inside the first generation, nothing is complete: Go's profile fails, for want of
+    // goroutines.
+    std::fs::write(&cut, &whole[..400]).unwrap();
+    let out = run(
+        "trace2pprof",
+        &["-pprof=sched", "-o", out_pb.to_str().unwrap(), p],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("failed to find matching goroutines"), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
