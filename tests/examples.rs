@@ -621,3 +621,52 @@ fn the_tools_read_a_cut_trace_as_gos_do() {
     assert!(err.contains("failed to find matching goroutines"), "{err}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// `trace-damage` writes the same damaged copies every run, of every kind, and reads Go's fuzz
+/// corpus format.
+#[test]
+fn trace_damage_is_deterministic() {
+    let dir = std::env::temp_dir().join(format!("gotrace-damage-{}", std::process::id()));
+    let fuzz = dir.join("corpus-entry");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        &fuzz,
+        "go test fuzz v1\n[]byte(\"go 1.22 trace\\x00\\x00\\x00\\x01\\x01\")\n",
+    )
+    .unwrap();
+    let inputs = [
+        testdata("go1.27.3/chan.trace"),
+        testdata("go1.22.10/gc.trace"),
+        fuzz.to_str().unwrap().to_string(),
+    ];
+    let mut runs = Vec::new();
+    for i in 0..2 {
+        let out = dir.join(format!("out{i}"));
+        let mut args = vec!["--each", "8", out.to_str().unwrap()];
+        args.extend(inputs.iter().map(String::as_str));
+        let r = run("trace-damage", &args);
+        assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+        let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(&out)
+            .unwrap()
+            .map(|e| {
+                let p = e.unwrap().path();
+                let name = p.file_name().unwrap().to_string_lossy().into_owned();
+                (name, std::fs::read(&p).unwrap())
+            })
+            .collect();
+        files.sort();
+        runs.push(files);
+    }
+    assert_eq!(runs[0], runs[1]);
+    let names: Vec<&str> = runs[0].iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names.len(), 17, "{names:?}");
+    for kind in [".cut-", ".flip-", ".ff-", ".splice-"] {
+        assert!(names.iter().any(|n| n.contains(kind)), "{kind}: {names:?}");
+    }
+    let corpus = runs[0]
+        .iter()
+        .find(|(n, _)| n.starts_with("gotrace-damage"))
+        .unwrap();
+    assert_eq!(corpus.1, b"go 1.22 trace\x00\x00\x00\x01\x01");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
