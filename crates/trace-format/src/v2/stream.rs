@@ -293,7 +293,8 @@ impl<R: Read> StreamReader<R> {
             }
             scan = self.buf.len().min(start + batch_len(&self.buf[start..]));
             let (ty, gen) = peek_header(&self.buf[start..]);
-            if ty == EventType::END_OF_GENERATION {
+            // Before Go 1.26 the byte is no end but an error the generation parser reports.
+            if ty == EventType::END_OF_GENERATION && in_band_end {
                 self.check_generation_size(start, scan)?;
                 break;
             }
