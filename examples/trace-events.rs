@@ -28,7 +28,21 @@ fn main() -> ExitCode {
         // Streaming: one generation in memory at a time.
         let mut reader = gotrace::model::Reader::from_read(file)?;
         while let Some(event) = reader.next_event()? {
-            writeln!(out, "{event}")?;
+            // Go prints every event its reader gives, and fails (panics) printing one whose
+            // stack or string its reader didn't check and the tables lack: stop there too.
+            if let Some((what, id)) = event.unresolved_id() {
+                let table = if what == "stack" { "trace.stack" } else { what };
+                return Err(format!(
+                    "expected id {id} in {table} table ({} event at {} ns, M {})",
+                    event.kind(),
+                    event.time(),
+                    event.thread()
+                )
+                .into());
+            }
+            // Go's exact bytes: names that aren't UTF-8 as they are.
+            event.write_go(&mut out)?;
+            out.write_all(b"\n")?;
         }
         Ok(())
     })();

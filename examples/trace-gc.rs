@@ -10,6 +10,10 @@
 //! (`stw|background|assist`) next to its per-goroutine view (`perProc|stw|background|assist`).
 //!
 //! One streaming pass: memory holds the cycles and the utilization functions, not the events.
+//!
+//! A broken trace (cut short, say) is analysed as `go tool trace`'s `/mmu` page analyses it:
+//! the events of its complete generations, those before the one where reading fails, with a
+//! warning on stderr of what was left out; the exit status is 0.
 
 #[path = "common/mod.rs"]
 mod common;
@@ -17,7 +21,6 @@ mod common;
 use gotrace::model::gc::{GcAnalyzer, GcSummary, Pause};
 use gotrace::model::mmu::{MmuCurve, UtilFlags, Utilization, DECADE_WINDOWS};
 use gotrace::model::summary::GoDuration;
-use gotrace::model::Reader;
 use std::io::{BufWriter, Write};
 use std::process::ExitCode;
 
@@ -163,30 +166,23 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let file = match std::fs::File::open(&path) {
-        Ok(f) => f,
+    // Streaming: one generation in memory at a time.
+    let read = common::feed_trace(&path, false, common::Keep::Complete, || {
+        let utils: Vec<Utilization> = flags.iter().map(|&f| Utilization::new(f)).collect();
+        (GcAnalyzer::new(), utils)
+    });
+    let (gc, utils) = match read {
+        Ok(((gc, utils), broken)) => {
+            if let Some(b) = broken {
+                b.warn("trace-gc", "analysed", false);
+            }
+            (gc, utils)
+        }
         Err(e) => {
-            eprintln!("trace-gc: {}: {e}", path.to_string_lossy());
+            eprintln!("trace-gc: {e}");
             return ExitCode::FAILURE;
         }
     };
-    let mut gc = GcAnalyzer::new();
-    let mut utils: Vec<Utilization> = flags.iter().map(|&f| Utilization::new(f)).collect();
-    let read = (|| -> Result<(), gotrace::model::Error> {
-        // Streaming: one generation in memory at a time.
-        let mut reader = Reader::from_read(file)?;
-        while let Some(ev) = reader.next_event()? {
-            gc.event(ev);
-            for u in &mut utils {
-                u.event(ev);
-            }
-        }
-        Ok(())
-    })();
-    if let Err(e) = read {
-        eprintln!("trace-gc: {e}");
-        return ExitCode::FAILURE;
-    }
     let mut curves = Vec::new();
     for (f, u) in flags.iter().zip(utils) {
         match u.finish() {

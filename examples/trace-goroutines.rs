@@ -15,12 +15,15 @@
 //!   syscall_block, block (by Go's reason strings), range_time and regions, all nanoseconds.
 //!
 //! One streaming pass: memory holds the goroutines, not the events.
+//!
+//! A broken trace (cut short, say) is summarized as `go tool trace` summarizes it: every event
+//! read before the error, with a warning on stderr of what was left out; the exit status is 0.
 
 #[path = "common/mod.rs"]
 mod common;
 
 use gotrace::model::summary::{json, ExecStats, GoDuration};
-use gotrace::model::{Reader, Summarizer, Summary};
+use gotrace::model::{Summarizer, Summary};
 use std::io::{BufWriter, Write};
 use std::process::ExitCode;
 
@@ -249,24 +252,15 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let file = match std::fs::File::open(&args.path) {
-        Ok(f) => f,
-        Err(e) => {
-            eprintln!("trace-goroutines: {}: {e}", args.path.to_string_lossy());
-            return ExitCode::FAILURE;
+    // Streaming: one generation in memory at a time.
+    let read = common::feed_trace(&args.path, false, common::Keep::AllRead, Summarizer::new);
+    let summary = match read {
+        Ok((s, broken)) => {
+            if let Some(b) = broken {
+                b.warn("trace-goroutines", "summarized", true);
+            }
+            s.finish()
         }
-    };
-    let summary = (|| -> Result<Summary, gotrace::model::Error> {
-        // Streaming: one generation in memory at a time.
-        let mut reader = Reader::from_read(file)?;
-        let mut s = Summarizer::new();
-        while let Some(ev) = reader.next_event()? {
-            s.event(ev);
-        }
-        Ok(s.finish())
-    })();
-    let summary = match summary {
-        Ok(s) => s,
         Err(e) => {
             eprintln!("trace-goroutines: {e}");
             return ExitCode::FAILURE;

@@ -3,6 +3,10 @@
 //!
 //! Usage: `trace-stats TRACE`. A progress bar goes to stderr when stderr is a terminal and the
 //! trace is large.
+//!
+//! A broken trace (cut short, say) gets the figures of every event read before the error, as
+//! `go tool trace` summarizes such a trace, with a warning on stderr of what was left out; the
+//! exit status is 0.
 
 #[path = "common/mod.rs"]
 mod common;
@@ -167,23 +171,35 @@ fn main() -> ExitCode {
     };
     let progress = std::io::stderr().is_terminal() && total > 16 << 20;
     let mut stats = Stats::default();
-    let result = (|| -> Result<(), gotrace::model::Error> {
-        // Streaming: one generation in memory at a time.
-        let mut reader = Reader::from_read(file)?;
-        let mut shown = u64::MAX;
-        while let Some(ev) = reader.next_event()? {
-            stats.add(ev);
-            if progress && ev.kind() == EventKind::Sync {
-                let pct = reader.bytes_read() * 100 / total.max(1);
-                if pct != shown {
-                    shown = pct;
-                    let bar = "#".repeat((pct / 2) as usize);
-                    eprint!("\r[{bar:<50}] {pct:3}%");
+    // Streaming: one generation in memory at a time.
+    let mut reader = match Reader::from_read(file) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("trace-stats: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    // Events up to the last Sync, and its time: the complete generations.
+    let (mut complete, mut complete_until) = (0, 0);
+    let mut shown = u64::MAX;
+    let error = loop {
+        match reader.next_event() {
+            Ok(Some(ev)) => {
+                stats.add(ev);
+                if ev.kind() == EventKind::Sync {
+                    (complete, complete_until) = (stats.events, ev.time());
+                    let pct = reader.bytes_read() * 100 / total.max(1);
+                    if progress && pct != shown {
+                        shown = pct;
+                        let bar = "#".repeat((pct / 2) as usize);
+                        eprint!("\r[{bar:<50}] {pct:3}%");
+                    }
                 }
             }
+            Ok(None) => break None,
+            Err(e) => break Some(e),
         }
-        Ok(())
-    })();
+    };
     if progress {
         eprintln!();
     }
@@ -192,11 +208,16 @@ fn main() -> ExitCode {
         eprintln!("trace-stats: {e}");
         return ExitCode::FAILURE;
     }
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("trace-stats: {e}");
-            ExitCode::FAILURE
-        }
+    if let Some(error) = error {
+        let broken = common::Broken {
+            error,
+            read: stats.events,
+            complete,
+            complete_until,
+            complete_bytes: reader.bytes_complete(),
+            file_bytes: total,
+        };
+        broken.warn("trace-stats", "counted", true);
     }
+    ExitCode::SUCCESS
 }

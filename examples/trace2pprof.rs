@@ -6,6 +6,11 @@
 //! `--region` keeps time inside the outermost user regions of type NAME; `--from` and `--to`
 //! keep a time window, in trace nanoseconds, or as an offset from the trace's first event with
 //! a `+` prefix and a unit (`+1.5s`, `+200ms`, `+30us`, `+100ns`).
+//!
+//! A broken trace (cut short, say) is profiled as `go tool trace -pprof` profiles it: the
+//! time of its complete generations, those before the one where reading fails, with the
+//! goroutines its summary finds in every event read; what was left out is said on stderr, and
+//! the exit status is 0. Like Go, it fails when that leaves no goroutine.
 
 #[path = "common/mod.rs"]
 mod common;
@@ -123,14 +128,20 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
             .map(|t| parse_time(t, start))
             .transpose()?;
     }
-    let file = std::fs::File::open(&args.trace).map_err(|e| format!("{}: {e}", args.trace))?;
-    let mut reader = gotrace::model::Reader::from_read(file)?;
     // Order on this thread and count on another when there is a core to spare.
-    let mut profiler = Profiler::new(args.kind, filter);
-    if std::thread::available_parallelism().map_or(1, |n| n.get()) > 1 {
-        reader.feed_pipelined(&mut profiler)?;
-    } else {
-        reader.feed(&mut profiler)?;
+    let (profiler, broken) = common::feed_trace(
+        args.trace.as_ref(),
+        true,
+        common::Keep::CompleteThen(Profiler::stop_counting),
+        || Profiler::new(args.kind, filter.clone()),
+    )?;
+    if let Some(b) = &broken {
+        if b.complete == 0 {
+            return Err(
+                format!("failed to parse any useful part of the trace: {}", b.error).into(),
+            );
+        }
+        b.warn("trace2pprof", "profiled", false);
     }
     let records = profiler.finish()?;
     let profile = build(&records);

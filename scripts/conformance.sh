@@ -11,6 +11,12 @@
 #   synth (1.22+)     traces trace-synth writes (several seeds, every v2 format): Go 1.27.3 must
 #                     read them, and trace-events must print what its -d=parsed prints
 #   truncated (1.22+) traces cut at 30/60/90%: the same events before the error
+#   broken (1.22+)    damaged copies of the committed traces of every v2 version (trace-damage:
+#                     cuts, bit flips, 0xff runs and splices, the same every run) and Go 1.27.3's
+#                     FuzzReader corpus: trace-events against `go tool trace -d=parsed` (the same
+#                     events, and an error iff Go has one), trace-footprint against -d=footprint
+#                     (the same table, or both fail), and on the cuts trace2pprof against
+#                     -pprof (the generations before the damage, sample for sample)
 #   pprof (all)       trace2pprof -pprof=TYPE against go tool trace -pprof=TYPE, sample for
 #                     sample (v1: delays may differ by a few ns, as Go's own runs do)
 #   summary (all)     goroutine summaries, tasks and MMU curves against Go 1.27.3's
@@ -75,6 +81,7 @@ trace_synth=$root/target/release/examples/trace-synth
 trace_footprint=$root/target/release/examples/trace-footprint
 trace_timeline=$root/target/release/examples/trace-timeline
 trace_diff=$root/target/release/examples/trace-diff
+trace_damage=$root/target/release/examples/trace-damage
 keep=$root/target/conformance
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -117,8 +124,11 @@ stage_setup() {
   for v in 1.21.13 "${V2_VERSIONS[@]}"; do
     have_go "$v" || scripts/install-go.sh "$v" || echo "warning: could not install Go $v" >&2
   done
+  # The pprof tool's binary, run directly: `go tool pprof` costs a second a call.
+  gopprof=$("$go127" tool -n pprof 2> /dev/null) || gopprof=
   cargo build --quiet --release --example trace-raw --example trace-events --example trace2pprof \
-    --example trace-synth --example trace-footprint --example trace-timeline --example trace-diff
+    --example trace-synth --example trace-footprint --example trace-timeline --example trace-diff \
+    --example trace-damage
 }
 
 # ---- fresh traces ---------------------------------------------------------------------------------
@@ -420,12 +430,100 @@ stage_truncated() {
   done < <(fresh_traces v2)
 }
 
+# ---- stage broken: damaged traces, as Go reads them -----------------------------------------------
+
+# same_outcome GO_STATUS OUR_STATUS: both succeeded or both failed.
+same_outcome() { { [ "$1" -eq 0 ] && [ "$2" -eq 0 ]; } || { [ "$1" -ne 0 ] && [ "$2" -ne 0 ]; }; }
+
+# Damaged copies of the committed traces of every v2 version and Go's own fuzz corpus (decoded
+# from its `go test fuzz v1` files): we must print the events Go prints and fail where Go
+# fails (Go's message may differ: only whether it fails is compared), give Go's footprint or
+# fail with it, and profile a cut trace as Go does (its complete generations). Go's panics
+# (exit 2) count as failures: Go 1.27.3 panics printing a CPU sample whose stack its tables
+# lack, where trace-events fails too.
+stage_broken() {
+  echo "== broken: trace-events, trace-footprint and trace2pprof against Go 1.27.3 on damaged traces"
+  local dir=$work/broken inputs=() f rel n=0 agree=0 pprofs=0 foots=0 gorc ourrc t i=0 minor
+  local gotool fuzz
+  gotool=$("$go127" tool -n trace 2> "$work/err") || { fail broken "-" "go tool -n trace failed" "$work/err"; return; }
+  fuzz=$("$go127" env GOROOT)/src/internal/trace/testdata/fuzz/FuzzReader
+  for f in testdata/traces/go1.2[2-7]*/{chan,gc,generations,flightrecorder,cpuprof,annotations}.trace \
+    "$fuzz"/*; do
+    [ -f "$f" ] && inputs+=("$f")
+  done
+  rm -rf "$dir"
+  if ! "$trace_damage" --seed "${CONFORMANCE_BROKEN_SEED:-1}" --each 24 "$dir" "${inputs[@]}" 2> "$work/err"; then
+    fail broken "-" "trace-damage failed" "$work/err"
+    return
+  fi
+  local types=(sched sync syscall net)
+  for f in "$dir"/*.trace; do
+    rel=broken/$(basename "$f")
+    n=$((n + 1))
+    TZ=UTC "$gotool" -d=parsed "$f" > "$work/want" 2> "$work/err" && gorc=0 || gorc=$?
+    "$trace_events" "$f" > "$work/got" 2> "$work/ourerr" && ourrc=0 || ourrc=$?
+    if [ "$ourrc" -gt 1 ]; then
+      fail broken "$rel" "trace-events crashed (status $ourrc)" "$work/ourerr"
+      continue
+    fi
+    if ! same_outcome "$gorc" "$ourrc"; then
+      { echo "Go: status $gorc: $(head -n 1 "$work/err")"; echo "ours: status $ourrc: $(head -n 1 "$work/ourerr")"; } > "$work/diff"
+      fail broken "$rel" "-d=parsed: one fails, the other doesn't" "$work/diff"
+      continue
+    fi
+    if ! diff "$work/got" "$work/want" > "$work/diff"; then
+      fail broken "$rel" "-d=parsed: events differ (< ours, > Go's):" "$work/diff"
+      continue
+    fi
+    # Go's footprint can't read a v1 trace; ours can (stage footprint checks that table).
+    minor=$(minor_of "$f")
+    if [[ "$minor" =~ ^[0-9]+$ ]] && [ "$minor" -lt 22 ]; then
+      agree=$((agree + 1))
+      continue
+    fi
+    "$gotool" -d=footprint "$f" > "$work/want" 2> "$work/err" && gorc=0 || gorc=$?
+    "$trace_footprint" "$f" > "$work/got" 2> "$work/ourerr" && ourrc=0 || ourrc=$?
+    if ! same_outcome "$gorc" "$ourrc" || { [ "$gorc" -eq 0 ] && ! diff "$work/got" "$work/want" > "$work/diff"; }; then
+      { echo "Go: status $gorc, ours: status $ourrc: $(head -n 1 "$work/ourerr")"; cat "$work/diff" 2> /dev/null; } > "$work/diff2"
+      fail broken "$rel" "-d=footprint differs" "$work/diff2"
+      continue
+    fi
+    foots=$((foots + 1))
+    if [[ "$rel" == *.cut-* ]]; then
+      t=${types[$((i % 4))]}
+      i=$((i + 1))
+      "$gotool" -pprof="$t" "$f" > "$work/want.pb.gz" 2> "$work/err" && gorc=0 || gorc=$?
+      "$trace2pprof" -pprof="$t" -o "$work/got.pb.gz" "$f" 2> "$work/ourerr" && ourrc=0 || ourrc=$?
+      if ! same_outcome "$gorc" "$ourrc"; then
+        { echo "Go: status $gorc: $(head -n 1 "$work/err")"; echo "ours: status $ourrc: $(head -n 1 "$work/ourerr")"; } > "$work/diff"
+        fail broken "$rel" "-pprof=$t: one fails, the other doesn't" "$work/diff"
+        continue
+      fi
+      if [ "$gorc" -eq 0 ]; then
+        canonical_profile "$work/want.pb.gz" > "$work/want"
+        canonical_profile "$work/got.pb.gz" > "$work/got"
+        if ! diff "$work/got" "$work/want" > "$work/diff"; then
+          fail broken "$rel" "-pprof=$t samples differ (< ours, > Go's):" "$work/diff"
+          continue
+        fi
+      fi
+      pprofs=$((pprofs + 1))
+    fi
+    agree=$((agree + 1))
+  done
+  if [ "$agree" -eq "$n" ]; then
+    pass broken "$n damaged traces" "all agree with Go: events and errors, $foots footprints, $pprofs cut profiles"
+  else
+    echo "      broken: $agree of $n damaged traces agree with Go"
+  fi
+}
+
 # ---- stage pprof: profiles, sample for sample --------------------------------------------------
 
 # The samples of a profile, canonical and sorted, as `go tool pprof -raw` lists them with each
 # location resolved to its address, function, file and line.
 canonical_profile() {
-  "$go127" tool pprof -raw "$1" 2> /dev/null | awk '
+  if [ -n "$gopprof" ]; then "$gopprof" -raw "$1"; else "$go127" tool pprof -raw "$1"; fi 2> /dev/null | awk '
     /^Samples:/ { mode = "s"; next }
     /^Locations/ { mode = "l"; next }
     /^Mappings/ { mode = ""; next }
@@ -618,7 +716,7 @@ stage_diff() {
   CONFORMANCE_USERPAGES=$list live_test diff regions live_user_pages "differs from Go:"
 }
 
-read -r -a stages <<< "${CONFORMANCE_STAGES:-raw model synth model_v1 truncated pprof summary regions diff footprint v1 viewer}"
+read -r -a stages <<< "${CONFORMANCE_STAGES:-raw model synth model_v1 truncated broken pprof summary regions diff footprint v1 viewer}"
 for stage in "${stages[@]}"; do
   if ! declare -F "stage_$stage" > /dev/null || [[ "$stage" =~ ^(setup|traces)$ ]]; then
     echo "conformance: no stage $stage (CONFORMANCE_STAGES)" >&2

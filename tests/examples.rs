@@ -723,10 +723,11 @@ fn json_types(json: &str) -> Vec<(String, u64, u64)> {
 }
 
 /// Go 1.27 fails on v1 traces ("invalid event type"); `trace-footprint` gives the table, with
-/// the v1 names, and bytes that add up to the file less its header. A trace cut short is an
-/// error naming the file, with nothing on stdout; so is a file that isn't there.
+/// the v1 names, and bytes that add up to the file less its header. A trace cut short reads as
+/// Go's raw reader reads it: inside a varint, an error naming the file, with nothing on stdout
+/// (so is a file that isn't there); where a batch begins, the table of what is before.
 #[test]
-fn trace_footprint_reads_v1_and_refuses_cut_traces() {
+fn trace_footprint_reads_v1_and_cut_traces_as_go() {
     for rel in ["go1.19/gc.trace", "go1.21.13/annotations.trace"] {
         let trace = testdata(rel);
         let out = run("trace-footprint", &[&trace]);
@@ -751,10 +752,23 @@ fn trace_footprint_reads_v1_and_refuses_cut_traces() {
         );
     }
 
+    // Cut inside a varint (a batch's size, which the runtime writes in ten bytes), Go's raw
+    // reader fails; cut where a batch begins, it ends there, and so do we.
     let bytes = std::fs::read(testdata("go1.27.3/gc.trace")).unwrap();
+    let trace = gotrace::format::Trace::parse(&bytes).unwrap();
+    let batch = trace
+        .batches()
+        .unwrap()
+        .map(|b| b.unwrap())
+        .find(|b| b.offset() as usize >= bytes.len() / 2)
+        .unwrap();
     let cut =
         std::env::temp_dir().join(format!("trace-footprint-cut-{}.trace", std::process::id()));
-    std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+    std::fs::write(&cut, &bytes[..batch.offset() as usize]).unwrap();
+    let out = run("trace-footprint", &[cut.to_str().unwrap()]);
+    assert!(out.status.success());
+    assert!(String::from_utf8(out.stdout).unwrap().starts_with("Event "));
+    std::fs::write(&cut, &bytes[..batch.data_offset() as usize - 3]).unwrap();
     let out = run("trace-footprint", &[cut.to_str().unwrap()]);
     std::fs::remove_file(&cut).unwrap();
     assert_eq!(out.status.code(), Some(1));
@@ -884,4 +898,106 @@ fn trace_doctor_reports_findings_and_healthy_traces() {
             assert!(out.stderr.starts_with(b"trace-doctor: "));
         }
     }
+}
+
+/// A trace whose later part is broken (cut short): the tools do what Go's do with it. The
+/// profile, the GC analysis and the stats cover what Go's tools cover, say on stderr what was
+/// left out, and exit 0; `trace-events` prints the events before the error and fails, as
+/// `go tool trace -d=parsed` does.
+#[test]
+fn the_tools_read_a_cut_trace_as_gos_do() {
+    let whole = std::fs::read(testdata("go1.22.10/generations.trace")).unwrap();
+    let dir = std::env::temp_dir().join(format!("gotrace-cut-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // Cut inside the third of its generations.
+    let cut = dir.join("cut.trace");
+    std::fs::write(&cut, &whole[..4016]).unwrap();
+    let p = cut.to_str().unwrap();
+    let out_pb = dir.join("sched.pb.gz");
+    for (name, args, kept) in [
+        (
+            "trace2pprof",
+            vec!["-pprof=sched", "-o", out_pb.to_str().unwrap(), p],
+            "profiled the 224 events of its complete generations",
+        ),
+        ("trace-gc", vec![p], "analysed the 224 events"),
+        (
+            "trace-goroutines",
+            vec![p],
+            "summarized the 226 events read",
+        ),
+        ("trace-stats", vec![p], "counted the 226 events read"),
+    ] {
+        let out = run(name, &args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{name}: {err}");
+        assert!(err.contains("the trace is broken: "), "{name}: {err}");
+        assert!(err.contains(kept), "{name}: {err}");
+        assert!(err.contains("past byte 2761"), "{name}: {err}");
+    }
+    assert!(std::fs::metadata(&out_pb).unwrap().len() > 0);
+    let out = run("trace-events", &[p]);
+    assert_eq!(out.status.code(), Some(1));
+    let events = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(events.lines().filter(|l| l.starts_with("M=")).count(), 226);
+    // Cut inside the first generation, nothing is complete: Go's profile fails, for want of
+    // goroutines.
+    std::fs::write(&cut, &whole[..400]).unwrap();
+    let out = run(
+        "trace2pprof",
+        &["-pprof=sched", "-o", out_pb.to_str().unwrap(), p],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("failed to find matching goroutines"), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// `trace-damage` writes the same damaged copies every run, of every kind, and reads Go's fuzz
+/// corpus format.
+#[test]
+fn trace_damage_is_deterministic() {
+    let dir = std::env::temp_dir().join(format!("gotrace-damage-{}", std::process::id()));
+    let fuzz = dir.join("corpus-entry");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        &fuzz,
+        "go test fuzz v1\n[]byte(\"go 1.22 trace\\x00\\x00\\x00\\x01\\x01\")\n",
+    )
+    .unwrap();
+    let inputs = [
+        testdata("go1.27.3/chan.trace"),
+        testdata("go1.22.10/gc.trace"),
+        fuzz.to_str().unwrap().to_string(),
+    ];
+    let mut runs = Vec::new();
+    for i in 0..2 {
+        let out = dir.join(format!("out{i}"));
+        let mut args = vec!["--each", "8", out.to_str().unwrap()];
+        args.extend(inputs.iter().map(String::as_str));
+        let r = run("trace-damage", &args);
+        assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+        let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(&out)
+            .unwrap()
+            .map(|e| {
+                let p = e.unwrap().path();
+                let name = p.file_name().unwrap().to_string_lossy().into_owned();
+                (name, std::fs::read(&p).unwrap())
+            })
+            .collect();
+        files.sort();
+        runs.push(files);
+    }
+    assert_eq!(runs[0], runs[1]);
+    let names: Vec<&str> = runs[0].iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names.len(), 17, "{names:?}");
+    for kind in [".cut-", ".flip-", ".ff-", ".splice-"] {
+        assert!(names.iter().any(|n| n.contains(kind)), "{kind}: {names:?}");
+    }
+    let corpus = runs[0]
+        .iter()
+        .find(|(n, _)| n.starts_with("gotrace-damage"))
+        .unwrap();
+    assert_eq!(corpus.1, b"go 1.22 trace\x00\x00\x00\x01\x01");
+    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -1,6 +1,10 @@
 //! What the examples share: standard output that ends the program quietly when the reader of
 //! a pipe has gone (`trace-events TRACE | head`), as Unix tools do. Every example that writes
-//! to standard output writes through it.
+//! to standard output writes through it. And how the examples read a trace that turns out
+//! broken: as Go's tools do ([`feed_trace`]).
+
+// Each example uses some of this.
+#![allow(dead_code)]
 
 use std::io::{self, Write};
 
@@ -79,4 +83,150 @@ pub fn summarize(path: &std::ffi::OsStr) -> Result<gotrace::model::Summary, Stri
         .and_then(|mut r| r.feed(&mut summarizer))
         .map_err(|e| format!("{name}: {e}"))?;
     Ok(summarizer.finish())
+}
+
+/// What reading a broken trace kept, as Go's tools keep it: the events of its complete
+/// generations (up to the last `Sync` before the error), or every event read before the error.
+pub struct Broken {
+    /// Where Go's reader stops.
+    pub error: gotrace::model::Error,
+    /// Events read before the error.
+    pub read: u64,
+    /// Of those, the events of the complete generations: what Go's profiles and MMU use.
+    pub complete: u64,
+    /// The time of the last of them.
+    pub complete_until: i64,
+    /// Bytes of the complete generations (header included), and of the whole file.
+    pub complete_bytes: u64,
+    pub file_bytes: u64,
+}
+
+impl Broken {
+    /// Says on stderr what was left out, `what` being what the tool made of the rest.
+    pub fn warn(&self, tool: &str, what: &str, kept_all_read: bool) {
+        eprintln!("{tool}: the trace is broken: {}", self.error);
+        let lost = self.file_bytes.saturating_sub(self.complete_bytes);
+        let pct = lost as f64 * 100.0 / self.file_bytes.max(1) as f64;
+        if kept_all_read {
+            eprintln!(
+                "{tool}: as go tool trace does, {what} the {} events read before the error; \
+                 the events of its last, broken generation ({} of them) may be incomplete, and \
+                 the trace past byte {} ({lost} bytes, {pct:.2}% of {}) was left out",
+                self.read,
+                self.read.saturating_sub(self.complete),
+                self.complete_bytes,
+                self.file_bytes
+            );
+        } else {
+            eprintln!(
+                "{tool}: as go tool trace does, {what} the {} events of its complete generations \
+                 (up to {} ns) and left out the rest: {} events read of the broken generation, \
+                 and everything past byte {} ({lost} bytes, {pct:.2}% of {})",
+                self.complete,
+                self.complete_until,
+                self.read.saturating_sub(self.complete),
+                self.complete_bytes,
+                self.file_bytes
+            );
+        }
+    }
+}
+
+/// Which events of a broken trace a tool takes, as Go's tools take them.
+#[derive(Clone, Copy)]
+pub enum Keep<S> {
+    /// Every event read before the error (Go's goroutine summary).
+    AllRead,
+    /// The events of the complete generations only (Go's MMU and the trace viewer).
+    Complete,
+    /// The events of the complete generations; then this is called on the sink, which is fed
+    /// the rest of the events read as well (Go's profiles: their goroutine filter comes from
+    /// a summary of every event read).
+    CompleteThen(fn(&mut S)),
+}
+
+/// Feeds the events of the trace at `path`, streamed, to a sink made by `make`; on two threads
+/// when `pipelined` and there is a core to spare. When the trace is broken, the sink holds the
+/// events `keep` says, and the `Broken` says what was left out; errors opening the trace are
+/// errors.
+pub fn feed_trace<S: gotrace::model::EventSink + Send>(
+    path: &std::ffi::OsStr,
+    pipelined: bool,
+    keep: Keep<S>,
+    mut make: impl FnMut() -> S,
+) -> Result<(S, Option<Broken>), Box<dyn std::error::Error>> {
+    use gotrace::model::Reader;
+    let open = || -> Result<(Reader<'static>, u64), Box<dyn std::error::Error>> {
+        let file =
+            std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.to_string_lossy()))?;
+        let size = file.metadata().map_or(0, |m| m.len());
+        Ok((Reader::from_read(file)?, size))
+    };
+    let (mut reader, file_bytes) = open()?;
+    let mut counted = Counted {
+        sink: make(),
+        read: 0,
+        complete: 0,
+        complete_until: 0,
+    };
+    let fed = if pipelined && std::thread::available_parallelism().map_or(1, |n| n.get()) > 1 {
+        reader.feed_pipelined(&mut counted)
+    } else {
+        reader.feed(&mut counted)
+    };
+    let error = match fed {
+        Ok(_) => return Ok((counted.sink, None)),
+        Err(e) => e,
+    };
+    let broken = Broken {
+        error,
+        read: counted.read,
+        complete: counted.complete,
+        complete_until: counted.complete_until,
+        complete_bytes: reader.bytes_complete(),
+        file_bytes,
+    };
+    let then = match keep {
+        Keep::AllRead => return Ok((counted.sink, Some(broken))),
+        _ if broken.complete == broken.read => return Ok((counted.sink, Some(broken))),
+        Keep::Complete => None,
+        Keep::CompleteThen(f) => Some(f),
+    };
+    // Events of the broken generation were fed: read again, up to them.
+    let (mut reader, _) = open()?;
+    let mut sink = make();
+    let mut n = 0;
+    while n < broken.read {
+        let Ok(Some(ev)) = reader.next_event() else {
+            break;
+        };
+        if n == broken.complete {
+            match then {
+                Some(f) => f(&mut sink),
+                None => break,
+            }
+        }
+        sink.event(ev);
+        n += 1;
+    }
+    Ok((sink, Some(broken)))
+}
+
+/// A sink that counts the events it passes on, and those up to the last `Sync`.
+struct Counted<S> {
+    sink: S,
+    read: u64,
+    complete: u64,
+    complete_until: i64,
+}
+
+impl<S: gotrace::model::EventSink> gotrace::model::EventSink for Counted<S> {
+    fn event(&mut self, ev: &gotrace::model::Event) {
+        self.sink.event(ev);
+        self.read += 1;
+        if ev.kind() == gotrace::model::EventKind::Sync {
+            self.complete = self.read;
+            self.complete_until = ev.time();
+        }
+    }
 }

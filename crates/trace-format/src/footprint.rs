@@ -86,6 +86,10 @@ impl Footprint {
 
     /// The footprint of a trace in memory.
     pub fn of_trace(trace: &Trace<'_>) -> Result<Footprint> {
+        if trace.version().family() == Family::V2 {
+            let body = trace.bytes().get(HEADER_LEN..).unwrap_or_default();
+            return Self::flat(body, trace.version(), trace.limits());
+        }
         let mut tally = Tally::new(trace.version());
         let mut events = trace.raw_events()?;
         while let Some(event) = events.next_event()? {
@@ -96,12 +100,39 @@ impl Footprint {
 
     /// The footprint of a trace read from `input`, one event at a time, as Go reads it; memory
     /// stays at one batch.
+    ///
+    /// A Go 1.22+ trace is read as Go's raw reader reads it (see below), so that a damaged
+    /// trace gets the table Go's tool prints, or fails where it fails: events are read one
+    /// after another whatever the batch sizes say, and a trace cut just before an argument,
+    /// a frame or a data byte ends there (Go takes its reader's `io.EOF` for the end). Cut
+    /// inside a varint, with a varint too long, or with a type byte the version lacks, it
+    /// fails. On every trace Go writes, the same as following the batches.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use trace_format::footprint::Footprint;
+    /// let bytes = std::fs::read("../../testdata/traces/go1.23.9/chan.trace")?;
+    /// let whole = Footprint::from_read(&bytes[..])?;
+    /// // Cut where an event begins: the events before it, as Go counts them.
+    /// let cut = Footprint::from_read(&bytes[..bytes.len() - 1])?;
+    /// assert!(cut.events() < whole.events());
+    /// # Ok(()) }
+    /// ```
     pub fn from_read<R: Read>(input: R) -> Result<Footprint> {
         Self::from_read_with_limits(input, Limits::default())
     }
 
     /// [`from_read`](Self::from_read), with the trace held to `limits`.
-    pub fn from_read_with_limits<R: Read>(input: R, limits: Limits) -> Result<Footprint> {
+    pub fn from_read_with_limits<R: Read>(mut input: R, limits: Limits) -> Result<Footprint> {
+        let mut header = Vec::with_capacity(HEADER_LEN);
+        (&mut input)
+            .take(HEADER_LEN as u64)
+            .read_to_end(&mut header)?;
+        let version = Version::from_header(&header)?;
+        if version.family() == Family::V2 {
+            return Self::flat(input, version, limits);
+        }
+        let input = std::io::Cursor::new(header).chain(input);
         let mut counted = Counting { inner: input, n: 0 };
         let mut reader = StreamReader::with_limits(&mut counted, limits)?;
         let mut tally = Tally::new(reader.version());
@@ -111,6 +142,17 @@ impl Footprint {
         drop(reader);
         // The reader has seen the end of the input, so every byte has been read.
         Ok(tally.finish(counted.n))
+    }
+
+    /// A v2 trace's footprint, read as Go's raw reader reads it, from just past the header.
+    fn flat<R: Read>(body: R, version: Version, limits: Limits) -> Result<Footprint> {
+        let mut flat = crate::flat::Flat::new(body, version, limits);
+        let mut footprint = Footprint::new(version);
+        while let Some((ty, bytes)) = flat.next()? {
+            footprint.add(ty, bytes);
+        }
+        footprint.set_trace_bytes(flat.offset());
+        Ok(footprint)
     }
 
     /// Counts one event of type `ty` that takes `bytes`.

@@ -37,6 +37,7 @@
 
 mod error;
 mod event;
+mod flat;
 pub mod footprint;
 pub mod gosort;
 pub mod hash;

@@ -4,7 +4,7 @@
 use crate::queue::Pending;
 use crate::table::{Table, TableRef};
 use std::borrow::Cow;
-use std::fmt::{self, Write as _};
+use std::fmt;
 use std::sync::Arc;
 use trace_format::text::quote::write_quoted;
 use trace_format::EventType as Ty;
@@ -531,16 +531,15 @@ impl<'a> Stack<'a> {
         })
     }
 
-    fn write(&self, out: &mut dyn fmt::Write, prefix: &str) -> fmt::Result {
+    /// Writes the frames as Go's `Event.String()` does: names and files with `%s`, their
+    /// bytes as they are.
+    fn write<O: GoOut>(&self, out: &mut O, prefix: &str) -> fmt::Result {
         for f in self.frames() {
-            writeln!(
-                out,
-                "{prefix}{} @ {:#x}\n{prefix}\t{}:{}",
-                Lossy(f.func),
-                f.pc,
-                Lossy(f.file),
-                f.line
-            )?;
+            out.write_str(prefix)?;
+            out.raw(f.func)?;
+            write!(out, " @ {:#x}\n{prefix}\t", f.pc)?;
+            out.raw(f.file)?;
+            writeln!(out, ":{}", f.line)?;
         }
         Ok(())
     }
@@ -570,12 +569,39 @@ pub struct StackFrame<'a> {
     pub line: u64,
 }
 
-/// Bytes from the trace printed as Go prints a string with `%s`: as they are.
-struct Lossy<'a>(&'a [u8]);
+/// Where an event's text goes: text, and bytes from the trace that Go prints with `%s`, as
+/// they are, valid UTF-8 or not. A `Formatter` can only take text, so it gets such bytes with
+/// U+FFFD for what isn't UTF-8 ([`Event`]'s `Display`); an `io::Write` gets them as they are
+/// ([`Event::write_go`]).
+trait GoOut: fmt::Write {
+    /// Writes bytes of the trace as Go's `%s` does.
+    fn raw(&mut self, bytes: &[u8]) -> fmt::Result;
+}
 
-impl fmt::Display for Lossy<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&String::from_utf8_lossy(self.0))
+impl GoOut for fmt::Formatter<'_> {
+    fn raw(&mut self, bytes: &[u8]) -> fmt::Result {
+        self.write_str(&String::from_utf8_lossy(bytes))
+    }
+}
+
+/// An `io::Write` as a [`GoOut`], keeping the I/O error `fmt::Error` can't carry.
+struct IoOut<'w, W: ?Sized> {
+    w: &'w mut W,
+    err: Option<std::io::Error>,
+}
+
+impl<W: std::io::Write + ?Sized> fmt::Write for IoOut<'_, W> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        self.raw(s.as_bytes())
+    }
+}
+
+impl<W: std::io::Write + ?Sized> GoOut for IoOut<'_, W> {
+    fn raw(&mut self, bytes: &[u8]) -> fmt::Result {
+        self.w.write_all(bytes).map_err(|e| {
+            self.err = Some(e);
+            fmt::Error
+        })
     }
 }
 
@@ -838,6 +864,26 @@ impl Event {
             return "Sync";
         }
         wire_name(self.base.ty)
+    }
+
+    /// A stack or string ID the event refers to that its generation's tables lack, where Go's
+    /// reader doesn't check it: a CPU sample's stack, an experimental event's string argument.
+    /// Such an event comes only from a broken trace; Go's reader hands it out, and Go's
+    /// `Event.String()` then panics (`expected id 55 in trace.stack table`), so
+    /// `go tool trace -d=parsed` stops there. Gives `("stack", id)` or `("string", id)`.
+    pub fn unresolved_id(&self) -> Option<(&'static str, u64)> {
+        let table = self.table()?;
+        let ty = self.base.ty;
+        if ty == Ty::CPU_SAMPLE.0 {
+            let id = self.base.args[0];
+            return (!table.has_stack(id)).then_some(("stack", id));
+        }
+        let e = self.experimental()?;
+        (0..e.args.len()).find_map(|i| {
+            let id = e.values.get(i).copied().unwrap_or(0);
+            let string = e.args.get(i).is_some_and(|a| a.ends_with("string"));
+            (string && table.string(id).is_none()).then_some(("string", id))
+        })
     }
 
     /// The stack of the event itself: where it happened.
@@ -1132,7 +1178,43 @@ pub(crate) fn own_stack_arg(ty: u8) -> Option<usize> {
 }
 
 impl fmt::Display for Event {
+    /// Go's `Event.String()`, except that bytes of the trace that aren't UTF-8 (in a function
+    /// or file name, say) come out as U+FFFD: [`Event::write_go`] writes Go's exact bytes.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.write_to(f)
+    }
+}
+
+impl Event {
+    /// Writes exactly the bytes Go's `Event.String()` gives: what `Display` writes, except
+    /// that names and files from the trace are written as they are, valid UTF-8 or not, as
+    /// Go's `%s` writes them (`Display` can only write text, so it shows U+FFFD instead).
+    ///
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let bytes = std::fs::read("../../testdata/traces/go1.23.9/chan.trace")?;
+    /// let mut reader = trace_model::Reader::new(&bytes)?;
+    /// let mut out = Vec::new();
+    /// while let Some(event) = reader.next_event()? {
+    ///     event.write_go(&mut out)?;
+    ///     out.push(b'\n');
+    /// }
+    /// // For a trace whose strings are UTF-8, the same as `Display`.
+    /// assert!(std::str::from_utf8(&out).is_ok());
+    /// # Ok(()) }
+    /// ```
+    pub fn write_go<W: std::io::Write + ?Sized>(&self, w: &mut W) -> std::io::Result<()> {
+        let mut out = IoOut { w, err: None };
+        match self.write_to(&mut out) {
+            Ok(()) => Ok(()),
+            Err(fmt::Error) => Err(out
+                .err
+                .unwrap_or_else(|| std::io::Error::other("formatting failed"))),
+        }
+    }
+
+    /// The one body of `Display` and [`write_go`](Self::write_go).
+    fn write_to<O: GoOut>(&self, f: &mut O) -> fmt::Result {
         let kind = self.kind();
         write!(
             f,
@@ -1217,8 +1299,11 @@ impl fmt::Display for Event {
                         if i != 0 {
                             f.write_str(", ")?;
                         }
-                        let v = e.arg_value(i).unwrap_or(Value::Uint64(0));
-                        write!(f, "{name}={v}")?;
+                        write!(f, "{name}=")?;
+                        match e.arg_value(i).unwrap_or(Value::Uint64(0)) {
+                            Value::String(s) => f.raw(s)?,
+                            v => write!(f, "{v}")?,
+                        }
                     }
                     f.write_char(']')?;
                 }

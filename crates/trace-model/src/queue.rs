@@ -126,6 +126,12 @@ impl Queue {
         self.events.get_mut(self.head - 1)
     }
 
+    /// Takes back the event popped last, as never read: it failed the checks it gets as it is
+    /// handed out, and must not reach a batch.
+    pub(crate) fn unpop(&mut self) {
+        self.head = self.head.saturating_sub(1);
+    }
+
     /// The event popped last.
     pub(crate) fn last(&self) -> Option<&Event> {
         self.events.get(self.head.checked_sub(1)?)

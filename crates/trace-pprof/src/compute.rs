@@ -203,6 +203,10 @@ pub struct Profiler {
     syncs: u64,
     /// Count and time per goroutine and stack.
     totals: IdMap<(GoId, u32), (u64, i64)>,
+    /// Whether events count time, or only tell of goroutines ([`stop_counting`]).
+    ///
+    /// [`stop_counting`]: Profiler::stop_counting
+    counting: bool,
 }
 
 impl Profiler {
@@ -218,7 +222,40 @@ impl Profiler {
             stacks: Vec::new(),
             syncs: 0,
             totals: IdMap::default(),
+            counting: true,
         }
+    }
+
+    /// From now on, events only tell the profiler of goroutines (their names, when they first
+    /// ran, their regions), and count no time: what `go tool trace -pprof` does with a broken
+    /// trace, whose events past its last complete generation its goroutine summary reads but
+    /// its profiles leave out.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), trace_pprof::Error> {
+    /// use trace_pprof::{Filter, ProfileKind, Profiler};
+    /// let bytes = std::fs::read("../../testdata/traces/go1.26.6/mutex.trace").unwrap();
+    /// let mut p = Profiler::new(ProfileKind::Sync, Filter::default());
+    /// let mut reader = trace_model::Reader::new(&bytes)?;
+    /// // Count the first generation only: the next Sync ends it.
+    /// let mut syncs = 0;
+    /// while let Some(ev) = reader.next_event()? {
+    ///     if ev.kind() == trace_model::EventKind::Sync {
+    ///         syncs += 1;
+    ///         if syncs == 2 {
+    ///             p.stop_counting();
+    ///         }
+    ///     }
+    ///     p.event(ev);
+    /// }
+    /// let first = p.finish()?;
+    /// let all = trace_pprof::compute(&mut trace_model::Reader::new(&bytes)?, ProfileKind::Sync,
+    ///     &Filter::default())?;
+    /// assert!(first.iter().map(|r| r.count).sum::<u64>() <= all.iter().map(|r| r.count).sum());
+    /// # Ok(()) }
+    /// ```
+    pub fn stop_counting(&mut self) {
+        self.counting = false;
     }
 
     /// Which profile this is.
@@ -332,6 +369,9 @@ impl Profiler {
             }
         }
 
+        if !self.counting {
+            return;
+        }
         let state = self.kind.state();
         if g.tracking.is_none() {
             if new == state && self.kind.tracks(st.reason) {
@@ -375,8 +415,14 @@ impl Profiler {
     }
 
     /// The profile's records, one per stack, once every event has been fed. Fails as Go does
-    /// when the filter names a goroutine the trace doesn't have.
+    /// when the filter names a goroutine the trace doesn't have, or, with no filter of
+    /// goroutines or regions, when the trace has no goroutine at all (Go's message then names
+    /// the empty name).
     pub fn finish(self) -> Result<Vec<Record>, Error> {
+        let unfiltered = self.filter.goroutine.is_none() && self.filter.region.is_none();
+        if unfiltered && !self.gs.values().any(|g| g.in_summary) {
+            return Err(Error::NoGoroutine(String::new()));
+        }
         if let Some(want) = &self.filter.goroutine {
             if !self
                 .gs

@@ -373,6 +373,8 @@ impl<'a> Generations<'a> {
         loop {
             let b = match self.batches.next() {
                 None if !started => return Ok(None),
+                // As Go: a cut generation holding no M's batch (only tables) ends the trace.
+                None if in_band_end && g.batches.is_empty() => return Ok(None),
                 None if in_band_end => {
                     let kind = ErrorKind::Generation(
                         "incomplete generation found; trace likely truncated",
@@ -380,6 +382,12 @@ impl<'a> Generations<'a> {
                     return Err(Error::new(kind, self.batches.offset()));
                 }
                 None => break,
+                // Go reads an EndOfGeneration byte as a batch of generation 0 whatever the
+                // version, and refuses that generation number at once.
+                Some(Err(e)) if !in_band_end && is_end_of_generation(&e) => {
+                    let kind = ErrorKind::Generation("invalid generation number 0");
+                    return Err(Error::new(kind, e.offset()));
+                }
                 Some(Err(e)) if started && !in_band_end && !e.is_limit() => {
                     self.pending_err = Some(e);
                     break;
@@ -418,6 +426,13 @@ impl<'a> Generations<'a> {
         g.finish(self.version)?;
         Ok(Some(g))
     }
+}
+
+/// Whether `e` is the batch reader's refusal of an EndOfGeneration byte in a trace before Go
+/// 1.26, whose table lacks it.
+fn is_end_of_generation(e: &Error) -> bool {
+    let ty = EventType::END_OF_GENERATION.0;
+    matches!(e.kind(), ErrorKind::UnknownEvent { ty: t, .. } if *t == ty)
 }
 
 impl<'a> Iterator for Generations<'a> {

@@ -293,7 +293,8 @@ impl<R: Read> StreamReader<R> {
             }
             scan = self.buf.len().min(start + batch_len(&self.buf[start..]));
             let (ty, gen) = peek_header(&self.buf[start..]);
-            if ty == EventType::END_OF_GENERATION {
+            // Before Go 1.26 the byte is no end but an error the generation parser reports.
+            if ty == EventType::END_OF_GENERATION && in_band_end {
                 self.check_generation_size(start, scan)?;
                 break;
             }
@@ -318,7 +319,14 @@ impl<R: Read> StreamReader<R> {
             Batches::new(self.version, &self.buf[..scan], self.buf_offset).with_limits(self.limits);
         let mut gens = Generations::new(self.version, batches);
         match gens.next() {
-            Some(Ok(g)) => Ok(Some(g)),
+            Some(Ok(g)) => {
+                // A batch the parser found broken after the generation (a stray byte past the
+                // last batch, say) is reported on the next call, as Go does.
+                if let Some(Err(e)) = gens.next() {
+                    self.pending_err = Some(e);
+                }
+                Ok(Some(g))
+            }
             Some(Err(e)) => {
                 self.done = true;
                 self.pending_err = None;

@@ -114,6 +114,8 @@ pub struct Reader<'a> {
     /// The final `Sync` has been read.
     finished: bool,
     read_to: u64,
+    /// Byte offset just past the last generation read completely.
+    complete_to: u64,
     done: bool,
     /// The event handed out last when it isn't in the ordering's queue: every event of a v1
     /// trace, and a Go 1.22+ event that took the short path for the commonest events with
@@ -249,6 +251,7 @@ impl<'a> Reader<'a> {
         let v1 = V1Events::open(bytes, limits)?;
         let mut r = Self::with_source(version, Source::None);
         r.read_to = bytes.len() as u64;
+        r.complete_to = r.read_to;
         r.v1 = Some(Box::new(v1));
         Ok(r)
     }
@@ -269,6 +272,7 @@ impl<'a> Reader<'a> {
             batch_error: None,
             finished: false,
             read_to: 0,
+            complete_to: trace_format::HEADER_LEN as u64,
             done: false,
             slot: Event::empty(),
             lent_slot: false,
@@ -287,6 +291,14 @@ impl<'a> Reader<'a> {
     /// being ordered. For progress reports.
     pub fn bytes_read(&self) -> u64 {
         self.read_to
+    }
+
+    /// How much of the trace has been read completely: the byte offset just past the last
+    /// generation whose every event has been handed out (just past the header before the
+    /// first; the whole trace for a Go 1.5–1.21 trace, read whole). When a trace turns out
+    /// broken, Go's tools keep the generations before this offset and leave out the rest.
+    pub fn bytes_complete(&self) -> u64 {
+        self.complete_to
     }
 
     /// The number of the generation being read, 0 before the first.
@@ -434,10 +446,16 @@ impl<'a> Reader<'a> {
         let mut result = Ok(());
         self.order.queue.lend(&mut batch.events);
         while !self.done && self.order.queue.read() < max {
+            let before = self.order.queue.read();
             match self.next_queued() {
                 Ok(true) => {}
                 Ok(false) => self.done = true,
                 Err(e) => {
+                    // An event that failed its checks as it was handed out stays out of the
+                    // batch, as `next_event` doesn't lend it.
+                    if self.order.queue.read() > before {
+                        self.order.queue.unpop();
+                    }
                     result = Err(self.failed(e));
                     break;
                 }
@@ -677,6 +695,7 @@ impl<'a> Reader<'a> {
         if let Some(e) = self.pending.take() {
             return Err(e);
         }
+        self.complete_to = self.read_to.max(self.complete_to);
         // Every event of the last generation has been read: its bytes' memory, if it has
         // its own, takes the next generation's, which spares allocating and faulting in as
         // much memory again (and holding both at once).
@@ -686,6 +705,17 @@ impl<'a> Reader<'a> {
         };
         let next = match self.source.next_generation(spare) {
             Ok(Some(g)) => g,
+            // Before Go 1.26 Go reads a first generation even from nothing, and finds it has no
+            // frequency: a trace with no batches is an error.
+            Ok(None) if self.syncs == 0 && self.version < Version::Go1_26 => {
+                let kind = trace_format::ErrorKind::Generation("no frequency event found");
+                let e = trace_format::Error::new(kind, trace_format::HEADER_LEN as u64);
+                self.pending = Some(Error::from(e).in_generation(1));
+                self.gen = None;
+                self.order.table = None;
+                self.sync(false, self.last_ts);
+                return Ok(());
+            }
             Ok(None) => {
                 self.gen = None;
                 self.finished = true;
