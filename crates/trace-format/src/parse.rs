@@ -29,6 +29,7 @@
 use crate::error::{Error, ErrorKind};
 use crate::limits::Limit;
 use nom::{Check, Emit, Err, IsStreaming, Mode, Needed, OutputM, OutputMode, Parser, Streaming};
+use std::marker::PhantomData;
 
 /// The input of every parser: bytes borrowed from the trace and the position in them parsing has
 /// reached. What is left to parse is [`rest`](Span::rest); what a parser read lies between the
@@ -146,13 +147,46 @@ pub(crate) enum Kind {
     BadHeader,
     Truncated(&'static str),
     BadVarint(&'static str),
-    UnknownEvent { ty: u8, version: u32 },
+    UnknownEvent {
+        ty: u8,
+        version: u32,
+    },
     ExpectedBatch(u8),
-    BatchTooLarge { size: u64, max: u64 },
-    BatchPastEnd { size: u64, remaining: u64 },
-    EventCrossesBatch { event: &'static str },
-    StackTooDeep { frames: u64, max: u64 },
-    LimitExceeded { limit: Limit, value: u64, max: u64 },
+    BatchTooLarge {
+        size: u64,
+        max: u64,
+    },
+    BatchPastEnd {
+        size: u64,
+        remaining: u64,
+    },
+    EventCrossesBatch {
+        event: &'static str,
+    },
+    StackTooDeep {
+        frames: u64,
+        max: u64,
+    },
+    ArgCount {
+        event: &'static str,
+        want: usize,
+        got: usize,
+    },
+    WrongLength {
+        want: u64,
+        got: u64,
+    },
+    InvalidString(&'static str),
+    DataTooLong {
+        len: u64,
+        max: u64,
+    },
+    UnsupportedVersion(u32),
+    LimitExceeded {
+        limit: Limit,
+        value: u64,
+        max: u64,
+    },
 }
 
 impl From<Kind> for ErrorKind {
@@ -168,6 +202,11 @@ impl From<Kind> for ErrorKind {
             E::BatchPastEnd { size, remaining } => ErrorKind::BatchPastEnd { size, remaining },
             E::EventCrossesBatch { event } => ErrorKind::EventCrossesBatch { event },
             E::StackTooDeep { frames, max } => ErrorKind::StackTooDeep { frames, max },
+            E::ArgCount { event, want, got } => ErrorKind::ArgCount { event, want, got },
+            E::WrongLength { want, got } => ErrorKind::WrongLength { want, got },
+            E::InvalidString(what) => ErrorKind::InvalidString(what),
+            E::DataTooLong { len, max } => ErrorKind::DataTooLong { len, max },
+            E::UnsupportedVersion(minor) => ErrorKind::UnsupportedVersion(minor),
             E::LimitExceeded { limit, value, max } => {
                 ErrorKind::LimitExceeded { limit, value, max }
             }
@@ -385,16 +424,49 @@ fn varint_slow(bytes: &[u8], pos: usize) -> (usize, u64) {
 /// A varint field of a frame (a batch header, a v1 record): input that ends inside it is
 /// [`Truncated`](ErrorKind::Truncated)`(what)` over complete input (`Incomplete` when
 /// streaming), a malformed one [`BadVarint`](ErrorKind::BadVarint)`(what)`, both at the field.
-#[inline]
-pub(crate) fn field<'a, S: IsStreaming>(
+#[inline(always)]
+pub(crate) fn field<S: IsStreaming>(what: &'static str) -> Field<S> {
+    Field {
+        what,
+        mode: PhantomData,
+    }
+}
+
+/// See [`field`].
+#[derive(Debug)]
+pub(crate) struct Field<S> {
     what: &'static str,
-) -> impl Fn(Span<'a>) -> PResult<'a, u64> {
-    move |input| match varint(input) {
-        Ok(x) => Ok(x),
-        Err(Err::Incomplete(n)) => Err(S::incomplete(n, || {
-            ParseError::new(input, Kind::Truncated(what))
-        })),
-        Err(_) => Err(fail(input, Kind::BadVarint(what))),
+    mode: PhantomData<S>,
+}
+
+impl<S> Clone for Field<S> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<S> Copy for Field<S> {}
+
+impl<'a, S: IsStreaming> Parser<Span<'a>> for Field<S> {
+    type Output = u64;
+    type Error = ParseError<'a>;
+
+    #[inline(always)]
+    fn process<OM: OutputMode>(
+        &mut self,
+        input: Span<'a>,
+    ) -> nom::PResult<OM, Span<'a>, u64, ParseError<'a>> {
+        let what = self.what;
+        match Varint.process::<CheckErrors>(input) {
+            Ok((rest, v)) => Ok((rest, OM::Output::bind(|| v))),
+            Err(Err::Incomplete(n)) if S::is_streaming() => Err(Err::Incomplete(n)),
+            Err(Err::Incomplete(_)) => Err(Err::Error(OM::Error::bind(|| {
+                ParseError::new(input, Kind::Truncated(what))
+            }))),
+            Err(_) => Err(Err::Error(OM::Error::bind(|| {
+                ParseError::new(input, Kind::BadVarint(what))
+            }))),
+        }
     }
 }
 
@@ -448,13 +520,15 @@ mod tests {
         assert_eq!(e.offset(), 3);
         assert_eq!(e.into_error(100).offset(), 103);
         let input = Span::at(&whole, 4);
-        let err = field::<nom::Complete>("batch size")(input).unwrap_err();
+        let err = field::<nom::Complete>("batch size")
+            .parse(input)
+            .unwrap_err();
         assert_eq!(
             to_error(err, input, 7).to_string(),
             "unexpected end of trace: expected batch size (at byte 11)"
         );
         assert!(matches!(
-            field::<nom::Streaming>("x")(Span::new(&[0x80])),
+            field::<nom::Streaming>("x").parse(Span::new(&[0x80])),
             Err(Err::Incomplete(_))
         ));
     }

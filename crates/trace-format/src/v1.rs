@@ -16,9 +16,12 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::event::{RawEvent, RawFrames, Trailer};
 use crate::hash::IdSet;
 use crate::limits::{Limit, Limits};
+use crate::parse::{
+    fail, field, incomplete, to_error, varint, CheckErrors, Kind, PResult, Span, Varint,
+};
 use crate::spec::{self, DecodeTable, EventType, MAX_ARGS, MAX_V1_FRAMES, MAX_V1_STRING_LEN};
-use crate::varint::{self, VarintError};
 use crate::version::{Version, HEADER_LEN};
+use nom::{Complete, Err, IsStreaming, Needed, Parser};
 use std::borrow::Cow;
 
 /// The type of v1 string records.
@@ -28,17 +31,10 @@ const USER_LOG: u8 = 48;
 /// The type of v1 `Batch`.
 pub const BATCH: EventType = EventType(1);
 
-fn varint_kind(e: VarintError) -> ErrorKind {
-    match e {
-        VarintError::Truncated => ErrorKind::Truncated("event argument"),
-        VarintError::Overflow => ErrorKind::BadVarint("event argument"),
-    }
-}
-
-/// Reads a varint at `pos` of `buf`, whose first byte is at trace offset `base`.
-fn read(buf: &[u8], pos: usize, base: u64) -> Result<(u64, usize)> {
-    varint::read(buf, pos).map_err(|e| Error::new(varint_kind(e), base + pos as u64))
-}
+/// The longest record a stream is made to hold: no record the runtime writes comes near it
+/// (a stack of 1000 frames takes at most 40 kB), so a longer length is refused before its bytes
+/// are waited for.
+pub(crate) const MAX_STREAMED_RECORD: u64 = MAX_V1_STRING_LEN * 8;
 
 /// Decodes the record at `buf[start..]` into `ev`; returns the position after it.
 ///
@@ -51,152 +47,179 @@ pub(crate) fn decode_record<'a>(
     base: u64,
     ev: &mut RawEvent<'a>,
 ) -> Result<usize> {
-    let at = |pos: usize| base + pos as u64;
-    let Some(&b) = buf.get(start) else {
-        return Err(Error::new(ErrorKind::Truncated("event"), at(start)));
+    ev.offset = base + start as u64;
+    let input = Span::at(buf, start);
+    match record::<Complete>(version, table, u64::MAX, ev, input) {
+        Ok((rest, ())) => Ok(rest.position()),
+        Err(e) => Err(to_error(e, input, base)),
+    }
+}
+
+/// The record at `input` decoded into `ev` (all but its offset), in either of nom's modes.
+///
+/// Over complete input, every error is what Go 1.21's parser says of the record, at the
+/// record's first byte but for a varint that is cut short or malformed (at the varint) and
+/// string or log data cut short (at the data). In streaming mode input that ends too soon is
+/// `Incomplete`, with the bytes missing. Arguments longer than `max_len` bytes are refused
+/// ([`BadVarint`](crate::ErrorKind::BadVarint)`("event length")` at the record) before they are
+/// read: a stream passes [`MAX_STREAMED_RECORD`], so as not to wait for them.
+pub(crate) fn record<'a, S: IsStreaming>(
+    version: Version,
+    table: &'static DecodeTable,
+    max_len: u64,
+    ev: &mut RawEvent<'a>,
+    input: Span<'a>,
+) -> PResult<'a, ()> {
+    let mut arg = field::<S>("event argument");
+    let Some((b, mut pos)) = input.split_first() else {
+        return Err(incomplete::<S>(1, input, || Kind::Truncated("event")));
     };
     let (ty, c) = (b & 0x3f, b >> 6);
     let Some(spec) = table.specs[ty as usize] else {
-        let kind = ErrorKind::UnknownEvent {
-            ty,
-            version: version.minor(),
-        };
-        return Err(Error::new(kind, at(start)));
+        let version = version.minor();
+        return Err(fail(input, Kind::UnknownEvent { ty, version }));
     };
     ev.spec = spec;
     ev.ty = EventType(ty);
-    ev.offset = at(start);
     ev.trailer = Trailer::None;
-    let mut pos = start + 1;
 
     if ty == STRING {
-        let (id, p) = read(buf, pos, base)?;
-        let (len, p) = read(buf, p, base)?;
-        let bad = |what| Err(Error::new(ErrorKind::InvalidString(what), at(start)));
+        let (p, (id, len)) = (arg, arg).parse(pos)?;
         if id == 0 {
-            return bad("invalid id 0");
+            return Err(fail(input, Kind::InvalidString("invalid id 0")));
         }
         if len == 0 {
-            return bad("invalid length 0");
+            return Err(fail(input, Kind::InvalidString("invalid length 0")));
         }
         if len > MAX_V1_STRING_LEN {
-            let kind = ErrorKind::DataTooLong {
-                len,
-                max: MAX_V1_STRING_LEN,
-            };
-            return Err(Error::new(kind, at(start)));
+            let max = MAX_V1_STRING_LEN;
+            return Err(fail(input, Kind::DataTooLong { len, max }));
         }
-        if len > (buf.len() - p) as u64 {
-            return Err(Error::new(ErrorKind::Truncated("string data"), at(p)));
-        }
-        let end = p + len as usize;
+        let Some((data, rest)) = p.take_split(len) else {
+            let missing = len - p.len() as u64;
+            return Err(incomplete::<S>(missing, p, || {
+                Kind::Truncated("string data")
+            }));
+        };
         ev.args[0] = id;
-        ev.trailer = Trailer::Data(Cow::Borrowed(&buf[p..end]));
-        return Ok(end);
+        ev.trailer = Trailer::Data(Cow::Borrowed(data));
+        return Ok((rest, ()));
     }
 
-    // The argument bytes: a fixed count inline, or exactly `len` bytes after a length.
-    let (region_start, region_end, count) = if c < 3 {
+    // The argument bytes: a fixed count inline, or exactly `len` bytes after a length. Each is
+    // read once: the first values kept, and where the two a stack begins with end.
+    let mut vals = [0u64; MAX_ARGS];
+    let mut keep = |i: usize, v: u64| {
+        if let Some(slot) = vals.get_mut(i) {
+            *slot = v;
+        }
+    };
+    let mut frames_at = pos;
+    let (region_end, count) = if c < 3 {
         let n = c as usize + if version == Version::Go1_5 { 2 } else { 1 };
-        let s = pos;
-        for _ in 0..n {
-            pos = read(buf, pos, base)?.1;
+        for i in 0..n {
+            let (next, v) = arg.parse(pos)?;
+            keep(i, v);
+            pos = next;
+            if i == 1 {
+                frames_at = pos;
+            }
         }
-        (s, pos, n)
+        (pos, n)
     } else {
-        let (len, p) = read(buf, pos, base)?;
-        if len > (buf.len() - p) as u64 {
-            return Err(Error::new(ErrorKind::Truncated("event arguments"), at(p)));
+        let (p, len) = arg.parse(pos)?;
+        if len > max_len {
+            return Err(fail(input, Kind::BadVarint("event length")));
         }
-        let end = p + len as usize;
-        let region = &buf[..end];
-        let (mut q, mut n) = (p, 0usize);
-        while q < end {
-            q = match varint::read(region, q) {
-                Ok((_, next)) => next,
-                Err(VarintError::Truncated) => {
-                    // The last argument runs past the declared length.
-                    let got = (q - p) as u64 + 1;
-                    let kind = ErrorKind::WrongLength { want: len, got };
-                    return Err(Error::new(kind, at(start)));
+        let Some((_, end)) = p.take_split(len) else {
+            let missing = len - p.len() as u64;
+            return Err(incomplete::<S>(missing, p, || {
+                Kind::Truncated("event arguments")
+            }));
+        };
+        let (mut q, mut n) = (p.limit(end.position()), 0usize);
+        while !q.is_empty() {
+            q = match Varint.process::<CheckErrors>(q) {
+                Ok((next, v)) => {
+                    keep(n, v);
+                    next
                 }
-                Err(e) => return Err(Error::new(varint_kind(e), at(q))),
+                Err(Err::Incomplete(_)) => {
+                    // The last argument runs past the declared length.
+                    let got = (q.position() - p.position()) as u64 + 1;
+                    return Err(fail(input, Kind::WrongLength { want: len, got }));
+                }
+                Err(_) => return Err(fail(q, Kind::BadVarint("event argument"))),
             };
             n += 1;
+            if n == 2 {
+                frames_at = q;
+            }
         }
-        (p, end, n)
+        (end, n)
     };
 
-    let nargs = spec.args.len();
-    let mut p = region_start;
     if spec.is_stack {
         if count < 2 {
-            let kind = ErrorKind::ArgCount {
+            let kind = Kind::ArgCount {
                 event: spec.name,
                 want: 2,
                 got: count,
             };
-            return Err(Error::new(kind, at(start)));
+            return Err(fail(input, kind));
         }
-        for slot in ev.args.iter_mut().take(2) {
-            (*slot, p) = read(buf, p, base)?;
-        }
+        ev.args = vals;
         let frames = ev.args[1];
         let width: u8 = if version == Version::Go1_5 { 1 } else { 4 };
         if frames > MAX_V1_FRAMES {
-            let kind = ErrorKind::StackTooDeep {
-                frames,
-                max: MAX_V1_FRAMES,
-            };
-            return Err(Error::new(kind, at(start)));
+            let max = MAX_V1_FRAMES;
+            return Err(fail(input, Kind::StackTooDeep { frames, max }));
         }
         let want = 2 + frames as usize * width as usize;
         if count != want {
-            let kind = ErrorKind::ArgCount {
+            let kind = Kind::ArgCount {
                 event: spec.name,
                 want,
                 got: count,
             };
-            return Err(Error::new(kind, at(start)));
+            return Err(fail(input, kind));
         }
         if frames > 0 {
-            let f = RawFrames::encoded(&buf[p..region_end], frames as u32, width);
+            let f = RawFrames::encoded(frames_at.up_to(region_end), frames as u32, width);
             ev.trailer = Trailer::Frames(f);
         }
-        return Ok(region_end);
+        return Ok((region_end, ()));
     }
+    let nargs = spec.args.len();
     if count != nargs {
-        let kind = ErrorKind::ArgCount {
+        let kind = Kind::ArgCount {
             event: spec.name,
             want: nargs,
             got: count,
         };
-        return Err(Error::new(kind, at(start)));
+        return Err(fail(input, kind));
     }
-    for slot in ev.args.iter_mut().take(nargs.min(MAX_ARGS)) {
-        (*slot, p) = read(buf, p, base)?;
-    }
-    pos = region_end;
+    ev.args = vals;
+    let mut pos = region_end;
 
     if ty == USER_LOG {
-        let (len, p) = read(buf, pos, base)?;
+        let (p, len) = arg.parse(pos)?;
         if len > MAX_V1_STRING_LEN {
-            let kind = ErrorKind::DataTooLong {
-                len,
-                max: MAX_V1_STRING_LEN,
-            };
-            return Err(Error::new(kind, at(pos)));
+            let max = MAX_V1_STRING_LEN;
+            return Err(fail(pos, Kind::DataTooLong { len, max }));
         }
-        if len > (buf.len() - p) as u64 {
-            return Err(Error::new(ErrorKind::Truncated("log message"), at(p)));
-        }
-        let end = p + len as usize;
+        let Some((data, rest)) = p.take_split(len) else {
+            let missing = len - p.len() as u64;
+            return Err(incomplete::<S>(missing, p, || {
+                Kind::Truncated("log message")
+            }));
+        };
         if len > 0 {
-            ev.trailer = Trailer::Data(Cow::Borrowed(&buf[p..end]));
+            ev.trailer = Trailer::Data(Cow::Borrowed(data));
         }
-        pos = end;
+        pos = rest;
     }
-    Ok(pos)
+    Ok((pos, ()))
 }
 
 /// Every record of a v1 trace in file order, string records included. It ends after the first
@@ -315,58 +338,53 @@ impl Seen {
 /// Length of the v1 record at the start of `buf`, if `buf` holds all of it; `Ok(None)` if more
 /// bytes are needed. Used by the streaming reader to frame records without decoding them.
 pub(crate) fn record_len(version: Version, buf: &[u8]) -> std::result::Result<Option<usize>, ()> {
-    let Some(&b) = buf.first() else {
-        return Ok(None);
+    match frame(version, Span::new(buf)) {
+        Ok((rest, ())) => Ok(Some(rest.position())),
+        Err(Err::Incomplete(_)) => Ok(None),
+        Err(_) => Err(()),
+    }
+}
+
+/// The v1 record at `input`, skipped, not decoded (a streaming parser): `Incomplete` until all
+/// of it is there; an error for a varint that overflows, or a length no record the runtime
+/// writes has, refused before its bytes are waited for.
+fn frame<'a>(version: Version, input: Span<'a>) -> PResult<'a, ()> {
+    let too_long = |at| Err(fail(at, Kind::BadVarint("event length")));
+    let Some((b, mut pos)) = input.split_first() else {
+        return Err(Err::Incomplete(Needed::new(1)));
     };
     let (ty, c) = (b & 0x3f, b >> 6);
-    let need = |r: std::result::Result<(u64, usize), VarintError>| match r {
-        Ok(x) => Ok(Some(x)),
-        Err(VarintError::Truncated) => Ok(None),
-        Err(VarintError::Overflow) => Err(()),
+    let skip = |at: Span<'a>, len: u64| match at.take_split(len) {
+        Some((_, rest)) => Ok(rest),
+        None => Err(Err::Incomplete(Needed::new(
+            (len - at.len() as u64) as usize,
+        ))),
     };
-    let mut pos = 1;
     if ty == STRING {
-        let Some((_, p)) = need(varint::read(buf, pos))? else {
-            return Ok(None);
-        };
-        let Some((len, p)) = need(varint::read(buf, p))? else {
-            return Ok(None);
-        };
+        let (p, (_, len)) = (varint, varint).parse(pos)?;
         if len > MAX_V1_STRING_LEN {
-            return Err(());
+            return too_long(input);
         }
-        let end = p + len as usize;
-        return Ok((end <= buf.len()).then_some(end));
+        return Ok((skip(p, len)?, ()));
     }
     if c < 3 {
         let n = c as usize + if version == Version::Go1_5 { 2 } else { 1 };
         for _ in 0..n {
-            let Some((_, p)) = need(varint::read(buf, pos))? else {
-                return Ok(None);
-            };
-            pos = p;
+            pos = varint(pos)?.0;
         }
     } else {
-        let Some((len, p)) = need(varint::read(buf, pos))? else {
-            return Ok(None);
-        };
-        // No record the runtime writes is this long; refuse before buffering it.
-        if len > MAX_V1_STRING_LEN * 8 {
-            return Err(());
+        let (p, len) = varint(pos)?;
+        if len > MAX_STREAMED_RECORD {
+            return too_long(input);
         }
-        pos = p + len as usize;
+        pos = skip(p, len)?;
     }
     if ty == USER_LOG {
-        if pos > buf.len() {
-            return Ok(None);
-        }
-        let Some((len, p)) = need(varint::read(buf, pos))? else {
-            return Ok(None);
-        };
+        let (p, len) = varint(pos)?;
         if len > MAX_V1_STRING_LEN {
-            return Err(());
+            return too_long(input);
         }
-        pos = p + len as usize;
+        pos = skip(p, len)?;
     }
-    Ok((pos <= buf.len()).then_some(pos))
+    Ok((pos, ()))
 }

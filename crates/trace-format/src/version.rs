@@ -1,6 +1,10 @@
 //! Trace versions and the 16-byte header every Go execution trace starts with.
 
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::Result;
+use crate::parse::{fail, incomplete, to_error, Kind, PResult, Span};
+use nom::bytes::{tag, take_while1, take_while_m_n};
+use nom::combinator::eof;
+use nom::{Complete, IsStreaming, Parser};
 use std::fmt;
 
 /// Length of the header of every Go execution trace: `go 1.N trace` padded with NUL bytes.
@@ -102,31 +106,11 @@ impl Version {
     /// assert!(Version::from_header(b"go 1.24 trace\0\0\0").is_err()); // Go 1.24 writes "go 1.23"
     /// ```
     pub fn from_header(input: &[u8]) -> Result<Version> {
-        let Some(header) = input.get(..HEADER_LEN) else {
-            // A prefix of a valid header is a truncated trace; anything else isn't a trace.
-            let valid_prefix = b"go 1.".iter().zip(input).all(|(a, b)| a == b);
-            let kind = if valid_prefix {
-                ErrorKind::Truncated("16-byte trace header")
-            } else {
-                ErrorKind::BadHeader
-            };
-            return Err(Error::new(kind, input.len() as u64));
-        };
-        let bad = || Error::new(ErrorKind::BadHeader, 0);
-        let rest = header.strip_prefix(b"go 1.").ok_or_else(bad)?;
-        let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
-        if digits == 0 || digits > 2 {
-            return Err(bad());
+        let input = Span::new(input);
+        match header::<Complete>(input) {
+            Ok((_, version)) => Ok(version),
+            Err(e) => Err(to_error(e, input, 0)),
         }
-        let minor = rest[..digits]
-            .iter()
-            .fold(0u32, |n, d| n * 10 + u32::from(d - b'0'));
-        let tail = rest[digits..].strip_prefix(b" trace").ok_or_else(bad)?;
-        if tail.is_empty() || tail.iter().any(|&b| b != 0) {
-            return Err(bad());
-        }
-        Version::from_minor(minor)
-            .ok_or_else(|| Error::new(ErrorKind::UnsupportedVersion(minor), 5))
     }
 
     /// The 16 header bytes Go writes for this version.
@@ -135,6 +119,50 @@ impl Version {
         let s = format!("go 1.{} trace", self.minor());
         h[..s.len()].copy_from_slice(s.as_bytes());
         h
+    }
+}
+
+/// The 16-byte header at `input`, in either of nom's modes.
+///
+/// `go 1.N trace` padded with NUL bytes, N one or two digits of a version Go wrote; anything
+/// else is [`BadHeader`](crate::ErrorKind::BadHeader) at the header, an N no Go wrote
+/// [`UnsupportedVersion`](crate::ErrorKind::UnsupportedVersion) at the N. Fewer than 16 bytes
+/// (over complete input) are a truncated trace if they start as a header does, else not a
+/// trace, at the end of the input; when streaming, `Incomplete`.
+pub(crate) fn header<S: IsStreaming>(input: Span<'_>) -> PResult<'_, Version> {
+    let bytes = input.rest();
+    let Some((header, _)) = input.take_split(HEADER_LEN as u64) else {
+        // A prefix of a valid header is a truncated trace; anything else isn't a trace.
+        let valid_prefix = b"go 1.".iter().zip(bytes).all(|(a, b)| a == b);
+        let kind = match valid_prefix {
+            true => Kind::Truncated("16-byte trace header"),
+            false => Kind::BadHeader,
+        };
+        let end = Span::at(input.bytes(), input.position() + bytes.len());
+        let missing = (HEADER_LEN - bytes.len()) as u64;
+        return Err(incomplete::<S>(missing, end, || kind));
+    };
+    let digit = |b: u8| b.is_ascii_digit();
+    let mut fields = (
+        tag(&b"go 1."[..]),
+        take_while_m_n(1, 2, digit),
+        tag(&b" trace"[..]),
+        take_while1(|b| b == 0),
+        eof,
+    );
+    let parsed: nom::IResult<&[u8], _, ()> = fields.parse_complete(header);
+    let Ok((_, (_, digits, ..))) = parsed else {
+        return Err(fail(input, Kind::BadHeader));
+    };
+    let minor = digits
+        .iter()
+        .fold(0u32, |n, d| n * 10 + u32::from(d - b'0'));
+    match Version::from_minor(minor) {
+        Some(v) => Ok((Span::at(input.bytes(), input.position() + HEADER_LEN), v)),
+        None => {
+            let at = Span::at(input.bytes(), input.position() + 5);
+            Err(fail(at, Kind::UnsupportedVersion(minor)))
+        }
     }
 }
 
@@ -147,6 +175,7 @@ impl fmt::Display for Version {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ErrorKind;
 
     #[test]
     fn every_header_round_trips() {

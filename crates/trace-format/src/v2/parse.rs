@@ -71,7 +71,7 @@ pub(crate) fn batch<'a, S: IsStreaming>(
     };
     let (fields, kind) = match kind {
         BatchKind::Experimental(_) => {
-            let (rest, exp) = field::<S>("experiment ID")(fields)?;
+            let (rest, exp) = field::<S>("experiment ID").parse(fields)?;
             let Ok(exp) = u8::try_from(exp) else {
                 return Err(fail(fields, Kind::BadVarint("experiment ID")));
             };
