@@ -11,7 +11,6 @@ use crate::event::{RawEvent, RawFrames};
 use crate::limits::Limits;
 use crate::parse::{to_error, Span};
 use crate::spec::{self, EventType, Experiment, MAX_ARGS};
-use crate::varint;
 use crate::version::Version;
 use std::borrow::Cow;
 
@@ -275,7 +274,7 @@ pub(crate) fn write_event_batch(
 ) {
     out.push(EventType::EVENT_BATCH.0);
     for v in [generation, m, time, data.len() as u64] {
-        varint::write(out, v);
+        crate::varint::write(out, v);
     }
     out.extend_from_slice(data);
 }
