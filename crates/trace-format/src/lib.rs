@@ -12,6 +12,9 @@
 //!   [`generations`](Trace::generations) and [`raw_events`](Trace::raw_events) borrow from the
 //!   input; [`v1`] and [`v2`] hold the per-family readers. [`StreamReader`] reads from any
 //!   `io::Read`, one event, batch or generation at a time.
+//! - [`Parser`] is a push parser: the caller hands it bytes as they arrive (async code, say), it
+//!   says what they hold; no I/O, and nothing held but the caller's one batch or record.
+//! - [`parse`] holds the nom parsers every reader is built from, and their error type.
 //! - [`TextWriter`] and [`TextReader`] write and read Go's raw text format.
 //! - [`footprint`] counts the events and bytes of each event type, the table of
 //!   `go tool trace -d=footprint`.
@@ -43,6 +46,7 @@ pub mod gosort;
 pub mod hash;
 mod limits;
 pub mod parse;
+mod push;
 #[cfg(test)]
 mod roundtrip;
 pub mod spec;
@@ -57,6 +61,7 @@ mod version;
 pub use error::{BatchContext, Error, ErrorKind, IoError, Result};
 pub use event::{RawEvent, RawFrame, RawFrames};
 pub use limits::{Limit, Limits};
+pub use push::{Chunk, Parser, Payload};
 pub use spec::{EventSpec, EventType, Experiment};
 pub use text::{TextReader, TextWriter};
 pub use v2::StreamReader;
