@@ -325,7 +325,7 @@ pub fn varint(input: Span<'_>) -> PResult<'_, u64> {
     Varint.parse(input)
 }
 
-/// The varint parser ([`varint`]) as a nom [`Parser`](nom::Parser), for every mode: over
+/// The varint parser ([`varint`]) as a nom [`Parser`], for every mode: over
 /// complete input (`parse_complete`) a varint cut short is the error
 /// [`Truncated`](ErrorKind::Truncated)`("varint")`, and in nom's `Check` mode for errors the hot
 /// paths that only need to know that a varint failed, and how, build no error at all.

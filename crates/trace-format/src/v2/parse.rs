@@ -3,7 +3,7 @@
 //!
 //! A batch is framed by its header: `EventBatch gen m time size` (or `ExperimentalBatch exp gen
 //! m time size`, Go 1.23+) and then `size` bytes, or a lone `EndOfGeneration` byte (Go 1.26+).
-//! [`batch`] reads one in either of nom's modes; the events of its data are read from complete
+//! `batch` reads one in either of nom's modes; the events of its data are read from complete
 //! input, the batch being framed.
 
 use super::batch::{BatchKind, NO_M};
