@@ -670,7 +670,7 @@ stage_diff() {
       continue
     fi
     go=$(gobin "$v")
-    d=$work/diff/go$v
+    d=$work/diffruns/go$v
     mkdir -p "$d"
     for side in before after; do
       if ! (cd "testdata/diff/$side" &&
