@@ -292,23 +292,44 @@ impl<'a> Generation<'a> {
         if version >= Version::Go1_25 && self.clock_snapshot.is_none() {
             return fail("no clock snapshot event found");
         }
-        for (&id, frames) in &self.stacks {
-            for f in frames.iter() {
-                // Go checks the frame first recorded for each PC.
-                let f = self.pcs.get(&f.pc).copied().unwrap_or(f);
-                for (what, sid) in [("func string", f.func), ("file string", f.file)] {
-                    if self.string(sid).is_none() {
-                        let kind = ErrorKind::DanglingReference {
-                            stack: id,
-                            what,
-                            id: sid,
-                        };
-                        return Err(Error::new(kind, self.offset));
-                    }
-                }
-            }
+        if self
+            .stacks
+            .values()
+            .any(|frames| self.dangling(frames).is_some())
+        {
+            return Err(self.first_dangling());
         }
         Ok(())
+    }
+
+    /// The first string a stack's frames refer to that the string table lacks: what it is
+    /// (`"func string"`, `"file string"`) and its ID. Go checks the frame first recorded for
+    /// each PC, the func string before the file string.
+    fn dangling(&self, frames: &RawFrames<'a>) -> Option<(&'static str, u64)> {
+        frames.iter().find_map(|f| {
+            let f = self.pcs.get(&f.pc).copied().unwrap_or(f);
+            [("func string", f.func), ("file string", f.file)]
+                .into_iter()
+                .find(|&(_, sid)| self.string(sid).is_none())
+        })
+    }
+
+    /// The error of the stack with the lowest ID that has a dangling string: Go's, which
+    /// checks its (compacted) stack table in ID order, whatever order a hash map keeps.
+    #[cold]
+    fn first_dangling(&self) -> Error {
+        let mut ids: Vec<u64> = self.stacks.keys().copied().collect();
+        ids.sort_unstable();
+        let found = ids.into_iter().find_map(|id| {
+            let (what, sid) = self.dangling(self.stacks.get(&id)?)?;
+            Some(ErrorKind::DanglingReference {
+                stack: id,
+                what,
+                id: sid,
+            })
+        });
+        let kind = found.unwrap_or(ErrorKind::Generation("dangling string reference"));
+        Error::new(kind, self.offset)
     }
 }
 
