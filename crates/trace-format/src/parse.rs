@@ -177,6 +177,11 @@ pub(crate) enum Kind {
         got: u64,
     },
     InvalidString(&'static str),
+    UnexpectedEvent {
+        expected: &'static str,
+        batch: &'static str,
+        got: u8,
+    },
     DataTooLong {
         len: u64,
         max: u64,
@@ -205,6 +210,15 @@ impl From<Kind> for ErrorKind {
             E::ArgCount { event, want, got } => ErrorKind::ArgCount { event, want, got },
             E::WrongLength { want, got } => ErrorKind::WrongLength { want, got },
             E::InvalidString(what) => ErrorKind::InvalidString(what),
+            E::UnexpectedEvent {
+                expected,
+                batch,
+                got,
+            } => ErrorKind::UnexpectedEvent {
+                expected,
+                batch,
+                got,
+            },
             E::DataTooLong { len, max } => ErrorKind::DataTooLong { len, max },
             E::UnsupportedVersion(minor) => ErrorKind::UnsupportedVersion(minor),
             E::LimitExceeded { limit, value, max } => {

@@ -223,3 +223,23 @@ fn generation_without_frequency_is_an_error() {
         "{e}"
     );
 }
+
+/// A generation whose stacks refer to strings it lacks (a Go 1.22 trace cut after its stack
+/// table, before its strings) fails on the stack with the lowest ID, as Go's reader does: Go
+/// 1.27.3 says `found invalid func string ID 54 for stack 1` (`go tool trace -d=parsed`). Many
+/// stacks dangle; ours named one at random, in the order of a seeded hash map.
+#[test]
+fn dangling_strings_are_reported_at_the_lowest_stack_id_as_go_does() {
+    let path = common::testdata().join("traces/go1.22.10/annotations.trace");
+    let bytes = std::fs::read(path).unwrap();
+    let cut = &bytes[..1072];
+    let trace = Trace::parse(cut).unwrap();
+    let e = trace.generations().unwrap().find_map(Result::err).unwrap();
+    let want = ErrorKind::DanglingReference {
+        stack: 1,
+        what: "func string",
+        id: 54,
+    };
+    assert_eq!(e.kind(), &want, "{e}");
+    assert_eq!(e.offset(), 16, "{e}");
+}

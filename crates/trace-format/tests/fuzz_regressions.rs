@@ -131,7 +131,7 @@ fn every_fuzz_input_directory_is_replayed() {
         targets, replayed,
         "fuzz/fuzz_targets/ against common::FUZZ_TARGETS"
     );
-    for kind in ["regressions", "corpus"] {
+    for kind in common::FUZZ_INPUT_DIRS {
         for entry in std::fs::read_dir(fuzz.join(kind)).into_iter().flatten() {
             let path = entry.unwrap().path();
             let name = path.file_name().unwrap().to_string_lossy();

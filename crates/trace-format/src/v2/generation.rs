@@ -6,11 +6,13 @@
 //! for the ordering layer.
 
 use super::batch::{Batch, BatchKind, Batches};
+use super::parse::{self, SyncEntry, Tables};
 use crate::error::{Error, ErrorKind, Result};
-use crate::event::{RawEvent, RawFrame, RawFrames};
+use crate::event::{RawFrame, RawFrames};
 use crate::hash::IdMap;
 use crate::limits::{Limit, Limits};
-use crate::spec::{EventType, MAX_STRING_LEN};
+use crate::parse::{to_error, PResult, Span};
+use crate::spec::EventType;
 use crate::version::Version;
 
 /// A CPU profile sample, as recorded: raw timestamp in ticks and the M, P, goroutine and stack.
@@ -166,9 +168,11 @@ impl<'a> Generation<'a> {
             BatchKind::Events => match first {
                 Some(EventType::STRINGS) => self.add_strings(&b, limits),
                 Some(EventType::STACKS) => self.add_stacks(&b, limits),
-                Some(EventType::CPU_SAMPLES) => self.add_cpu_samples(&b),
-                Some(EventType::FREQUENCY) if version < Version::Go1_25 => self.add_sync(&b),
-                Some(EventType::SYNC) if version >= Version::Go1_25 => self.add_sync(&b),
+                Some(EventType::CPU_SAMPLES) => self.add_cpu_samples(&b, limits),
+                Some(EventType::FREQUENCY) if version < Version::Go1_25 => {
+                    self.add_sync(&b, limits)
+                }
+                Some(EventType::SYNC) if version >= Version::Go1_25 => self.add_sync(&b, limits),
                 _ => {
                     self.batches.push(b);
                     Ok(())
@@ -187,119 +191,96 @@ impl<'a> Generation<'a> {
         Ok(())
     }
 
-    /// Events of a table batch after its section header, each checked to be of type `want`.
-    fn table_events<'b>(
-        b: &'b Batch<'a>,
-        want: EventType,
-        expected: &'static str,
-        batch: &'static str,
-    ) -> impl Iterator<Item = Result<RawEvent<'a>>> + 'b {
-        b.events().skip(1).map(move |ev| {
-            let ev = ev?;
-            if ev.ty() != want {
-                let kind = ErrorKind::UnexpectedEvent {
-                    expected,
-                    batch,
-                    got: ev.ty().0,
-                };
-                return Err(Error::new(kind, ev.offset()));
-            }
-            Ok(ev)
-        })
+    /// Reads the entries of table batch `b` with `entry`, after `skip` bytes (the section
+    /// header's type byte, if it has one), handing each to `add` with its offset in the trace.
+    fn entries<T>(
+        b: &Batch<'a>,
+        skip: usize,
+        limits: &Limits,
+        entry: impl Fn(&Tables, Span<'a>) -> PResult<'a, T>,
+        mut add: impl FnMut(T, u64) -> Result<()>,
+    ) -> Result<()> {
+        let tables = Tables::new(b.version(), limits.max_stack_depth);
+        let base = b.data_offset();
+        let mut input = Span::at(b.data(), skip);
+        while !input.is_empty() {
+            let (rest, v) = entry(&tables, input).map_err(|e| to_error(e, input, base))?;
+            add(v, base + input.position() as u64)?;
+            input = rest;
+        }
+        Ok(())
     }
 
     fn add_strings(&mut self, b: &Batch<'a>, limits: &Limits) -> Result<()> {
-        for ev in Self::table_events(b, EventType::STRING, "String", "strings") {
-            let ev = ev?;
-            let id = ev.args()[0];
-            // Events decoded from the binary format borrow their data from the input.
-            let data = ev.borrowed_data().unwrap_or_default();
-            if data.len() as u64 > MAX_STRING_LEN {
-                let kind = ErrorKind::DataTooLong {
-                    len: data.len() as u64,
-                    max: MAX_STRING_LEN,
-                };
-                return Err(Error::new(kind, ev.offset()));
+        let strings = &mut self.strings;
+        Self::entries(b, 1, limits, parse::string_entry, |(id, data), at| {
+            let n = strings.len() as u64 + 1;
+            limits.check(Limit::StringsPerGeneration, n, at)?;
+            if id == 0 || strings.insert(id, data).is_some() {
+                return Err(Error::new(ErrorKind::DuplicateString(id), at));
             }
-            let n = self.strings.len() as u64 + 1;
-            limits.check(Limit::StringsPerGeneration, n, ev.offset())?;
-            if id == 0 || self.strings.insert(id, data).is_some() {
-                return Err(Error::new(ErrorKind::DuplicateString(id), ev.offset()));
-            }
-        }
-        Ok(())
+            Ok(())
+        })
     }
 
     fn add_stacks(&mut self, b: &Batch<'a>, limits: &Limits) -> Result<()> {
-        for ev in Self::table_events(b, EventType::STACK, "Stack", "stacks") {
-            let ev = ev?;
-            let id = ev.args()[0];
-            let n = self.stacks.len() as u64 + 1;
-            limits.check(Limit::StacksPerGeneration, n, ev.offset())?;
-            for f in ev.frames().iter() {
-                self.pcs.entry(f.pc).or_insert(f);
+        let (stacks, pcs) = (&mut self.stacks, &mut self.pcs);
+        Self::entries(b, 1, limits, parse::stack_entry, |(id, frames), at| {
+            let n = stacks.len() as u64 + 1;
+            limits.check(Limit::StacksPerGeneration, n, at)?;
+            for f in frames.iter() {
+                pcs.entry(f.pc).or_insert(f);
             }
-            let offset = ev.offset();
-            if id == 0 || self.stacks.insert(id, ev.frames().clone()).is_some() {
-                return Err(Error::new(ErrorKind::DuplicateStack(id), offset));
+            if id == 0 || stacks.insert(id, frames).is_some() {
+                return Err(Error::new(ErrorKind::DuplicateStack(id), at));
             }
-        }
-        Ok(())
+            Ok(())
+        })
     }
 
-    fn add_cpu_samples(&mut self, b: &Batch<'a>) -> Result<()> {
-        for ev in Self::table_events(b, EventType::CPU_SAMPLE, "CPUSample", "CPU samples") {
-            let ev = ev?;
-            let a = ev.args();
-            self.cpu_samples.push(CpuSample {
-                time: a[0],
-                m: a[1],
-                p: a[2],
-                g: a[3],
-                stack: a[4],
-            });
-        }
-        Ok(())
+    fn add_cpu_samples(&mut self, b: &Batch<'a>, limits: &Limits) -> Result<()> {
+        let samples = &mut self.cpu_samples;
+        Self::entries(b, 1, limits, parse::cpu_sample, |s, _| {
+            samples.push(s);
+            Ok(())
+        })
     }
 
-    fn add_sync(&mut self, b: &Batch<'a>) -> Result<()> {
+    fn add_sync(&mut self, b: &Batch<'a>, limits: &Limits) -> Result<()> {
+        // From Go 1.25 on the batch opens with a `Sync` byte; before, with its `Frequency`.
         let skip = usize::from(b.version() >= Version::Go1_25);
         let mut last = b.time();
-        for ev in b.events().skip(skip) {
-            let ev = ev?;
-            match ev.ty() {
-                EventType::FREQUENCY => {
-                    if self.frequency.is_some() {
-                        let kind = ErrorKind::Generation("found multiple frequency events");
-                        return Err(Error::new(kind, ev.offset()));
-                    }
-                    self.frequency = Some(ev.args()[0]);
+        let (frequency, clock) = (&mut self.frequency, &mut self.clock_snapshot);
+        Self::entries(b, skip, limits, parse::sync_entry, |e, at| {
+            let fail = |what| Err(Error::new(ErrorKind::Generation(what), at));
+            match e {
+                SyncEntry::Frequency(_) if frequency.is_some() => {
+                    fail("found multiple frequency events")
                 }
-                EventType::CLOCK_SNAPSHOT if b.version() >= Version::Go1_25 => {
-                    if self.clock_snapshot.is_some() {
-                        let kind = ErrorKind::Generation("found multiple clock snapshot events");
-                        return Err(Error::new(kind, ev.offset()));
-                    }
-                    let a = ev.args();
-                    last = last.wrapping_add(a[0]);
-                    self.clock_snapshot = Some(RawClockSnapshot {
+                SyncEntry::Frequency(f) => {
+                    *frequency = Some(f);
+                    Ok(())
+                }
+                SyncEntry::ClockSnapshot { .. } if clock.is_some() => {
+                    fail("found multiple clock snapshot events")
+                }
+                SyncEntry::ClockSnapshot {
+                    dt,
+                    mono,
+                    sec,
+                    nsec,
+                } => {
+                    last = last.wrapping_add(dt);
+                    *clock = Some(RawClockSnapshot {
                         time: last,
-                        mono: a[1],
-                        sec: a[2],
-                        nsec: a[3],
+                        mono,
+                        sec,
+                        nsec,
                     });
-                }
-                other => {
-                    let kind = ErrorKind::UnexpectedEvent {
-                        expected: "Frequency or ClockSnapshot",
-                        batch: "sync",
-                        got: other.0,
-                    };
-                    return Err(Error::new(kind, ev.offset()));
+                    Ok(())
                 }
             }
-        }
-        Ok(())
+        })
     }
 
     /// Checks what Go checks once a generation is complete.
@@ -311,23 +292,44 @@ impl<'a> Generation<'a> {
         if version >= Version::Go1_25 && self.clock_snapshot.is_none() {
             return fail("no clock snapshot event found");
         }
-        for (&id, frames) in &self.stacks {
-            for f in frames.iter() {
-                // Go checks the frame first recorded for each PC.
-                let f = self.pcs.get(&f.pc).copied().unwrap_or(f);
-                for (what, sid) in [("func string", f.func), ("file string", f.file)] {
-                    if self.string(sid).is_none() {
-                        let kind = ErrorKind::DanglingReference {
-                            stack: id,
-                            what,
-                            id: sid,
-                        };
-                        return Err(Error::new(kind, self.offset));
-                    }
-                }
-            }
+        if self
+            .stacks
+            .values()
+            .any(|frames| self.dangling(frames).is_some())
+        {
+            return Err(self.first_dangling());
         }
         Ok(())
+    }
+
+    /// The first string a stack's frames refer to that the string table lacks: what it is
+    /// (`"func string"`, `"file string"`) and its ID. Go checks the frame first recorded for
+    /// each PC, the func string before the file string.
+    fn dangling(&self, frames: &RawFrames<'a>) -> Option<(&'static str, u64)> {
+        frames.iter().find_map(|f| {
+            let f = self.pcs.get(&f.pc).copied().unwrap_or(f);
+            [("func string", f.func), ("file string", f.file)]
+                .into_iter()
+                .find(|&(_, sid)| self.string(sid).is_none())
+        })
+    }
+
+    /// The error of the stack with the lowest ID that has a dangling string: Go's, which
+    /// checks its (compacted) stack table in ID order, whatever order a hash map keeps.
+    #[cold]
+    fn first_dangling(&self) -> Error {
+        let mut ids: Vec<u64> = self.stacks.keys().copied().collect();
+        ids.sort_unstable();
+        let found = ids.into_iter().find_map(|id| {
+            let (what, sid) = self.dangling(self.stacks.get(&id)?)?;
+            Some(ErrorKind::DanglingReference {
+                stack: id,
+                what,
+                id: sid,
+            })
+        });
+        let kind = found.unwrap_or(ErrorKind::Generation("dangling string reference"));
+        Error::new(kind, self.offset)
     }
 }
 

@@ -7,6 +7,7 @@
 //! input, the batch being framed.
 
 use super::batch::{BatchKind, NO_M};
+use super::generation::CpuSample;
 use crate::event::{RawEvent, RawFrames, Trailer};
 use crate::limits::Limit;
 use crate::parse::{fail, field, incomplete, varint, CheckErrors, Kind, PResult, ParseError};
@@ -271,4 +272,261 @@ fn bad_timed_varint<'a>(input: Span<'a>, at: Span<'a>) -> Err<ParseError<'a>> {
         false => "event argument",
     };
     fail(at, Kind::BadVarint(what))
+}
+
+/// What the parsers of a generation's tables need to know: the trace's version (its table of
+/// events) and the caller's [`Limits::max_stack_depth`](crate::Limits::max_stack_depth).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Tables {
+    pub(crate) version: Version,
+    pub(crate) table: &'static DecodeTable,
+    pub(crate) max_stack_depth: u64,
+}
+
+impl Tables {
+    /// The table parsers of `version`'s format, stacks held to `max_stack_depth` frames.
+    pub(crate) fn new(version: Version, max_stack_depth: u64) -> Tables {
+        Tables {
+            version,
+            table: spec::decode_table(version),
+            max_stack_depth,
+        }
+    }
+}
+
+/// A sync batch's entry: the `Frequency` (ticks per second) or, from Go 1.25 on, the
+/// `ClockSnapshot` (its timestamp delta and the monotonic and wall clock readings).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SyncEntry {
+    Frequency(u64),
+    ClockSnapshot {
+        dt: u64,
+        mono: u64,
+        sec: u64,
+        nsec: u64,
+    },
+}
+
+/// A string table entry, `String id len data`: the ID and the bytes (borrowed from the input).
+///
+/// Errors, all at the entry's first byte but for a varint's, which are at the varint: another
+/// event is [`UnexpectedEvent`](crate::ErrorKind::UnexpectedEvent) (once it decodes: an event
+/// that doesn't is that error); data past the end of the batch is
+/// [`EventCrossesBatch`](crate::ErrorKind::EventCrossesBatch), data longer than Go's
+/// `maxStringSize` [`DataTooLong`](crate::ErrorKind::DataTooLong).
+pub(crate) fn string_entry<'a>(t: &Tables, input: Span<'a>) -> PResult<'a, (u64, &'a [u8])> {
+    let (rest, ([id], trailer)) = entry(t, EventType::STRING, "String", "strings", input)?;
+    let data = match trailer {
+        Trailer::Data(Cow::Borrowed(d)) => d,
+        _ => &[],
+    };
+    let len = data.len() as u64;
+    if len > spec::MAX_STRING_LEN {
+        let max = spec::MAX_STRING_LEN;
+        return Err(fail(input, Kind::DataTooLong { len, max }));
+    }
+    Ok((rest, (id, data)))
+}
+
+/// A stack table entry, `Stack id nframes` and `nframes` frames of `pc func file line`: the ID
+/// and the frames (borrowed, decoded as they are walked).
+///
+/// Errors as [`string_entry`]'s; a stack deeper than the format or
+/// [`Tables::max_stack_depth`] allows is [`StackTooDeep`](crate::ErrorKind::StackTooDeep) or
+/// [`LimitExceeded`](crate::ErrorKind::LimitExceeded) at the entry.
+pub(crate) fn stack_entry<'a>(t: &Tables, input: Span<'a>) -> PResult<'a, (u64, RawFrames<'a>)> {
+    let (rest, ([id, _], trailer)) = entry(t, EventType::STACK, "Stack", "stacks", input)?;
+    let frames = match trailer {
+        Trailer::Frames(f) => f,
+        _ => RawFrames::NONE,
+    };
+    Ok((rest, (id, frames)))
+}
+
+/// A CPU sample table entry, `CPUSample time m p g stack`. Errors as [`string_entry`]'s.
+pub(crate) fn cpu_sample<'a>(t: &Tables, input: Span<'a>) -> PResult<'a, CpuSample> {
+    let want = EventType::CPU_SAMPLE;
+    let (rest, ([time, m, p, g, stack], _)) = entry(t, want, "CPUSample", "CPU samples", input)?;
+    Ok((
+        rest,
+        CpuSample {
+            time,
+            m,
+            p,
+            g,
+            stack,
+        },
+    ))
+}
+
+/// A sync batch's entry: `Frequency freq`, or from Go 1.25 on `ClockSnapshot dt mono sec
+/// nsec`. Errors as [`string_entry`]'s.
+pub(crate) fn sync_entry<'a>(t: &Tables, input: Span<'a>) -> PResult<'a, SyncEntry> {
+    let (expected, batch) = ("Frequency or ClockSnapshot", "sync");
+    match input.split_first() {
+        Some((ty, _)) if ty == EventType::CLOCK_SNAPSHOT.0 && t.version >= Version::Go1_25 => {
+            let ty = EventType::CLOCK_SNAPSHOT;
+            let (rest, ([dt, mono, sec, nsec], _)) = entry(t, ty, expected, batch, input)?;
+            Ok((
+                rest,
+                SyncEntry::ClockSnapshot {
+                    dt,
+                    mono,
+                    sec,
+                    nsec,
+                },
+            ))
+        }
+        _ => {
+            let ty = EventType::FREQUENCY;
+            let (rest, ([freq], _)) = entry(t, ty, expected, batch, input)?;
+            Ok((rest, SyncEntry::Frequency(freq)))
+        }
+    }
+}
+
+/// A table entry of type `want`, whose `N` arguments (all its spec has) and trailer are
+/// returned; what else the input starts with is refused as `expected` in a `batch` batch.
+#[inline]
+fn entry<'a, const N: usize>(
+    t: &Tables,
+    want: EventType,
+    expected: &'static str,
+    batch: &'static str,
+    input: Span<'a>,
+) -> PResult<'a, ([u64; N], Trailer<'a>)> {
+    let i = want.0 as usize;
+    let (layout, spec) = match (
+        input.split_first(),
+        t.table.layout.get(i),
+        t.table.specs.get(i),
+    ) {
+        (Some((ty, _)), Some(&layout), Some(&Some(spec))) if ty == want.0 && layout != 0 => {
+            (layout, spec)
+        }
+        _ => return Err(not_entry(t, expected, batch, input)),
+    };
+    let mut rest = Span::at(input.bytes(), input.position() + 1);
+    let mut args = [0; N];
+    for slot in &mut args {
+        let (r, v) = checked_varint(rest).map_err(|e| in_batch(e, rest, spec))?;
+        *slot = v;
+        rest = r;
+    }
+    let mut t_out = Trailer::None;
+    if layout & (spec::LAYOUT_STACK | spec::LAYOUT_DATA) != 0 {
+        let nframes = args.get(1).copied().unwrap_or(0);
+        let (r, tr) = trailer(layout, spec, nframes, t.max_stack_depth, input, rest)?;
+        t_out = tr;
+        rest = r;
+    }
+    Ok((rest, (args, t_out)))
+}
+
+/// The error of an entry that isn't one of the table's: the event's own, if it doesn't decode
+/// (as Go's reader, which decodes it first), or that it doesn't belong.
+#[cold]
+#[inline(never)]
+fn not_entry<'a>(
+    t: &Tables,
+    expected: &'static str,
+    batch: &'static str,
+    input: Span<'a>,
+) -> Err<ParseError<'a>> {
+    let mut ev = RawEvent::empty(t.version);
+    if let Err(e) = event_into(t.version, t.table, t.max_stack_depth, &mut ev, input) {
+        return e;
+    }
+    let got = ev.ty.0;
+    fail(
+        input,
+        Kind::UnexpectedEvent {
+            expected,
+            batch,
+            got,
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::to_error;
+    use crate::Trace;
+
+    /// The entries of a real trace's table batches, read with the table parsers, are the
+    /// events the batch reader decodes; an event of another table is refused at its offset.
+    #[test]
+    fn table_entries_of_a_real_trace() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../testdata/traces/go1.25.5/chan.trace"
+        );
+        let bytes = std::fs::read(path).unwrap();
+        let trace = Trace::parse(&bytes).unwrap();
+        let t = Tables::new(trace.version(), 128);
+        let (mut strings, mut stacks, mut syncs) = (0, 0, 0);
+        for b in trace.batches().unwrap() {
+            let b = b.unwrap();
+            let first = b.first_event_type();
+            let events: Vec<_> = b.events().map(Result::unwrap).collect();
+            let tables = [EventType::STRINGS, EventType::STACKS, EventType::SYNC];
+            if !first.is_some_and(|f| tables.contains(&f)) {
+                continue;
+            }
+            let mut input = Span::at(b.data(), 1);
+            for ev in events.iter().skip(1) {
+                assert_eq!(input.position() as u64 + b.data_offset(), ev.offset());
+                input = match first {
+                    Some(EventType::STRINGS) => {
+                        let (rest, (id, data)) = string_entry(&t, input).unwrap();
+                        assert_eq!((id, Some(data)), (ev.args()[0], ev.borrowed_data()));
+                        strings += 1;
+                        rest
+                    }
+                    Some(EventType::STACKS) => {
+                        let (rest, (id, frames)) = stack_entry(&t, input).unwrap();
+                        assert_eq!(id, ev.args()[0]);
+                        assert!(frames.iter().eq(ev.frames().iter()));
+                        stacks += 1;
+                        rest
+                    }
+                    Some(EventType::SYNC) => {
+                        let (rest, e) = sync_entry(&t, input).unwrap();
+                        let a = ev.args();
+                        let want = match ev.ty() {
+                            EventType::FREQUENCY => SyncEntry::Frequency(a[0]),
+                            _ => SyncEntry::ClockSnapshot {
+                                dt: a[0],
+                                mono: a[1],
+                                sec: a[2],
+                                nsec: a[3],
+                            },
+                        };
+                        assert_eq!(e, want);
+                        syncs += 1;
+                        rest
+                    }
+                    _ => unreachable!(),
+                };
+            }
+            if matches!(first, Some(EventType::STRINGS | EventType::STACKS)) {
+                assert!(input.is_empty());
+                // A string or stack is not a CPU sample.
+                let at = Span::at(b.data(), 1);
+                let e = cpu_sample(&t, at).unwrap_err();
+                let e = to_error(e, at, b.data_offset());
+                assert_eq!(e.offset(), b.data_offset() + 1);
+                assert!(
+                    e.to_string()
+                        .contains("expected CPUSample event in CPU samples batch"),
+                    "{e}"
+                );
+            }
+        }
+        assert!(
+            strings > 10 && stacks > 10 && syncs >= 2,
+            "{strings} {stacks} {syncs}"
+        );
+    }
 }

@@ -137,6 +137,10 @@ pub fn traces_of(family: trace_format::Family) -> Vec<PathBuf> {
 /// trace-model's, `pprof` in trace-pprof's. A new target joins this list and gets a replay.
 pub const FUZZ_TARGETS: [&str; 5] = ["decode", "text", "model", "synth", "pprof"];
 
+/// The directories of `fuzz/` whose `<target>/` subdirectories hold inputs the replays run:
+/// the committed regressions, the local corpus and cargo-fuzz's crash artifacts.
+pub const FUZZ_INPUT_DIRS: [&str; 3] = ["regressions", "corpus", "artifacts"];
+
 /// The fuzz directory of the workspace.
 pub fn fuzz_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -165,16 +169,17 @@ pub fn files_under(dir: &Path) -> Vec<PathBuf> {
 }
 
 /// Runs `run` (a fuzz target's body) on every file in `fuzz/regressions/<target>/` (committed:
-/// what the fuzzers found) and, where it exists, `fuzz/corpus/<target>/` (the local corpus,
-/// not committed; `fuzz/seed.sh` fills it), subdirectories included, in name order, saying
-/// which it replays (so a failure names its input). A file dropped there is replayed with no
-/// change here.
+/// what the fuzzers found) and, where they exist, `fuzz/corpus/<target>/` (the local corpus,
+/// not committed; `fuzz/seed.sh` fills it) and `fuzz/artifacts/<target>/` (the crashes
+/// cargo-fuzz writes there, not committed either, until they move to `regressions`),
+/// subdirectories included, in name order, saying which it replays (so a failure names its
+/// input). A file dropped there is replayed with no change here.
 pub fn replay_fuzz_regressions(target: &str, mut run: impl FnMut(&[u8])) {
     assert!(
         FUZZ_TARGETS.contains(&target),
         "{target}: not in FUZZ_TARGETS"
     );
-    for kind in ["regressions", "corpus"] {
+    for kind in FUZZ_INPUT_DIRS {
         let dir = fuzz_dir().join(kind).join(target);
         let inputs = files_under(&dir);
         eprintln!("replaying {} inputs of {}", inputs.len(), dir.display());
