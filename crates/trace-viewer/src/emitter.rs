@@ -118,6 +118,9 @@ pub(crate) struct Slice<'a> {
     pub stack: u64,
     pub end_stack: u64,
     pub args: Args<'a>,
+    /// For ranges that need not nest in the lane's other slices: the child track of the lane
+    /// a Perfetto export draws them on.
+    pub sub_lane: &'a [u8],
 }
 
 /// An instant (`I`, thread scope).
@@ -160,6 +163,8 @@ pub(crate) struct Consumer<W> {
     pub(crate) required_size: usize,
     /// Whether to write at all (off when only sizes are wanted).
     pub(crate) write: bool,
+    /// Writes Perfetto packets instead of the JSON.
+    perfetto: Option<Box<crate::perfetto::Writer>>,
 }
 
 /// A multiply-rotate hasher for the small integer keys of the frame tree and the caches
@@ -198,8 +203,13 @@ pub(crate) struct Frames {
 
 impl Frames {
     fn parent(&self, id: u64) -> Option<u32> {
+        self.node(id).map(|n| n.1)
+    }
+
+    /// A node's `func:line` name and parent (0: the root).
+    pub(crate) fn node(&self, id: u64) -> Option<(&[u8], u32)> {
         let i = usize::try_from(id).ok()?.checked_sub(1)?;
-        self.nodes.get(i).map(|n| n.1)
+        self.nodes.get(i).map(|n| (&n.0[..], n.1))
     }
 }
 
@@ -226,7 +236,8 @@ pub(crate) struct Emitter<W> {
 }
 
 impl<W: Write> Emitter<W> {
-    pub(crate) fn new(out: W, range: (i64, i64), index: (i64, i64)) -> Self {
+    /// An emitter writing Go's JSON, or with `perfetto` a Perfetto trace of the same events.
+    pub(crate) fn new(out: W, range: (i64, i64), index: (i64, i64), perfetto: bool) -> Self {
         let mut c = Consumer {
             out,
             buf: Vec::with_capacity(1 << 16),
@@ -239,8 +250,11 @@ impl<W: Write> Emitter<W> {
             split: None,
             required_size: 0,
             write: true,
+            perfetto: perfetto.then(Default::default),
         };
-        c.buf.extend_from_slice(b"{\"displayTimeUnit\":\"ns\"\n,");
+        if !perfetto {
+            c.buf.extend_from_slice(b"{\"displayTimeUnit\":\"ns\"\n,");
+        }
         Emitter {
             c,
             range_start: range.0,
@@ -353,6 +367,7 @@ impl<W: Write> Emitter<W> {
             esf: s.end_stack,
             args: s.args,
             cname,
+            sub_lane: s.sub_lane,
             ..Event::default()
         });
     }
@@ -594,8 +609,7 @@ impl<W: Write> Emitter<W> {
 
     /// A frame's name and parent.
     pub(crate) fn frame(&self, id: u32) -> Option<(&[u8], u32)> {
-        let i = usize::try_from(id).ok()?.checked_sub(1)?;
-        self.frames.nodes.get(i).map(|n| (&n.0[..], n.1))
+        self.frames.node(u64::from(id))
     }
 
     /// Ends a pass that only counts: the metadata's size in Go's splitter's terms.
@@ -608,6 +622,14 @@ impl<W: Write> Emitter<W> {
     }
 
     fn write(&mut self, ev: &Event<'_>) {
+        if let Some(p) = self.c.perfetto.as_mut() {
+            p.event(ev, &self.frames, &mut self.c.buf);
+            self.c.written += 1;
+            if self.c.buf.len() >= 1 << 16 {
+                self.flush_buf();
+            }
+            return;
+        }
         for id in [ev.sf, ev.esf] {
             let req = &mut self.c.required;
             walk(&self.frames, id, |f| {
@@ -714,7 +736,10 @@ impl<W: Write> Emitter<W> {
     }
 
     fn flush_end(mut self) -> std::io::Result<W> {
-        if self.c.write {
+        if let Some(mut p) = self.c.perfetto.take().filter(|_| self.c.write) {
+            p.finish(&mut self.c.buf);
+            self.flush_buf();
+        } else if self.c.write {
             let buf = &mut self.c.buf;
             buf.extend_from_slice(b"], \"stackFrames\":{");
             let mut ids: Vec<usize> = (1..self.c.required.len())
