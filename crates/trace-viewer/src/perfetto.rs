@@ -27,6 +27,7 @@
 //! first used (its name then is the JSON's `pid` or `tid`) and again at the end with Go's name
 //! and order, which only the end of the trace gives.
 
+use crate::emitter::FastMap;
 use crate::emitter::Frames;
 use crate::json::{Args, Event};
 use std::collections::HashMap;
@@ -209,16 +210,26 @@ pub struct Callstack {
 }
 
 /// What a track is, in the JSON's terms.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-enum Key {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Key<'a> {
     /// A `pid`.
     Section(u64),
     /// A `tid` of a `pid`.
     Lane(u64, u64),
     /// A named track under a lane.
-    Child(u64, u64, Box<[u8]>),
+    Child(u64, u64, &'a [u8]),
     /// A counter's argument.
-    Counter(Box<[u8]>, &'static str),
+    Counter(&'a [u8], &'static str),
+}
+
+/// The tracks by [`Key`], looked up without allocating (a lookup per event).
+#[derive(Default)]
+struct Index {
+    sections: Vec<(u64, u64)>,
+    lanes: FastMap<(u64, u64), u64>,
+    /// By the lane's track: name, track.
+    children: FastMap<u64, Vec<(Box<[u8]>, u64)>>,
+    counters: Vec<(Box<[u8]>, &'static str, u64)>,
 }
 
 struct Track {
@@ -232,7 +243,7 @@ struct Track {
 /// Turns the JSON's events into packets.
 #[derive(Default)]
 pub(crate) struct Writer {
-    uuids: HashMap<Key, u64>,
+    index: Index,
     /// Track `uuid` is at `uuid - 1`.
     tracks: Vec<Track>,
     /// Frame-tree nodes and callstacks already interned, by frame ID.
@@ -330,28 +341,43 @@ fn time(ts: i64) -> u64 {
 
 impl Writer {
     /// The track of `key`, described (to `out`) when new and `announce` is set.
-    fn track(&mut self, key: Key, out: &mut Vec<u8>, announce: bool) -> u64 {
-        if let Some(&uuid) = self.uuids.get(&key) {
+    fn track(&mut self, key: Key<'_>, out: &mut Vec<u8>, announce: bool) -> u64 {
+        let found = match key {
+            Key::Section(pid) => self.index.sections.iter().find(|s| s.0 == pid).map(|s| s.1),
+            Key::Lane(pid, tid) => self.index.lanes.get(&(pid, tid)).copied(),
+            Key::Child(pid, tid, n) => {
+                let lane = self.track(Key::Lane(pid, tid), out, announce);
+                self.index
+                    .children
+                    .get(&lane)
+                    .and_then(|c| c.iter().find(|c| *c.0 == *n))
+                    .map(|c| c.1)
+            }
+            Key::Counter(n, arg) => self
+                .index
+                .counters
+                .iter()
+                .find(|c| *c.0 == *n && c.1 == arg)
+                .map(|c| c.2),
+        };
+        if let Some(uuid) = found {
             return uuid;
         }
         let mut name = Vec::new();
-        let (parent, counter, has_children) = match &key {
+        let (parent, counter, has_children) = match key {
             Key::Section(pid) => {
-                crate::json::uint(&mut name, *pid);
+                crate::json::uint(&mut name, pid);
                 (None, false, true)
             }
             Key::Lane(pid, tid) => {
-                crate::json::uint(&mut name, *tid);
-                (
-                    Some(self.track(Key::Section(*pid), out, announce)),
-                    false,
-                    true,
-                )
+                crate::json::uint(&mut name, tid);
+                let section = self.track(Key::Section(pid), out, announce);
+                (Some(section), false, true)
             }
             Key::Child(pid, tid, n) => {
                 name = text(n);
                 (
-                    Some(self.track(Key::Lane(*pid, *tid), out, announce)),
+                    Some(self.track(Key::Lane(pid, tid), out, announce)),
                     false,
                     false,
                 )
@@ -364,21 +390,30 @@ impl Writer {
                 (Some(self.track(stats, out, announce)), true, false)
             }
         };
+        let uuid = self.tracks.len() as u64 + 1;
+        // Children and counters keep the order they appear in.
+        let rank = matches!(key, Key::Child(..) | Key::Counter(..))
+            .then(|| i32::try_from(uuid).unwrap_or(i32::MAX));
         self.tracks.push(Track {
             parent,
             name,
-            rank: None,
+            rank,
             counter,
             has_children,
         });
-        let uuid = self.tracks.len() as u64;
-        // Children and counters keep the order they appear in.
-        if matches!(key, Key::Child(..) | Key::Counter(..)) {
-            if let Some(t) = self.tracks.last_mut() {
-                t.rank = Some(i32::try_from(uuid).unwrap_or(i32::MAX));
+        match key {
+            Key::Section(pid) => self.index.sections.push((pid, uuid)),
+            Key::Lane(pid, tid) => drop(self.index.lanes.insert((pid, tid), uuid)),
+            Key::Child(_, _, n) => {
+                let lane = parent.unwrap_or(0);
+                self.index
+                    .children
+                    .entry(lane)
+                    .or_default()
+                    .push((n.into(), uuid));
             }
+            Key::Counter(n, arg) => self.index.counters.push((n.into(), arg, uuid)),
         }
-        self.uuids.insert(key, uuid);
         if announce {
             self.describe(uuid, out);
         }
@@ -530,7 +565,7 @@ impl Writer {
                 let key = if ev.sub_lane.is_empty() {
                     Key::Lane(ev.pid, ev.tid)
                 } else {
-                    Key::Child(ev.pid, ev.tid, ev.sub_lane.into())
+                    Key::Child(ev.pid, ev.tid, ev.sub_lane)
                 };
                 let track = self.track(key, out, true);
                 let begin = TrackEvent {
@@ -546,7 +581,7 @@ impl Writer {
                 self.emit(ev.ts.wrapping_add(ev.dur), end, ev.esf, frames, out);
             }
             "b" | "e" => {
-                let key = Key::Child(ev.pid, ev.tid, Box::from(&b"regions"[..]));
+                let key = Key::Child(ev.pid, ev.tid, b"regions");
                 let track = self.track(key, out, true);
                 let ty = if ev.ph == "b" {
                     TYPE_SLICE_BEGIN
@@ -574,7 +609,7 @@ impl Writer {
             }
             "C" => {
                 for (arg, v) in counter_values(&ev.args) {
-                    let track = self.track(Key::Counter(ev.name.into(), arg), out, true);
+                    let track = self.track(Key::Counter(ev.name, arg), out, true);
                     let te = TrackEvent {
                         r#type: Some(TYPE_COUNTER),
                         track_uuid: Some(track),
