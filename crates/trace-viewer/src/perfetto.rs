@@ -222,13 +222,16 @@ enum Key<'a> {
     Counter(&'a [u8], &'static str),
 }
 
+/// Named tracks with their `uuid`s.
+type Named = Vec<(Box<[u8]>, u64)>;
+
 /// The tracks by [`Key`], looked up without allocating (a lookup per event).
 #[derive(Default)]
 struct Index {
     sections: Vec<(u64, u64)>,
     lanes: FastMap<(u64, u64), u64>,
     /// By the lane's track: name, track.
-    children: FastMap<u64, Vec<(Box<[u8]>, u64)>>,
+    children: FastMap<u64, Named>,
     counters: Vec<(Box<[u8]>, &'static str, u64)>,
 }
 

@@ -11,24 +11,11 @@
 use prost::Message;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
-use std::path::{Path, PathBuf};
+mod common;
+use common::traces;
+use std::path::Path;
 use trace_viewer::perfetto::{self as pf, TracePacket};
 use trace_viewer::{Format, Options, View};
-
-fn traces() -> Vec<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/traces");
-    let mut out = Vec::new();
-    for dir in std::fs::read_dir(root).unwrap() {
-        for f in std::fs::read_dir(dir.unwrap().path()).unwrap() {
-            let p = f.unwrap().path();
-            if p.extension().is_some_and(|e| e == "trace") {
-                out.push(p);
-            }
-        }
-    }
-    out.sort();
-    out
-}
 
 /// One thing drawn: kind, section, lane, name, times, stacks, arguments, category.
 type Record = (
