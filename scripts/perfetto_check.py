@@ -96,10 +96,18 @@ def from_perfetto(path):
     packets = list(trace.packet)
     assert packets and packets[0].first_packet_on_sequence, "no first packet"
     assert packets[0].sequence_flags & pb.TracePacket.SEQ_INCREMENTAL_STATE_CLEARED
+    # A track described twice (first use, then Go's name at the end) keeps its parent, kind
+    # and, where Go gives one, its rank.
     tracks = {}
     for p in packets:
         if p.HasField("track_descriptor"):
-            tracks[p.track_descriptor.uuid] = p.track_descriptor
+            d = p.track_descriptor
+            first = tracks.get(d.uuid)
+            if first is not None:
+                assert (first.parent_uuid, first.HasField("counter")) == (d.parent_uuid, d.HasField("counter"))
+                if d.HasField("sibling_order_rank"):
+                    assert first.sibling_order_rank == d.sibling_order_rank, f"rank of {d.name}"
+            tracks[d.uuid] = d
     parent = lambda u: tracks[u].parent_uuid if tracks[u].HasField("parent_uuid") else None
     funcs, frames, stacks = {}, {}, {}
     described = set()

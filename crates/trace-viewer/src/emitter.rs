@@ -22,6 +22,23 @@ pub(crate) const STATS_SECTION: u64 = 1;
 /// Where tasks live.
 pub(crate) const TASKS_SECTION: u64 = 2;
 
+/// The lanes of the lane section that are not resources: lane, name, Go's sort index.
+const SPECIAL_LANES: [(u64, &[u8], i64); 4] = [
+    (GC_P, b"GC", -6),
+    (NETPOLL_P, b"Network", -5),
+    (TIMER_P, b"Timers", -4),
+    (SYSCALL_P, b"Syscalls", -3),
+];
+
+/// A section's sort index, as Go gives it.
+pub(crate) fn section_rank(pid: u64) -> i64 {
+    match pid {
+        STATS_SECTION => 0,
+        TASKS_SECTION => 1,
+        _ => 2,
+    }
+}
+
 /// A goroutine's state as the `Goroutines` counter sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum GState {
@@ -622,8 +639,11 @@ impl<W: Write> Emitter<W> {
     }
 
     fn write(&mut self, ev: &Event<'_>) {
-        if let Some(p) = self.c.perfetto.as_mut() {
-            p.event(ev, &self.frames, &mut self.c.buf);
+        if self.c.perfetto.is_some() {
+            let rank = self.lane_rank(ev.pid, ev.tid);
+            if let Some(p) = self.c.perfetto.as_mut() {
+                p.event(ev, rank, &self.frames, &mut self.c.buf);
+            }
             self.c.written += 1;
             if self.c.buf.len() >= 1 << 16 {
                 self.flush_buf();
@@ -706,31 +726,50 @@ impl<W: Write> Emitter<W> {
         self.flush_end()
     }
 
+    /// A resource lane's sort index: its ID, the focus first.
+    fn priority(&self, id: u64) -> i64 {
+        if self.focus != 0 && id == self.focus {
+            -2
+        } else {
+            id as i64
+        }
+    }
+
+    /// The sort index Go will give lane `tid` of section `pid` (known before the metadata is
+    /// written, for the Perfetto export's first description of the lane).
+    pub(crate) fn lane_rank(&self, pid: u64, tid: u64) -> Option<i64> {
+        match pid {
+            PROCS_SECTION => Some(
+                SPECIAL_LANES
+                    .iter()
+                    .find(|l| l.0 == tid)
+                    .map_or_else(|| self.priority(tid), |l| l.2),
+            ),
+            TASKS_SECTION => self.tasks.iter().find(|t| t.0 == tid).map(|t| t.2),
+            _ => None,
+        }
+    }
+
     fn flush_meta(&mut self) {
-        self.process_meta(STATS_SECTION, b"STATS", 0);
+        self.process_meta(STATS_SECTION, b"STATS", section_rank(STATS_SECTION));
         let mut tasks = std::mem::take(&mut self.tasks);
         if !tasks.is_empty() {
-            self.process_meta(TASKS_SECTION, b"TASKS", 1);
+            self.process_meta(TASKS_SECTION, b"TASKS", section_rank(TASKS_SECTION));
         }
         tasks.sort_by_key(|t| t.0);
         for (id, name, idx) in &tasks {
             self.thread_meta(TASKS_SECTION, *id, name, *idx);
         }
         let rt = self.resource_type;
-        self.process_meta(PROCS_SECTION, rt.as_bytes(), 2);
-        self.thread_meta(PROCS_SECTION, GC_P, b"GC", -6);
-        self.thread_meta(PROCS_SECTION, NETPOLL_P, b"Network", -5);
-        self.thread_meta(PROCS_SECTION, TIMER_P, b"Timers", -4);
-        self.thread_meta(PROCS_SECTION, SYSCALL_P, b"Syscalls", -3);
+        self.process_meta(PROCS_SECTION, rt.as_bytes(), section_rank(PROCS_SECTION));
+        for (tid, name, priority) in SPECIAL_LANES {
+            self.thread_meta(PROCS_SECTION, tid, name, priority);
+        }
         let mut resources = std::mem::take(&mut self.resources);
         resources.sort_by_key(|r| r.0);
         resources.dedup_by_key(|r| r.0);
         for (id, name) in &resources {
-            let priority = if self.focus != 0 && *id == self.focus {
-                -2
-            } else {
-                *id as i64
-            };
+            let priority = self.priority(*id);
             self.thread_meta(PROCS_SECTION, *id, name, priority);
         }
     }

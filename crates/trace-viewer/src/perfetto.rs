@@ -23,9 +23,11 @@
 //! - arguments are debug annotations, the category a category, and the stacks (`sf`, `esf`)
 //!   interned callstacks whose frames are the JSON's frame tree (function and line).
 //!
-//! Timestamps are integer nanoseconds from the trace's first event. A track is described when
-//! first used (its name then is the JSON's `pid` or `tid`) and again at the end with Go's name
-//! and order, which only the end of the trace gives.
+//! Timestamps are integer nanoseconds from the trace's first event (a negative time of the
+//! JSON, which only an open range of unknown start could give, becomes 0). A track is described
+//! when first used, with its parent, kind and Go's order (its name then is the JSON's `pid` or
+//! `tid`), and again at the end with Go's name, which only the end of the trace gives (Perfetto
+//! keeps a track's most recent name).
 
 use crate::emitter::FastMap;
 use crate::emitter::Frames;
@@ -238,7 +240,10 @@ struct Index {
 struct Track {
     parent: Option<u64>,
     name: Vec<u8>,
+    /// The rank given when first described.
     rank: Option<i32>,
+    /// A section's or lane's rank as Go's metadata gives it (`None` without it).
+    go_rank: Option<i32>,
     counter: bool,
     has_children: bool,
 }
@@ -254,6 +259,8 @@ pub(crate) struct Writer {
     stacks_done: Vec<bool>,
     functions: HashMap<Box<[u8]>, u64>,
     started: bool,
+    /// The rank Go will give the lane of the event being written.
+    lane_rank: Option<i64>,
 }
 
 /// `s` with invalid UTF-8 replaced as Go's JSON encoder replaces it.
@@ -336,6 +343,11 @@ fn counter_values(args: &Args<'_>) -> Vec<(&'static str, i64)> {
     }
 }
 
+/// A sort index as Perfetto's `int32` rank (clamped).
+fn rank32(i: i64) -> i32 {
+    i32::try_from(i).unwrap_or(if i < 0 { i32::MIN } else { i32::MAX })
+}
+
 /// A timestamp of the JSON (ns from the trace's first event) as Perfetto's unsigned one;
 /// the JSON's negative times (an open range of unknown start) become 0.
 fn time(ts: i64) -> u64 {
@@ -394,13 +406,17 @@ impl Writer {
             }
         };
         let uuid = self.tracks.len() as u64 + 1;
-        // Children and counters keep the order they appear in.
-        let rank = matches!(key, Key::Child(..) | Key::Counter(..))
-            .then(|| i32::try_from(uuid).unwrap_or(i32::MAX));
+        // Sections and lanes in Go's order, children and counters in the order they appear.
+        let rank = match key {
+            Key::Section(pid) => Some(crate::emitter::section_rank(pid)),
+            Key::Lane(..) => self.lane_rank,
+            _ => i64::try_from(uuid).ok(),
+        };
         self.tracks.push(Track {
             parent,
             name,
-            rank,
+            rank: rank.map(rank32),
+            go_rank: None,
             counter,
             has_children,
         });
@@ -418,12 +434,14 @@ impl Writer {
             Key::Counter(n, arg) => self.index.counters.push((n.into(), arg, uuid)),
         }
         if announce {
-            self.describe(uuid, out);
+            self.describe(uuid, false, out);
         }
         uuid
     }
 
-    fn describe(&mut self, uuid: u64, out: &mut Vec<u8>) {
+    /// Describes track `uuid`; the `last` time, sections and lanes have the rank of Go's
+    /// metadata.
+    fn describe(&mut self, uuid: u64, last: bool, out: &mut Vec<u8>) {
         let Some(t) = uuid
             .checked_sub(1)
             .and_then(|i| self.tracks.get(usize::try_from(i).ok()?))
@@ -436,7 +454,11 @@ impl Writer {
             parent_uuid: t.parent,
             counter: t.counter.then(CounterDescriptor::default),
             child_ordering: t.has_children.then_some(ORDERING_EXPLICIT),
-            sibling_order_rank: t.rank,
+            sibling_order_rank: if last && t.has_children {
+                t.go_rank
+            } else {
+                t.rank
+            },
         };
         self.packet(
             TracePacket {
@@ -549,8 +571,16 @@ impl Writer {
         );
     }
 
-    /// Writes the packets of one event of the JSON to `out`.
-    pub(crate) fn event(&mut self, ev: &Event<'_>, frames: &Frames, out: &mut Vec<u8>) {
+    /// Writes the packets of one event of the JSON to `out`; `lane_rank` is the sort index Go
+    /// will give its lane.
+    pub(crate) fn event(
+        &mut self,
+        ev: &Event<'_>,
+        lane_rank: Option<i64>,
+        frames: &Frames,
+        out: &mut Vec<u8>,
+    ) {
+        self.lane_rank = lane_rank;
         let base = |ty: i32, track: u64, name: &[u8]| TrackEvent {
             r#type: Some(ty),
             track_uuid: Some(track),
@@ -641,9 +671,7 @@ impl Writer {
         };
         match ev.args {
             Args::Name(n) => t.name = text(n),
-            Args::SortIndex(i) => {
-                t.rank = Some(i32::try_from(i).unwrap_or(if i < 0 { i32::MIN } else { i32::MAX }))
-            }
+            Args::SortIndex(i) => t.go_rank = Some(rank32(i)),
             _ => {}
         }
     }
@@ -654,7 +682,7 @@ impl Writer {
             self.packet(TracePacket::default(), out);
         }
         for uuid in 1..=self.tracks.len() as u64 {
-            self.describe(uuid, out);
+            self.describe(uuid, true, out);
         }
     }
 }

@@ -210,11 +210,20 @@ fn from_perfetto(bytes: &[u8]) -> Drawn {
         pf::SEQ_INCREMENTAL_STATE_CLEARED
     );
     // The tracks, as last described; every event's track is described before the event.
+    // A track described twice (at its first use, and at the end with Go's name) keeps its
+    // parent, kind and, where Go gives one, its rank: Perfetto may keep the first.
     let mut tracks: HashMap<u64, pf::TrackDescriptor> = HashMap::new();
     for p in &trace.packet {
         assert_eq!(p.trusted_packet_sequence_id, Some(pf::SEQUENCE_ID));
         if let Some(d) = &p.track_descriptor {
-            tracks.insert(d.uuid.unwrap(), d.clone());
+            if let Some(first) = tracks.insert(d.uuid.unwrap(), d.clone()) {
+                assert_eq!(first.parent_uuid, d.parent_uuid);
+                assert_eq!(first.counter, d.counter);
+                assert_eq!(first.child_ordering, d.child_ordering);
+                if d.sibling_order_rank.is_some() {
+                    assert_eq!(first.sibling_order_rank, d.sibling_order_rank, "{d:?}");
+                }
+            }
         }
     }
     let name = |uuid: u64| String::from_utf8(tracks[&uuid].name.clone().unwrap()).unwrap();
