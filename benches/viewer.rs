@@ -1,12 +1,12 @@
 //! The timeline of a large trace: Go's proc view written to a sink that counts bytes (the JSON
-//! is several times the trace), on one thread and with the reader on a second one, and Go's
-//! splitter ranges (two passes that write nothing).
+//! is several times the trace), on one thread and with the reader on a second one, the same
+//! view as a Perfetto trace, and Go's splitter ranges (two passes that write nothing).
 //!
 //! Run: `scripts/gen-large-trace.sh && cargo bench --bench viewer`
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use gotrace::model::Reader;
-use gotrace::viewer::{Options, Timeline};
+use gotrace::viewer::{Format, Options, Timeline};
 use std::hint::black_box;
 use std::io::Write;
 
@@ -52,6 +52,19 @@ fn viewer(c: &mut Criterion) {
             Reader::new(black_box(&bytes))
                 .unwrap()
                 .feed_pipelined(&mut t)
+                .unwrap();
+            t.finish().unwrap().0
+        })
+    });
+
+    g.bench_function("perfetto_proc_view", |b| {
+        b.iter(|| {
+            let mut opts = Options::default();
+            opts.format = Format::Perfetto;
+            let mut t = Timeline::new(Count::default(), opts);
+            Reader::new(black_box(&bytes))
+                .unwrap()
+                .feed(&mut t)
                 .unwrap();
             t.finish().unwrap().0
         })

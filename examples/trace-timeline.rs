@@ -1,7 +1,7 @@
 //! The timeline `go tool trace` shows, as the JSON its `/jsontrace` handler serves: open it at
-//! ui.perfetto.dev or in Go's trace viewer.
+//! ui.perfetto.dev or in Go's trace viewer; or as a native Perfetto trace (`--perfetto`).
 //!
-//! Usage: `trace-timeline [--view proc|thread] [--goid N] [--focustask N] [--taskid N] [--start I --end J] [--ranges] [-o FILE] TRACE`
+//! Usage: `trace-timeline [--view proc|thread] [--goid N] [--focustask N] [--taskid N] [--start I --end J] [--ranges] [--perfetto] [-o FILE] TRACE`
 //!
 //! - Default: the proc view (one lane per P), byte-identical to Go 1.27's `/jsontrace`
 //!   (up to the order of events Go writes from maps).
@@ -19,13 +19,16 @@
 //! - `--ranges`: instead of the JSON, Go's ranges of the proc view (the links of
 //!   `go tool trace`'s index page when the JSON is over 100 MiB), one line `NAME START END` per
 //!   range, e.g. `0s-432.879424ms 0 1270468`; nothing when the timeline fits in one.
+//! - `--perfetto`: instead of the JSON, a Perfetto trace (protobuf `TracePacket`s) of the same
+//!   slices, instants, counters and arrows, one track per lane in Go's order, stacks interned,
+//!   for ui.perfetto.dev; works with every view and window above.
 //! - `-o FILE`: write to FILE instead of standard output.
 //!
 //! The trace is streamed: memory holds one generation and what is open, not the output. On bad
 //! input the error, with the path, goes to stderr and the exit status is 1; bad arguments or
 //! query values exit 2.
 
-use gotrace::viewer::{Focus, Options, TaskFocus, Timeline, View};
+use gotrace::viewer::{Focus, Format, Options, TaskFocus, Timeline, View};
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -50,7 +53,7 @@ fn quiet<T>(r: std::io::Result<T>) -> std::io::Result<T> {
 }
 
 const USAGE: &str =
-    "usage: trace-timeline [--view proc|thread] [--goid N] [--focustask N] [--taskid N] [--start I --end J] [--ranges] [-o FILE] TRACE";
+    "usage: trace-timeline [--view proc|thread] [--goid N] [--focustask N] [--taskid N] [--start I --end J] [--ranges] [--perfetto] [-o FILE] TRACE";
 
 struct Args {
     opts: Options,
@@ -96,6 +99,7 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
             }
             "-o" => out = Some(value("-o")?),
             "--ranges" => ranges = true,
+            "--perfetto" => opts.format = Format::Perfetto,
             "--taskid" => {
                 let v = value("--taskid")?;
                 taskid = Some(

@@ -49,6 +49,11 @@
 #                     scripts/viewer/jsontrace-oracle.sh), equal after scripts/viewer/jt.py cmp
 #                     orders what Go writes from maps (--tolerant on v1 traces, whose parse
 #                     varies in Go itself)
+#   perfetto (1.22+)  trace-timeline --perfetto in the proc view, the goroutine view of goroutine
+#                     1 and (annotations traces) the task view of task 1, decoded with the PyPI
+#                     perfetto package's trace protos by scripts/perfetto-check.sh: the same
+#                     slices, regions, instants, arrows, counter samples and lanes as Go 1.27.3's
+#                     /jsontrace (exact, so not on v1 traces, whose parse varies in Go itself)
 #
 # Each check is a stage function below; a new one (model events against `go tool trace
 # -d=parsed`, profiles against `go tool trace -pprof`) reads the same fresh traces from
@@ -615,6 +620,52 @@ stage_viewer() {
   done < <(fresh_traces v2; fresh_traces v1)
 }
 
+# ---- stage perfetto: the Perfetto export against Go 1.27.3's /jsontrace ---------------------------
+
+stage_perfetto() {
+  echo "== perfetto: trace-timeline --perfetto against Go 1.27.3's /jsontrace"
+  local rel f query args name n=0 label rest
+  mkdir -p "$work/perfetto"
+  : > "$work/perfetto/list"
+  while read -r rel; do
+    f=$work/$rel
+    local queries=("" "goid=1")
+    [ "$(basename "$rel")" = annotations.trace ] && queries+=("focustask=1")
+    for query in "${queries[@]}"; do
+      case $query in
+        "") name=proc args=() ;;
+        goid=1) name=goid1 args=(--goid 1) ;;
+        *) name=focustask1 args=(--focustask 1) ;;
+      esac
+      n=$((n + 1))
+      if ! GO=$go127 scripts/viewer/jsontrace-oracle.sh "$f" "$query" "$work/perfetto/$n.json" > /dev/null 2> "$work/err"; then
+        fail perfetto "$rel" "Go's handler failed ($name)" "$work/err"
+        continue
+      fi
+      if ! "$trace_timeline" --perfetto "${args[@]}" -o "$work/perfetto/$n.pftrace" "$f" 2> "$work/err"; then
+        fail perfetto "$rel" "trace-timeline --perfetto failed ($name): $(head -n 1 "$work/err")"
+        continue
+      fi
+      echo "$work/perfetto/$n.pftrace $work/perfetto/$n.json $rel:$name" >> "$work/perfetto/list"
+    done
+  done < <(fresh_traces v2)
+  scripts/perfetto-check.sh --pairs "$work/perfetto/list" > "$work/perfetto/out" 2> "$work/err" || true
+  if grep -q SKIPPED "$work/err"; then
+    skip perfetto "-" "the PyPI perfetto package could not be installed"
+    return
+  fi
+  while read -r status label rest; do
+    case $status in
+      ok) pass perfetto "${label%:}" "$rest" ;;
+      FAIL)
+        grep -A6 -F "FAIL  $label" "$work/perfetto/out" > "$work/diff" || true
+        fail perfetto "${label%:}" "differs from Go's JSON:" "$work/diff"
+        ;;
+    esac
+  done < "$work/perfetto/out"
+  grep -q '^perfetto-check: ' "$work/perfetto/out" || fail perfetto "-" "perfetto-check did not run" "$work/err"
+}
+
 # ---- stage summary: goroutine summaries, tasks and MMU -------------------------------------------
 
 stage_summary() {
@@ -716,7 +767,7 @@ stage_diff() {
   CONFORMANCE_USERPAGES=$list live_test diff regions live_user_pages "differs from Go:"
 }
 
-read -r -a stages <<< "${CONFORMANCE_STAGES:-raw model synth model_v1 truncated broken pprof summary regions diff footprint v1 viewer}"
+read -r -a stages <<< "${CONFORMANCE_STAGES:-raw model synth model_v1 truncated broken pprof summary regions diff footprint v1 viewer perfetto}"
 for stage in "${stages[@]}"; do
   if ! declare -F "stage_$stage" > /dev/null || [[ "$stage" =~ ^(setup|traces)$ ]]; then
     echo "conformance: no stage $stage (CONFORMANCE_STAGES)" >&2

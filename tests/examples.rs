@@ -810,7 +810,37 @@ fn trace_timeline_prints_the_libraries_json_and_refuses_bad_queries() {
             );
         }
     }
+    // The Perfetto export, with a view and a window, to a file.
     let gc = testdata("go1.27.3/gc.trace");
+    let bytes = std::fs::read(&gc).unwrap();
+    let file = std::env::temp_dir().join(format!("trace-timeline-{}.pftrace", std::process::id()));
+    let file_arg = file.to_str().unwrap();
+    let args = [
+        "--perfetto",
+        "--view",
+        "thread",
+        "--start",
+        "10",
+        "--end",
+        "900",
+        "-o",
+        file_arg,
+        &gc,
+    ];
+    let out = run("trace-timeline", &args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut opts = gotrace::viewer::Options::view(gotrace::viewer::View::Thread);
+    opts.index_window = Some((10, 900));
+    opts.format = gotrace::viewer::Format::Perfetto;
+    let want = gotrace::viewer::write_json(&bytes, opts, Vec::new()).unwrap();
+    let got = std::fs::read(&file).unwrap();
+    std::fs::remove_file(&file).unwrap();
+    assert!(got == want, "--perfetto differs from the library's");
+    assert!(!got.starts_with(b"{"), "--perfetto wrote JSON");
     for args in [
         vec!["--start", "5", gc.as_str()],
         vec!["--view", "nope", gc.as_str()],

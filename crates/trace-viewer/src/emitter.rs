@@ -22,6 +22,23 @@ pub(crate) const STATS_SECTION: u64 = 1;
 /// Where tasks live.
 pub(crate) const TASKS_SECTION: u64 = 2;
 
+/// The lanes of the lane section that are not resources: lane, name, Go's sort index.
+const SPECIAL_LANES: [(u64, &[u8], i64); 4] = [
+    (GC_P, b"GC", -6),
+    (NETPOLL_P, b"Network", -5),
+    (TIMER_P, b"Timers", -4),
+    (SYSCALL_P, b"Syscalls", -3),
+];
+
+/// A section's sort index, as Go gives it.
+pub(crate) fn section_rank(pid: u64) -> i64 {
+    match pid {
+        STATS_SECTION => 0,
+        TASKS_SECTION => 1,
+        _ => 2,
+    }
+}
+
 /// A goroutine's state as the `Goroutines` counter sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum GState {
@@ -118,6 +135,9 @@ pub(crate) struct Slice<'a> {
     pub stack: u64,
     pub end_stack: u64,
     pub args: Args<'a>,
+    /// For ranges that need not nest in the lane's other slices: the child track of the lane
+    /// a Perfetto export draws them on.
+    pub sub_lane: &'a [u8],
 }
 
 /// An instant (`I`, thread scope).
@@ -160,6 +180,8 @@ pub(crate) struct Consumer<W> {
     pub(crate) required_size: usize,
     /// Whether to write at all (off when only sizes are wanted).
     pub(crate) write: bool,
+    /// Writes Perfetto packets instead of the JSON.
+    perfetto: Option<Box<crate::perfetto::Writer>>,
 }
 
 /// A multiply-rotate hasher for the small integer keys of the frame tree and the caches
@@ -198,8 +220,13 @@ pub(crate) struct Frames {
 
 impl Frames {
     fn parent(&self, id: u64) -> Option<u32> {
+        self.node(id).map(|n| n.1)
+    }
+
+    /// A node's `func:line` name and parent (0: the root).
+    pub(crate) fn node(&self, id: u64) -> Option<(&[u8], u32)> {
         let i = usize::try_from(id).ok()?.checked_sub(1)?;
-        self.nodes.get(i).map(|n| n.1)
+        self.nodes.get(i).map(|n| (&n.0[..], n.1))
     }
 }
 
@@ -226,7 +253,8 @@ pub(crate) struct Emitter<W> {
 }
 
 impl<W: Write> Emitter<W> {
-    pub(crate) fn new(out: W, range: (i64, i64), index: (i64, i64)) -> Self {
+    /// An emitter writing Go's JSON, or with `perfetto` a Perfetto trace of the same events.
+    pub(crate) fn new(out: W, range: (i64, i64), index: (i64, i64), perfetto: bool) -> Self {
         let mut c = Consumer {
             out,
             buf: Vec::with_capacity(1 << 16),
@@ -239,8 +267,11 @@ impl<W: Write> Emitter<W> {
             split: None,
             required_size: 0,
             write: true,
+            perfetto: perfetto.then(Default::default),
         };
-        c.buf.extend_from_slice(b"{\"displayTimeUnit\":\"ns\"\n,");
+        if !perfetto {
+            c.buf.extend_from_slice(b"{\"displayTimeUnit\":\"ns\"\n,");
+        }
         Emitter {
             c,
             range_start: range.0,
@@ -353,6 +384,7 @@ impl<W: Write> Emitter<W> {
             esf: s.end_stack,
             args: s.args,
             cname,
+            sub_lane: s.sub_lane,
             ..Event::default()
         });
     }
@@ -594,8 +626,7 @@ impl<W: Write> Emitter<W> {
 
     /// A frame's name and parent.
     pub(crate) fn frame(&self, id: u32) -> Option<(&[u8], u32)> {
-        let i = usize::try_from(id).ok()?.checked_sub(1)?;
-        self.frames.nodes.get(i).map(|n| (&n.0[..], n.1))
+        self.frames.node(u64::from(id))
     }
 
     /// Ends a pass that only counts: the metadata's size in Go's splitter's terms.
@@ -608,6 +639,17 @@ impl<W: Write> Emitter<W> {
     }
 
     fn write(&mut self, ev: &Event<'_>) {
+        if self.c.perfetto.is_some() {
+            let rank = self.lane_rank(ev.pid, ev.tid);
+            if let Some(p) = self.c.perfetto.as_mut() {
+                p.event(ev, rank, &self.frames, &mut self.c.buf);
+            }
+            self.c.written += 1;
+            if self.c.buf.len() >= 1 << 16 {
+                self.flush_buf();
+            }
+            return;
+        }
         for id in [ev.sf, ev.esf] {
             let req = &mut self.c.required;
             walk(&self.frames, id, |f| {
@@ -684,37 +726,59 @@ impl<W: Write> Emitter<W> {
         self.flush_end()
     }
 
+    /// A resource lane's sort index: its ID, the focus first.
+    fn priority(&self, id: u64) -> i64 {
+        if self.focus != 0 && id == self.focus {
+            -2
+        } else {
+            id as i64
+        }
+    }
+
+    /// The sort index Go will give lane `tid` of section `pid` (known before the metadata is
+    /// written, for the Perfetto export's first description of the lane).
+    pub(crate) fn lane_rank(&self, pid: u64, tid: u64) -> Option<i64> {
+        match pid {
+            PROCS_SECTION => Some(
+                SPECIAL_LANES
+                    .iter()
+                    .find(|l| l.0 == tid)
+                    .map_or_else(|| self.priority(tid), |l| l.2),
+            ),
+            TASKS_SECTION => self.tasks.iter().find(|t| t.0 == tid).map(|t| t.2),
+            _ => None,
+        }
+    }
+
     fn flush_meta(&mut self) {
-        self.process_meta(STATS_SECTION, b"STATS", 0);
+        self.process_meta(STATS_SECTION, b"STATS", section_rank(STATS_SECTION));
         let mut tasks = std::mem::take(&mut self.tasks);
         if !tasks.is_empty() {
-            self.process_meta(TASKS_SECTION, b"TASKS", 1);
+            self.process_meta(TASKS_SECTION, b"TASKS", section_rank(TASKS_SECTION));
         }
         tasks.sort_by_key(|t| t.0);
         for (id, name, idx) in &tasks {
             self.thread_meta(TASKS_SECTION, *id, name, *idx);
         }
         let rt = self.resource_type;
-        self.process_meta(PROCS_SECTION, rt.as_bytes(), 2);
-        self.thread_meta(PROCS_SECTION, GC_P, b"GC", -6);
-        self.thread_meta(PROCS_SECTION, NETPOLL_P, b"Network", -5);
-        self.thread_meta(PROCS_SECTION, TIMER_P, b"Timers", -4);
-        self.thread_meta(PROCS_SECTION, SYSCALL_P, b"Syscalls", -3);
+        self.process_meta(PROCS_SECTION, rt.as_bytes(), section_rank(PROCS_SECTION));
+        for (tid, name, priority) in SPECIAL_LANES {
+            self.thread_meta(PROCS_SECTION, tid, name, priority);
+        }
         let mut resources = std::mem::take(&mut self.resources);
         resources.sort_by_key(|r| r.0);
         resources.dedup_by_key(|r| r.0);
         for (id, name) in &resources {
-            let priority = if self.focus != 0 && *id == self.focus {
-                -2
-            } else {
-                *id as i64
-            };
+            let priority = self.priority(*id);
             self.thread_meta(PROCS_SECTION, *id, name, priority);
         }
     }
 
     fn flush_end(mut self) -> std::io::Result<W> {
-        if self.c.write {
+        if let Some(mut p) = self.c.perfetto.take().filter(|_| self.c.write) {
+            p.finish(&mut self.c.buf);
+            self.flush_buf();
+        } else if self.c.write {
             let buf = &mut self.c.buf;
             buf.extend_from_slice(b"], \"stackFrames\":{");
             let mut ids: Vec<usize> = (1..self.c.required.len())

@@ -291,6 +291,7 @@ impl GState {
             stack: stk,
             end_stack: end_stk,
             args: Args::None,
+            sub_lane: b"",
         });
         for cr in std::mem::take(&mut self.completed) {
             let sf = ctx.e.owned_stack(&cr.start_stack);
@@ -304,6 +305,7 @@ impl GState {
                 stack: sf,
                 end_stack: esf,
                 args: cr.blocked.map_or(Args::None, Args::Blocked),
+                sub_lane: &cr.name,
             });
         }
         for r in &mut self.active {
@@ -317,6 +319,7 @@ impl GState {
                 stack: sf,
                 end_stack: 0,
                 args: Args::None,
+                sub_lane: &r.name,
             });
             r.time = 0;
             r.stack = None;

@@ -5,24 +5,29 @@
 /// `<`, `>`, `&`, U+2028 and U+2029 as `\u` escapes, invalid UTF-8 as U+FFFD.
 pub(crate) fn string(out: &mut Vec<u8>, s: &[u8]) {
     out.push(b'"');
+    go_utf8(s, |piece| valid_str(out, piece));
+    out.push(b'"');
+}
+
+/// Calls `f` on the pieces of `s` as Go's `encoding/json` reads it: the valid UTF-8 runs, and
+/// U+FFFD for each byte that does not start a valid sequence.
+pub(crate) fn go_utf8(s: &[u8], mut f: impl FnMut(&str)) {
     let mut rest = s;
     while !rest.is_empty() {
         match std::str::from_utf8(rest) {
             Ok(valid) => {
-                valid_str(out, valid);
+                f(valid);
                 break;
             }
             Err(e) => {
                 let (good, bad) = rest.split_at(e.valid_up_to());
                 // `good` is valid UTF-8 by construction.
-                valid_str(out, std::str::from_utf8(good).unwrap_or_default());
-                out.extend_from_slice("\u{fffd}".as_bytes());
-                // Go replaces each byte that does not start a valid sequence.
+                f(std::str::from_utf8(good).unwrap_or_default());
+                f("\u{fffd}");
                 rest = bad.get(1..).unwrap_or_default();
             }
         }
     }
-    out.push(b'"');
 }
 
 fn valid_str(out: &mut Vec<u8>, s: &str) {
@@ -198,6 +203,8 @@ pub(crate) struct Event<'a> {
     pub args: Args<'a>,
     pub cname: &'static str,
     pub cat: &'a [u8],
+    /// The child track of the lane a Perfetto export puts a slice on (not in the JSON).
+    pub sub_lane: &'a [u8],
 }
 
 impl Default for Event<'_> {
@@ -216,6 +223,7 @@ impl Default for Event<'_> {
             args: Args::None,
             cname: "",
             cat: b"",
+            sub_lane: b"",
         }
     }
 }

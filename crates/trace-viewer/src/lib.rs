@@ -19,6 +19,11 @@
 //! # Ok(()) }
 //! ```
 //!
+//! With [`Format::Perfetto`] in the [`Options`], the same events are written as a native
+//! Perfetto trace instead (see [`perfetto`]): the slices, instants, counters and arrows of
+//! the JSON, on one track per lane in Go's order, with integer-ns times and interned stacks,
+//! for ui.perfetto.dev.
+//!
 //! What Go leaves to map order (the order of slices written together at a stop or at the end,
 //! and of the metadata) comes out in a fixed order here: by goroutine, P, M or name. That is
 //! one of the outputs Go can give.
@@ -31,6 +36,7 @@ mod emitter;
 mod gstate;
 #[allow(dead_code)]
 mod json;
+pub mod perfetto;
 mod split;
 mod view;
 
@@ -67,6 +73,8 @@ pub struct Options {
     /// task and its descendants (ignored with [`focus`](Self::focus), as Go ignores it with
     /// `goid`).
     pub task: Option<TaskFocus>,
+    /// What to write: Go's JSON, or a Perfetto trace of the same events.
+    pub format: Format,
 }
 
 impl Default for Options {
@@ -76,8 +84,21 @@ impl Default for Options {
             index_window: None,
             focus: None,
             task: None,
+            format: Format::Json,
         }
     }
+}
+
+/// The output format of a [`Timeline`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Format {
+    /// The Chrome trace-event JSON of Go's `/jsontrace`, byte for byte.
+    #[default]
+    Json,
+    /// A native Perfetto trace (a stream of `TracePacket`s, see [`perfetto`]) carrying the
+    /// same slices, instants, counters and arrows as the JSON, for ui.perfetto.dev.
+    Perfetto,
 }
 
 /// The goroutine a goroutine view (`goid=N`) is about, with what a first pass over the trace
@@ -460,6 +481,7 @@ impl<W: Write> Timeline<W> {
                     start_g: sg as u64,
                     end_g: eg as u64,
                 },
+                sub_lane: b"",
             });
             if let (Some(parent), Some(s)) = (t.parent, &t.start) {
                 let from_stack = e.owned_stack(&s.stack);
@@ -502,6 +524,7 @@ impl<W: Write> Timeline<W> {
                         stack: sf,
                         end_stack: esf,
                         args: json::Args::TaskId(r.task),
+                        sub_lane: b"",
                     },
                     &scope,
                     r.task,
@@ -521,7 +544,8 @@ impl<W: Write> Timeline<W> {
             tasks = t.lanes.clone();
             task_goroutines = t.goroutines.clone();
         }
-        let mut emitter = emitter::Emitter::new(out, window, index);
+        let mut emitter =
+            emitter::Emitter::new(out, window, index, opts.format == Format::Perfetto);
         let mut view = opts.view;
         if let Some((g, set)) = task_goroutines {
             view = View::Goroutine;
@@ -580,7 +604,8 @@ pub fn ranges(bytes: &[u8]) -> Result<Vec<Range>, Error> {
     Ok(splitter.map(split::Splitter::finish).unwrap_or_default())
 }
 
-/// Writes the timeline of the trace in `bytes` to `out`.
+/// Writes the timeline of the trace in `bytes` to `out`, in the format of `opts` (Go's JSON
+/// by default).
 pub fn write_json<W: Write>(bytes: &[u8], opts: Options, out: W) -> Result<W, Error> {
     let mut t = Timeline::new(out, opts);
     trace_model::Reader::new(bytes)?.feed(&mut t)?;

@@ -218,6 +218,7 @@ impl Generator {
                             stack: sf,
                             end_stack: esf,
                             args: Args::None,
+                            sub_lane: &r.name,
                         });
                     }
                 }
@@ -260,6 +261,7 @@ impl Generator {
                                 stack: sf,
                                 end_stack: esf,
                                 args: Args::None,
+                                sub_lane: &r.name,
                             });
                         }
                     }
@@ -474,6 +476,7 @@ impl Generator {
                     stack: sf,
                     end_stack: 0,
                     args: Args::None,
+                    sub_lane: &name,
                 });
             }
         }
@@ -490,6 +493,7 @@ impl Generator {
                 stack: sf,
                 end_stack: 0,
                 args: Args::None,
+                sub_lane: &name,
             });
         }
         let mut ctx = Ctx {

@@ -13,23 +13,9 @@
 use flate2::read::GzDecoder;
 use std::collections::HashMap;
 use std::io::Read;
-use std::path::{Path, PathBuf};
+mod common;
+use common::traces;
 use trace_viewer::{Options, View};
-
-fn traces() -> Vec<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/traces");
-    let mut out = Vec::new();
-    for dir in std::fs::read_dir(root).unwrap() {
-        for f in std::fs::read_dir(dir.unwrap().path()).unwrap() {
-            let p = f.unwrap().path();
-            if p.extension().is_some_and(|e| e == "trace") {
-                out.push(p);
-            }
-        }
-    }
-    out.sort();
-    out
-}
 
 /// Reads a JSON string starting at `s[0] == '"'`; returns its raw bytes (escapes kept) and
 /// the rest after the closing quote.
