@@ -46,10 +46,21 @@ impl Default for IdHasher {
 impl Hasher for IdHasher {
     #[inline]
     fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut w = [0u8; 8];
-            w[..chunk.len()].copy_from_slice(chunk);
-            self.write_u64(u64::from_le_bytes(w));
+        // Whole words first, then the tail byte by byte: a copy of a tail of unknown length
+        // into a word was a call of `memcpy` per string hashed.
+        let mut words = bytes.chunks_exact(8);
+        for word in &mut words {
+            if let Ok(w) = <[u8; 8]>::try_from(word) {
+                self.write_u64(u64::from_le_bytes(w));
+            }
+        }
+        let tail = words.remainder();
+        if !tail.is_empty() {
+            let w = tail
+                .iter()
+                .rev()
+                .fold(0u64, |w, &b| (w << 8) | u64::from(b));
+            self.write_u64(w);
         }
     }
     #[inline]

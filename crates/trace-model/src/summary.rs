@@ -6,14 +6,14 @@
 //! events. Times follow Go's convention of "0 means unknown" inside; the public fields say it
 //! with `Option`.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use crate::event::{
     Event, EventKind, GoId, GoState, ProcId, ProcState, ResourceKind, TaskId, Time,
 };
 use crate::{gosort, NO_PROC, NO_TASK};
-use trace_format::hash::IdMap;
+use trace_format::hash::{IdMap, IdSet};
 
 /// How a goroutine (or a region of it) spent its time, in nanoseconds. Go's
 /// `GoroutineExecStats`.
@@ -77,6 +77,12 @@ impl Durations {
     }
     /// Adds `d` to `name`, making the entry if needed.
     fn add(&mut self, name: &Arc<[u8]>, d: i64) {
+        // Names are interned: the same name is mostly the same allocation, found without
+        // comparing bytes; the search below is for names that weren't.
+        if let Some(e) = self.0.iter_mut().find(|e| Arc::ptr_eq(&e.0, name)) {
+            e.1 = e.1.wrapping_add(d);
+            return;
+        }
         match self.find(name) {
             Ok(i) => {
                 if let Some(e) = self.0.get_mut(i) {
@@ -88,8 +94,13 @@ impl Durations {
     }
 }
 
+/// The set of names (reasons, range names, functions) the summary shares, hashed with the
+/// crate's fast hasher: every blocking event looks its reason up, and SipHash cost more than the
+/// rest of the lookup.
+type Names = IdSet<Arc<[u8]>>;
+
 /// One shared copy of each name.
-fn intern(names: &mut HashSet<Arc<[u8]>>, name: &[u8]) -> Arc<[u8]> {
+fn intern(names: &mut Names, name: &[u8]) -> Arc<[u8]> {
     if let Some(a) = names.get(name) {
         return a.clone();
     }
@@ -204,7 +215,7 @@ pub enum EventDetail {
 }
 
 impl EventRef {
-    fn of(names: &mut HashSet<Arc<[u8]>>, ev: &Event) -> EventRef {
+    fn of(names: &mut Names, ev: &Event) -> EventRef {
         let (goroutine, detail) = match ev.kind() {
             EventKind::StateTransition => {
                 match ev
@@ -258,7 +269,7 @@ pub struct Frame {
 impl Frame {
     /// The outermost frame of the stack `ev` carries (Go's region fingerprint takes it),
     /// or the zero frame.
-    fn outermost(names: &mut HashSet<Arc<[u8]>>, ev: &Event) -> Frame {
+    fn outermost(names: &mut Names, ev: &Event) -> Frame {
         match ev.stack().frames().last() {
             Some(f) => Frame {
                 pc: f.pc,
@@ -580,7 +591,7 @@ pub struct Summarizer {
     /// The goroutine a P-scoped range began on, by P and range name.
     ranges_p: HashMap<(ProcId, Arc<[u8]>), GoId>,
     /// One copy of each reason and range name.
-    names: HashSet<Arc<[u8]>>,
+    names: Names,
     last_ts: Time,
     /// The first and last events' times.
     span: Option<(Time, Time)>,
