@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${3:-}
-[ "${DENSE:-}" = 1 ] && mode=dense
+if [ "${DENSE:-}" = 1 ]; then mode=dense; fi
 if [ "$mode" = dense ]; then
   out=${1:-target/bench/dense.trace}
   mb=${2:-160}
