@@ -64,6 +64,7 @@ echo "== trace-stats, streaming and counting (wall s, max RSS KB)"
 
 # The profiles: go tool trace -pprof against trace2pprof, and the samples compared.
 cargo build --release --quiet --example trace2pprof
+gopprof=${gopprof:-}
 source <(sed -n '/^canonical_profile()/,/^}/p' scripts/conformance.sh)
 go127=$go
 for t in ${PPROF_TYPES:-sched}; do
