@@ -1,16 +1,18 @@
 //! The full ordered pass of trace-model over a large trace: every event in Go's order with
-//! goroutine, P and M state, as `trace-events` and the profiles read it.
+//! goroutine, P and M state, as `trace-events` and the profiles read it. Group `ordered` reads
+//! the bench trace, `ordered-dense` the dense one (more events per byte).
 //!
-//! Run: `scripts/gen-large-trace.sh && cargo bench --bench ordered`
+//! Run: `scripts/gen-large-trace.sh && DENSE=1 scripts/gen-large-trace.sh &&
+//! cargo bench --bench ordered`
 //! (`scripts/time-model.sh` times the same pass against Go's reader.)
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use gotrace::model::Reader;
+use gotrace::model::{Reader, ReaderOptions};
 use std::hint::black_box;
 
 #[path = "common.rs"]
 mod common;
-use common::bench_trace;
+use common::{bench_trace, dense_trace};
 
 /// Every event, each lent by the reader, with something taken from it so none is skipped.
 fn lent_events(mut r: Reader<'_>) -> i64 {
@@ -22,9 +24,17 @@ fn lent_events(mut r: Reader<'_>) -> i64 {
 }
 
 fn ordered(c: &mut Criterion) {
-    let (path, bytes) = bench_trace();
+    passes(c, "ordered", bench_trace());
+}
+
+fn ordered_dense(c: &mut Criterion) {
+    passes(c, "ordered-dense", dense_trace());
+}
+
+/// The passes over one trace, as group `name`.
+fn passes(c: &mut Criterion, name: &str, (path, bytes): (std::path::PathBuf, Vec<u8>)) {
     eprintln!("trace: {} ({} bytes)", path.display(), bytes.len());
-    let mut g = c.benchmark_group("ordered");
+    let mut g = c.benchmark_group(name);
     g.throughput(Throughput::Bytes(bytes.len() as u64));
     g.sample_size(10);
 
@@ -39,6 +49,18 @@ fn ordered(c: &mut Criterion) {
         b.iter(|| {
             let f = std::fs::File::open(black_box(&path)).unwrap();
             lent_events(Reader::from_read(f).unwrap())
+        })
+    });
+
+    // The same on two threads: a worker reads the next generation while this one is ordered.
+    g.bench_function("file-2threads", |b| {
+        b.iter(|| {
+            let f = std::fs::File::open(black_box(&path)).unwrap();
+            let options = ReaderOptions {
+                threads: 2,
+                ..ReaderOptions::default()
+            };
+            lent_events(Reader::from_read_with_options(f, options).unwrap())
         })
     });
 
@@ -60,5 +82,5 @@ fn ordered(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, ordered);
+criterion_group!(benches, ordered, ordered_dense);
 criterion_main!(benches);

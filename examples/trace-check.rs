@@ -9,14 +9,17 @@
 //! where ERROR is Go's error where Go has one, with its byte offset, generation and event.
 //! Exit status 0 when every trace is sound, 1 when one is not, 2 on bad arguments.
 //!
-//! Usage: `trace-check TRACE...`. A trace of any version, or Go's raw text format of a Go 1.22+
-//! trace. Each is streamed from its file, one generation in memory at a time, so this is also
-//! the bare ordered pass to time against Go's reader (`scripts/time-model.sh`).
+//! Usage: `trace-check [--threads 1|2] TRACE...`. A trace of any version, or Go's raw text
+//! format of a Go 1.22+ trace. Each is streamed from its file, so this is also the bare ordered
+//! pass to time against Go's reader (`scripts/time-model.sh`). With `--threads 2` (the default
+//! on a machine with a second core) a worker thread reads the next generation while this one
+//! orders the current one, two generations in memory at most; with `--threads 1`, one thread
+//! and one generation.
 
 #[path = "common/mod.rs"]
 mod common;
 
-use gotrace::model::{EventKind, Reader};
+use gotrace::model::{EventKind, Reader, ReaderOptions};
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -28,9 +31,12 @@ struct Sound {
 }
 
 /// Reads the trace at `path` to its end; on an error, how many events came before it.
-fn check(path: &std::ffi::OsStr) -> Result<Sound, (u64, gotrace::model::Error)> {
+fn check(
+    path: &std::ffi::OsStr,
+    options: ReaderOptions,
+) -> Result<Sound, (u64, gotrace::model::Error)> {
     let file = std::fs::File::open(path).map_err(|e| (0, e.into()))?;
-    let mut reader = Reader::from_read(file).map_err(|e| (0, e))?;
+    let mut reader = Reader::from_read_with_options(file, options).map_err(|e| (0, e))?;
     let (mut events, mut syncs) = (0, 0);
     loop {
         match reader.next_event() {
@@ -50,15 +56,24 @@ fn check(path: &std::ffi::OsStr) -> Result<Sound, (u64, gotrace::model::Error)> 
 }
 
 fn main() -> ExitCode {
-    let paths: Vec<_> = std::env::args_os().skip(1).collect();
+    let mut paths: Vec<_> = std::env::args_os().skip(1).collect();
+    let mut options = ReaderOptions::default();
+    if paths.first().is_some_and(|a| a == "--threads") {
+        match paths.get(1).and_then(|n| n.to_str()) {
+            Some("1") => options.threads = 1,
+            Some("2") => options.threads = 2,
+            _ => paths.clear(),
+        }
+        paths.drain(..paths.len().min(2));
+    }
     if paths.is_empty() || paths.iter().any(|p| p.to_string_lossy().starts_with('-')) {
-        eprintln!("usage: trace-check TRACE...");
+        eprintln!("usage: trace-check [--threads 1|2] TRACE...");
         return ExitCode::from(2);
     }
     let mut out = common::Stdout::lock();
     let mut sound = true;
     for path in &paths {
-        let checked = check(path);
+        let checked = check(path, options);
         let path = path.to_string_lossy();
         let line = match &checked {
             Ok(c) => {

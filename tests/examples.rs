@@ -322,6 +322,9 @@ fn bad_arguments_exit_2_with_usage() {
         ("trace-gc", vec!["--flags", "nonsense", "x"]),
         ("trace-check", vec![]),
         ("trace-check", vec!["--bogus", "x"]),
+        ("trace-check", vec!["--threads", "3", "x"]),
+        ("trace-check", vec!["--threads"]),
+        ("trace-check", vec!["--threads", "1"]),
         ("trace-footprint", vec![]),
         ("trace-footprint", vec!["--json"]),
         ("trace-footprint", vec!["--bogus", "x"]),
@@ -562,9 +565,13 @@ fn stats_of_go_events(golden: &str) -> std::collections::BTreeMap<String, i64> {
 fn trace_check_finds_every_testdata_trace_sound() {
     let traces = testdata_traces();
     assert!(traces.len() >= 70, "{} traces", traces.len());
-    let args: Vec<&str> = traces.iter().map(|t| t.to_str().unwrap()).collect();
-    let out = run("trace-check", &args);
+    let paths: Vec<&str> = traces.iter().map(|t| t.to_str().unwrap()).collect();
+    // The default (two threads where there is a second core) and one thread say the same.
+    let one = run("trace-check", &[&["--threads", "1"], &paths[..]].concat());
+    let out = run("trace-check", &paths);
     assert!(out.status.success(), "{out:?}");
+    assert_eq!(one.stdout, out.stdout);
+    assert!(one.status.success(), "{one:?}");
     let stdout = String::from_utf8(out.stdout).unwrap();
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(lines.len(), traces.len());

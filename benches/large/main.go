@@ -2,7 +2,11 @@
 // channel ping-pong, mutex contention, allocation (so GC runs), small file syscalls, loopback
 // network round trips, regions and logs. Used by scripts/gen-large-trace.sh for benchmarks.
 //
-// Usage: large OUTPUT [MEGABYTES]   (default 120)
+// The dense mode is a busier service with fewer bytes per event: 64 goroutines, each in a loop
+// of a loopback TCP echo, a contended mutex, a channel round trip, an allocation and an
+// os.Stat, at GOMAXPROCS=2, with no tasks, regions or logs.
+//
+// Usage: large OUTPUT [MEGABYTES [dense]]   (default 120)
 package main
 
 import (
@@ -11,6 +15,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/trace"
 	"strconv"
 	"sync"
@@ -28,6 +33,10 @@ func main() {
 		target = n
 	}
 	target <<= 20
+	dense := len(os.Args) > 3 && os.Args[3] == "dense"
+	if dense {
+		runtime.GOMAXPROCS(2)
+	}
 	f, err := os.Create(os.Args[1])
 	if err != nil {
 		panic(err)
@@ -68,7 +77,16 @@ func main() {
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	shared := 0
-	for i := 0; i < 32; i++ {
+	if dense {
+		for i := 0; i < 64; i++ {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				denseWorker(i, ln.Addr().String(), dir, &stop, &mu, &shared)
+			}(i)
+		}
+	}
+	for i := 0; i < 32 && !dense; i++ {
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
@@ -123,4 +141,43 @@ func main() {
 	wg.Wait()
 	trace.Stop()
 	ln.Close()
+}
+
+// denseWorker is one of the dense mode's 64 goroutines: until stop, a loopback echo, a
+// contended mutex, a round trip through a channel to a helper goroutine, an allocation and a
+// stat of a file of its own.
+func denseWorker(i int, addr, dir string, stop *atomic.Bool, mu *sync.Mutex, shared *int) {
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		panic(err)
+	}
+	defer conn.Close()
+	r := bufio.NewReader(conn)
+	name := filepath.Join(dir, strconv.Itoa(i))
+	if err := os.WriteFile(name, []byte("payload"), 0o600); err != nil {
+		panic(err)
+	}
+	ping, pong := make(chan int), make(chan int)
+	go func() {
+		for v := range ping {
+			pong <- v
+		}
+	}()
+	defer close(ping)
+	var keep [][]byte
+	msg := []byte("ping\n")
+	for n := 0; !stop.Load(); n++ {
+		conn.Write(msg)
+		r.ReadString('\n')
+		mu.Lock()
+		*shared++
+		mu.Unlock()
+		ping <- n
+		<-pong
+		keep = append(keep, make([]byte, 128+n%512))
+		if len(keep) > 1000 {
+			keep = keep[:0]
+		}
+		os.Stat(name)
+	}
 }

@@ -277,6 +277,87 @@ fn stop_exec_step(
     Ok(())
 }
 
+/// `GoSyscallBegin`'s step: the running goroutine enters a syscall and its P with it, the
+/// event next in the P's sequence. Everything is checked before anything changes, so an error
+/// changes nothing (and the short path can leave it to the general one).
+#[inline(always)]
+fn syscall_begin_step(
+    gs: &mut DenseIdMap<GState>,
+    ps: &mut DenseIdMap<PState>,
+    ev: &BaseEvent,
+    gen: u64,
+    cur: SchedCtx,
+) -> Result<(), Box<OrderError>> {
+    user_go(cur)?;
+    let g = current_g(gs, ev.ty, cur.g, status::GO_RUNNING)?;
+    let p = known_proc(ps, cur.p, ev.ty)?;
+    let pseq = Seq::new(gen, ev.args[0]);
+    if !pseq.succeeds(p.seq) {
+        return Err(seq_error(ev.ty, p.seq, pseq));
+    }
+    g.status = status::GO_SYSCALL;
+    p.status = status::PROC_SYSCALL;
+    p.seq = pseq;
+    Ok(())
+}
+
+#[cold]
+fn seq_error(ty: u8, have: Seq, next: Seq) -> Box<OrderError> {
+    state_err(format!(
+        "failed to advance {}: can't make sequence: {} (gen={}) -> {} (gen={})",
+        wire_name(ty),
+        have.seq,
+        have.gen,
+        next.seq,
+        next.gen
+    ))
+}
+
+/// `GoSyscallEnd`'s step: the goroutine in a syscall runs again, on its P, which must still be
+/// in the syscall (not stolen). Everything is checked before anything changes.
+#[inline(always)]
+fn syscall_end_step(
+    gs: &mut DenseIdMap<GState>,
+    ps: &mut DenseIdMap<PState>,
+    ty: u8,
+    cur: SchedCtx,
+) -> Result<(), Box<OrderError>> {
+    user_go(cur)?;
+    let g = current_g(gs, ty, cur.g, status::GO_SYSCALL)?;
+    let p = known_proc(ps, cur.p, ty)?;
+    if p.status != status::PROC_SYSCALL {
+        return Err(state_err(format!(
+            "expected proc {} in state Syscall, but got {} instead",
+            cur.p,
+            status::proc_status_name(p.status)
+        )));
+    }
+    g.status = status::GO_RUNNING;
+    p.status = status::PROC_RUNNING;
+    Ok(())
+}
+
+/// The state of P `p`, which event type `ty` needs the trace to have told of.
+#[inline(always)]
+fn known_proc(
+    ps: &mut DenseIdMap<PState>,
+    p: ProcId,
+    ty: u8,
+) -> Result<&mut PState, Box<OrderError>> {
+    match ps.get_mut(&p) {
+        Some(p) => Ok(p),
+        None => Err(unknown_proc_error(p, ty)),
+    }
+}
+
+#[cold]
+fn unknown_proc_error(p: ProcId, ty: u8) -> Box<OrderError> {
+    state_err(format!(
+        "uninitialized proc {p} found during {}",
+        wire_name(ty)
+    ))
+}
+
 /// The current goroutine's state, which must be `want`.
 #[inline(always)]
 fn current_g(
@@ -463,6 +544,11 @@ impl Ordering {
         } else if ty == Ty::GO_UNBLOCK {
             let (from, to) = (status::GO_WAITING, status::GO_RUNNABLE);
             step_named(&mut self.gs, ev, gen, from, to)?;
+        } else if ty == Ty::GO_SYSCALL_BEGIN {
+            // Syscalls are half the events of a busy network service.
+            syscall_begin_step(&mut self.gs, &mut self.ps, ev, gen, cur).ok()?;
+        } else if ty == Ty::GO_SYSCALL_END {
+            syscall_end_step(&mut self.gs, &mut self.ps, ev.ty, cur).ok()?;
         } else {
             return None;
         }
@@ -794,12 +880,7 @@ impl Ordering {
 
     /// The state of P `p`, which event type `ty` needs the trace to have told of.
     fn known_proc(&mut self, p: ProcId, ty: u8) -> Result<&mut PState, Box<OrderError>> {
-        self.ps.get_mut(&p).ok_or_else(|| {
-            state_err(format!(
-                "uninitialized proc {p} found during {}",
-                wire_name(ty)
-            ))
-        })
+        known_proc(&mut self.ps, p, ty)
     }
 
     fn go_stop_exec(&mut self, ev: &mut BaseEvent, cur: SchedCtx) -> Step {
@@ -869,35 +950,13 @@ impl Ordering {
     }
 
     fn go_syscall_begin(&mut self, ev: &mut BaseEvent, gen: u64, cur: SchedCtx) -> Step {
-        user_go(cur)?;
-        self.current_g(ev.ty, cur.g, status::GO_RUNNING)?.status = status::GO_SYSCALL;
-        let name = wire_name(ev.ty);
-        let p = self.known_proc(cur.p, ev.ty)?;
-        p.status = status::PROC_SYSCALL;
-        let pseq = Seq::new(gen, ev.args[0]);
-        if !pseq.succeeds(p.seq) {
-            return Err(state_err(format!(
-                "failed to advance {name}: can't make sequence: {} (gen={}) -> {} (gen={})",
-                p.seq.seq, p.seq.gen, pseq.seq, pseq.gen
-            )));
-        }
-        p.seq = pseq;
+        syscall_begin_step(&mut self.gs, &mut self.ps, ev, gen, cur)?;
         self.push(cur, *ev);
         Ok((cur, true))
     }
 
     fn go_syscall_end(&mut self, ev: &mut BaseEvent, cur: SchedCtx) -> Step {
-        user_go(cur)?;
-        self.current_g(ev.ty, cur.g, status::GO_SYSCALL)?.status = status::GO_RUNNING;
-        let p = self.known_proc(cur.p, ev.ty)?;
-        if p.status != status::PROC_SYSCALL {
-            return Err(state_err(format!(
-                "expected proc {} in state Syscall, but got {} instead",
-                cur.p,
-                status::proc_status_name(p.status)
-            )));
-        }
-        p.status = status::PROC_RUNNING;
+        syscall_end_step(&mut self.gs, &mut self.ps, ev.ty, cur)?;
         self.push(cur, *ev);
         Ok((cur, true))
     }

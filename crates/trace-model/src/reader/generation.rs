@@ -2,6 +2,7 @@
 //! generations come from (a slice, a stream, or none for v1).
 
 use super::*;
+use std::sync::mpsc::{channel, sync_channel, Receiver, Sender, SyncSender};
 
 /// One batch of an M: its base time and where its events are.
 #[derive(Debug, Clone, Copy)]
@@ -98,6 +99,8 @@ pub(super) enum Source<'a> {
     /// A stream: each generation's bytes are read into the stream's buffer, which the
     /// generation then takes.
     Stream(Box<StreamReader<Box<dyn Read + Send + 'a>>>),
+    /// A stream read on a worker thread, a generation ahead of the one being ordered.
+    Worker(Box<ReadAhead>),
     /// No generations: a v1 trace, read whole.
     None,
 }
@@ -124,7 +127,99 @@ impl<'a> Source<'a> {
                 gen.bytes = Cow::Owned(r.take_buffer().1);
                 Ok(Some(gen))
             }
+            Source::Worker(w) => w.next_generation(spare),
             Source::None => Ok(None),
+        }
+    }
+}
+
+/// What the read-ahead thread hands over: a generation, the end, or the error that ends it.
+type ReadAheadResult = Result<Option<GenData<'static>>>;
+
+/// A stream read on a worker thread: while one generation is ordered, the worker reads the
+/// next one's bytes, frames its batches, builds its string and stack tables and splits its
+/// batches by M. Generations are independent once read, so this changes nothing but where
+/// the work is done. The worker holds at most one generation, finished and waiting to be taken
+/// (it starts reading the next only once that one is), so memory holds two generations at most.
+pub(super) struct ReadAhead {
+    /// The worker's generations in order, each handed over when taken.
+    generations: Receiver<ReadAheadResult>,
+    /// The memory of the generation ordered last, for the worker to read a later one into.
+    spares: Sender<Vec<u8>>,
+    /// The byte offset just past the last generation taken, for an error when the worker is
+    /// gone.
+    read_to: u64,
+}
+
+impl ReadAhead {
+    /// Starts a worker on `stream`; gives the stream back if no thread can be started.
+    pub(super) fn start(
+        stream: Box<StreamReader<Box<dyn Read + Send + 'static>>>,
+    ) -> std::result::Result<ReadAhead, Box<StreamReader<Box<dyn Read + Send + 'static>>>> {
+        // The worker is started first and given the stream after, so that a thread that can't
+        // be started leaves the stream here, to be read on this thread.
+        let (stream_tx, stream_rx) = sync_channel::<Box<StreamReader<_>>>(1);
+        // A rendezvous: the worker's next generation waits in `send` until it is taken.
+        let (gen_tx, generations) = sync_channel::<ReadAheadResult>(0);
+        let (spares, spare_rx) = channel::<Vec<u8>>();
+        let started = std::thread::Builder::new()
+            .name("gotrace-read-ahead".into())
+            .spawn(move || {
+                if let Ok(stream) = stream_rx.recv() {
+                    read_ahead(stream, &gen_tx, &spare_rx);
+                }
+            });
+        if started.is_err() {
+            return Err(stream);
+        }
+        let read_to = trace_format::HEADER_LEN as u64;
+        stream_tx
+            .send(stream)
+            .map_err(|std::sync::mpsc::SendError(stream)| stream)?;
+        Ok(ReadAhead {
+            generations,
+            spares,
+            read_to,
+        })
+    }
+
+    /// The next generation, as [`Source::next_generation`] reads it from a stream.
+    fn next_generation(&mut self, spare: Vec<u8>) -> Result<Option<GenData<'static>>> {
+        if spare.capacity() > 0 {
+            // A worker that is gone has sent its last word, which `recv` reports below.
+            let _ = self.spares.send(spare);
+        }
+        match self.generations.recv() {
+            Ok(Ok(Some(g))) => {
+                self.read_to = g.end_offset;
+                Ok(Some(g))
+            }
+            Ok(other) => other,
+            // The worker ends after the end or an error, which ends the reading here too, so
+            // it can only be gone early by a panic.
+            Err(_) => {
+                let e = std::io::Error::other("the read-ahead thread stopped");
+                Err(trace_format::Error::io(e, self.read_to).into())
+            }
+        }
+    }
+}
+
+/// The read-ahead thread: reads generations from `stream` and hands them over in order, into
+/// the memory of those already ordered, until the end, an error, or the reader is dropped.
+fn read_ahead(
+    stream: Box<StreamReader<Box<dyn Read + Send + 'static>>>,
+    generations: &SyncSender<ReadAheadResult>,
+    spares: &Receiver<Vec<u8>>,
+) {
+    let mut source = Source::Stream(stream);
+    loop {
+        // The generation taken last was sent with the memory of the one before it.
+        let spare = spares.try_recv().unwrap_or_default();
+        let next = source.next_generation(spare);
+        let last = !matches!(next, Ok(Some(_)));
+        if generations.send(next).is_err() || last {
+            return;
         }
     }
 }

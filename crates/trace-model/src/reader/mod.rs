@@ -73,6 +73,28 @@ impl<'b> IntoIterator for &'b EventBatch {
     }
 }
 
+/// How [`Reader::from_read_with_options`] reads a stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReaderOptions {
+    /// The limits the trace is held to.
+    pub limits: Limits,
+    /// How many threads read: 1, everything on the calling thread; 2 (or more), the next
+    /// generation read on a worker thread while the calling thread orders the current one.
+    /// The default is 2 where [`std::thread::available_parallelism`] says there is a second
+    /// core, else 1.
+    pub threads: usize,
+}
+
+impl Default for ReaderOptions {
+    fn default() -> ReaderOptions {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        ReaderOptions {
+            limits: Limits::default(),
+            threads: cores.min(2),
+        }
+    }
+}
+
 /// Reads the events of a trace in order, one at a time, with the state of every goroutine, P
 /// and M at that point. For Go 1.22+ memory holds the current generation, not the trace; a Go
 /// 1.5–1.21 trace is one generation, ordered whole when the reader opens it (as Go does).
@@ -193,9 +215,65 @@ impl<'a> Reader<'a> {
     /// [`from_read`](Self::from_read), holding the trace to `limits`. Nothing past
     /// [`Limits::max_total_bytes`] is read, and no generation past
     /// [`Limits::max_generation_bytes`] is held; a v1 trace, read whole, is one generation.
-    pub fn from_read_with_limits<R: Read + Send + 'a>(
+    pub fn from_read_with_limits<R: Read + Send + 'a>(r: R, limits: Limits) -> Result<Reader<'a>> {
+        Self::open_read(r, limits, |stream| Source::Stream(Box::new(stream)))
+    }
+
+    /// Reads a trace from a stream that is its own (a file, a socket), as
+    /// [`from_read_with_limits`](Self::from_read_with_limits) does, on `options.threads`
+    /// threads. With two (the default where the machine has a second core), a worker thread
+    /// reads the next generation from the stream, frames its batches, builds its string and
+    /// stack tables and splits its batches by M while this one orders the current one: the
+    /// events, the errors and where they are found are the same, and memory holds two
+    /// generations at most. With one, everything is done on the calling thread.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), trace_model::Error> {
+    /// use trace_model::{Reader, ReaderOptions};
+    /// let path = "../../testdata/traces/go1.27.3/generations.trace";
+    /// let count = |threads| -> Result<u64, trace_model::Error> {
+    ///     let file = std::fs::File::open(path).unwrap();
+    ///     let options = ReaderOptions { threads, ..ReaderOptions::default() };
+    ///     let mut reader = Reader::from_read_with_options(file, options)?;
+    ///     let mut n = 0;
+    ///     while reader.next_event()?.is_some() {
+    ///         n += 1;
+    ///     }
+    ///     Ok(n)
+    /// };
+    /// assert_eq!(count(1)?, count(2)?);
+    /// # Ok(()) }
+    /// ```
+    pub fn from_read_with_options<R: Read + Send + 'static>(
+        r: R,
+        options: ReaderOptions,
+    ) -> Result<Reader<'static>> {
+        Reader::open_read(r, options.limits, |stream| {
+            let stream = Box::new(stream);
+            if options.threads < 2 {
+                return Source::Stream(stream);
+            }
+            match ReadAhead::start(stream) {
+                Ok(worker) => Source::Worker(Box::new(worker)),
+                Err(stream) => Source::Stream(stream),
+            }
+        })
+    }
+
+    /// Opens the trace at `path` and reads it as
+    /// [`from_read_with_options`](Self::from_read_with_options) does with the default options:
+    /// a generation is read ahead on a second thread where the machine has a second core.
+    pub fn open(path: impl AsRef<std::path::Path>) -> Result<Reader<'static>> {
+        let file = std::fs::File::open(path).map_err(|e| trace_format::Error::io(e, 0))?;
+        Reader::from_read_with_options(file, ReaderOptions::default())
+    }
+
+    /// [`from_read_with_limits`](Self::from_read_with_limits), with a Go 1.22+ binary
+    /// trace's generations read from the stream `source` makes.
+    fn open_read<R: Read + Send + 'a>(
         mut r: R,
         limits: Limits,
+        source: impl FnOnce(StreamReader<Box<dyn Read + Send + 'a>>) -> Source<'a>,
     ) -> Result<Reader<'a>> {
         // The header decides the format: read all of it, however short the source's reads.
         let mut head = Vec::with_capacity(trace_format::HEADER_LEN);
@@ -225,7 +303,7 @@ impl<'a> Reader<'a> {
         }
         let stream = StreamReader::with_limits(Box::new(r) as Box<dyn Read + Send + 'a>, limits)?;
         let version = stream.version();
-        Ok(Self::with_source(version, Source::Stream(Box::new(stream))))
+        Ok(Self::with_source(version, source(stream)))
     }
 
     /// Reads Go's raw text format: the events are encoded back to the binary format first, so
@@ -280,6 +358,12 @@ impl<'a> Reader<'a> {
             limits: Box::new([[u64::MAX; 4]; 256]),
             v1: None,
         }
+    }
+
+    /// Whether a worker thread reads the next generation ahead (see
+    /// [`from_read_with_options`](Self::from_read_with_options)).
+    pub fn reads_ahead(&self) -> bool {
+        matches!(self.source, Source::Worker(_))
     }
 
     /// The trace's version.
