@@ -293,6 +293,8 @@ impl<R: Read> StreamReader<R> {
                         break;
                     }
                     Err(e) if number.is_some() && self.salvage && !e.is_limit() => {
+                        // What was read of the broken batch goes: nothing follows.
+                        self.buf.truncate(start);
                         self.done = true;
                         broken = Some(e);
                         break;
