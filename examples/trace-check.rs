@@ -9,19 +9,25 @@
 //! where ERROR is Go's error where Go has one, with its byte offset, generation and event.
 //! Exit status 0 when every trace is sound, 1 when one is not, 2 on bad arguments.
 //!
-//! Usage: `trace-check TRACE...`. A trace of any version, or Go's raw text format of a Go 1.22+
+//! With `--salvage`, each trace is read as far as it can be trusted: a broken one says
+//! `salvaged` and how many events were kept, what was dropped goes to stderr, and the exit
+//! status is 0.
+//!
+//! Usage: `trace-check [--salvage] TRACE...`. A trace of any version, or Go's raw text format of a Go 1.22+
 //! trace. Each is streamed from its file, one generation in memory at a time, so this is also
 //! the bare ordered pass to time against Go's reader (`scripts/time-model.sh`).
 
 #[path = "common/mod.rs"]
 mod common;
 
-use gotrace::model::{EventKind, Reader};
+use gotrace::model::EventKind;
 use std::io::Write;
 use std::process::ExitCode;
 
 /// A sound trace: its version, events and `Sync` events.
 struct Sound {
+    /// Broken, and read with `--salvage`.
+    salvaged: bool,
     version: gotrace::format::Version,
     events: u64,
     syncs: u64,
@@ -30,7 +36,7 @@ struct Sound {
 /// Reads the trace at `path` to its end; on an error, how many events came before it.
 fn check(path: &std::ffi::OsStr) -> Result<Sound, (u64, gotrace::model::Error)> {
     let file = std::fs::File::open(path).map_err(|e| (0, e.into()))?;
-    let mut reader = Reader::from_read(file).map_err(|e| (0, e))?;
+    let mut reader = common::reader(file).map_err(|e| (0, e))?;
     let (mut events, mut syncs) = (0, 0);
     loop {
         match reader.next_event() {
@@ -42,7 +48,9 @@ fn check(path: &std::ffi::OsStr) -> Result<Sound, (u64, gotrace::model::Error)> 
             Err(e) => return Err((events, e)),
         }
     }
+    common::report_salvage("trace-check", path, &reader);
     Ok(Sound {
+        salvaged: reader.salvage_report().is_some_and(|r| !r.is_whole()),
         version: reader.version(),
         events,
         syncs,
@@ -50,9 +58,9 @@ fn check(path: &std::ffi::OsStr) -> Result<Sound, (u64, gotrace::model::Error)> 
 }
 
 fn main() -> ExitCode {
-    let paths: Vec<_> = std::env::args_os().skip(1).collect();
+    let paths = common::args_os();
     if paths.is_empty() || paths.iter().any(|p| p.to_string_lossy().starts_with('-')) {
-        eprintln!("usage: trace-check TRACE...");
+        eprintln!("usage: trace-check [--salvage] TRACE...");
         return ExitCode::from(2);
     }
     let mut out = common::Stdout::lock();
@@ -66,7 +74,8 @@ fn main() -> ExitCode {
                 let generations = c.syncs.saturating_sub(1);
                 let s = if generations == 1 { "" } else { "s" };
                 let (v, n) = (c.version, c.events);
-                format!("{path}: ok: {v}, {n} events, {generations} generation{s}")
+                let ok = if c.salvaged { "salvaged" } else { "ok" };
+                format!("{path}: {ok}: {v}, {n} events, {generations} generation{s}")
             }
             Err((events, e)) => format!("{path}: error after {events} events: {e}"),
         };
