@@ -142,6 +142,10 @@ struct Tally {
     tables_lost: u64,
     /// Cuts that are valid traces to Go (not counted in the figures).
     valid: u64,
+    /// Events salvaged past Go's prefix, and events of kept batches left out where ordering
+    /// stopped (`SalvageReport::events_dropped`).
+    past_go: u64,
+    dropped: u64,
 }
 
 /// Cuts `bytes` (the trace `name`) at `n` points, checks each salvage, and adds to `tally`.
@@ -217,6 +221,8 @@ fn check_cuts(name: &str, bytes: &[u8], n: usize, tally: &mut Tally) {
         tally.recovered += recovered;
         tally.go += go_events.min(reference);
         tally.beyond_go += u64::from(recovered > go_events);
+        tally.past_go += recovered.saturating_sub(go_events);
+        tally.dropped += report.events_dropped;
         tally.tables_lost += u64::from(lost);
         // (A v1 trace's batches are not counted: it is ordered whole.)
         let v2 = trace_model::format::Version::from_header(bytes)
@@ -253,14 +259,18 @@ fn cut_traces_salvage_events_of_the_whole_trace() {
     eprintln!(
         "salvage: {traces} Go 1.22+ traces, {} cuts: recovered {} of {} events up to the last \
          trusted time ({:.1}%; Go's prefix {:.1}%); {} cuts kept events past Go's, {} with \
-         tables lost",
+         tables lost; {} events past Go's prefix, {} left in kept batches where ordering \
+         stopped ({:.1}% of those batches' events ordered)",
         tally.cuts,
         tally.recovered,
         tally.reference,
         pct(tally.recovered, tally.reference),
         pct(tally.go, tally.reference),
         tally.beyond_go,
-        tally.tables_lost
+        tally.tables_lost,
+        tally.past_go,
+        tally.dropped,
+        pct(tally.past_go, tally.past_go + tally.dropped),
     );
     assert!(traces >= 50, "{traces} traces");
     assert!(generations >= 3, "multi-generation traces among them");
