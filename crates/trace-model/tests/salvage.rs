@@ -146,10 +146,13 @@ struct Tally {
     /// stopped (`SalvageReport::events_dropped`).
     past_go: u64,
     dropped: u64,
+    /// Cuts where salvage kept any event.
+    kept_any: u64,
 }
 
-/// Cuts `bytes` (the trace `name`) at `n` points, checks each salvage, and adds to `tally`.
-fn check_cuts(name: &str, bytes: &[u8], n: usize, tally: &mut Tally) {
+/// Cuts `bytes` (the trace `name`) at `n` points, and `tail` more in its last tenth, checks
+/// each salvage, and adds to `tally`.
+fn check_cuts(name: &str, bytes: &[u8], n: usize, tail: usize, tally: &mut Tally) {
     let (whole, failed) = go_prefix(bytes);
     assert!(!failed, "{name}: the whole trace reads");
     let whole: Vec<Key> = whole.into_iter().filter(|k| !is_sync(k)).collect();
@@ -163,11 +166,10 @@ fn check_cuts(name: &str, bytes: &[u8], n: usize, tally: &mut Tally) {
     let header = 16;
     let step = (bytes.len() / n).max(1);
     // And a few in the last tenth, where a v1 trace keeps its stacks.
-    let tail = bytes.len() - bytes.len() / 10;
-    let tail_step = (bytes.len() / 10 / 8).max(1);
+    let tail_step = (bytes.len() / 10 / tail).max(1);
     let cuts = (header..bytes.len())
         .step_by(step)
-        .chain((tail..bytes.len()).step_by(tail_step))
+        .chain((bytes.len() - bytes.len() / 10..bytes.len()).step_by(tail_step))
         .chain([bytes.len() - 1]);
     for cut in cuts {
         let what = format!("{name} cut at {cut} of {}", bytes.len());
@@ -224,6 +226,7 @@ fn check_cuts(name: &str, bytes: &[u8], n: usize, tally: &mut Tally) {
         tally.past_go += recovered.saturating_sub(go_events);
         tally.dropped += report.events_dropped;
         tally.tables_lost += u64::from(lost);
+        tally.kept_any += u64::from(recovered > 0);
         // (A v1 trace's batches are not counted: it is ordered whole.)
         let v2 = trace_model::format::Version::from_header(bytes)
             .is_ok_and(|v| v.family() == Family::V2);
@@ -253,7 +256,7 @@ fn cut_traces_salvage_events_of_the_whole_trace() {
         while r.next_event().unwrap().is_some() {
             generations = generations.max(r.generation());
         }
-        check_cuts(&name, &bytes, 97, &mut tally);
+        check_cuts(&name, &bytes, 97, 8, &mut tally);
         traces += 1;
     }
     eprintln!(
@@ -308,8 +311,12 @@ fn cut_v1_traces_salvage_what_can_be_timed() {
         let name = f.display().to_string();
         let before = tally.recovered;
         // The large stress traces are ordered whole at every cut: fewer cuts.
-        let n = if bytes.len() > 100_000 { 11 } else { 41 };
-        check_cuts(&name, &bytes, n, &mut tally);
+        let (n, tail) = if bytes.len() > 100_000 {
+            (5, 2)
+        } else {
+            (41, 8)
+        };
+        check_cuts(&name, &bytes, n, tail, &mut tally);
         // Go 1.5 writes the frequency last of all: no cut of its traces keeps anything.
         let version = trace_model::format::Version::from_header(&bytes).unwrap();
         if version != trace_model::format::Version::Go1_5 {
@@ -329,10 +336,12 @@ fn cut_v1_traces_salvage_what_can_be_timed() {
         }
     }
     eprintln!(
-        "salvage: {} Go 1.5-1.21 traces, {} cuts: recovered {} of {} events up to the last \
-         trusted time ({:.1}%); cut at a third, {nothing} kept nothing and {kept} kept events",
+        "salvage: {} Go 1.5-1.21 traces, {} cuts, {} of which kept events: recovered {} of {} \
+         events up to the last trusted time ({:.1}%); cut at a third, {nothing} kept nothing and \
+         {kept} kept events",
         files.len(),
         tally.cuts,
+        tally.kept_any,
         tally.recovered,
         tally.reference,
         pct(tally.recovered, tally.reference),
@@ -437,4 +446,39 @@ fn salvage_counts(bytes: &[u8]) -> (usize, usize, usize, usize) {
 fn salvage_refuses_what_is_no_trace() {
     assert!(Reader::salvage(b"not a trace at all, not even a header").is_err());
     assert!(Reader::from_read_salvage(&b"go 1.99 trace\0\0\0"[..]).is_err());
+}
+
+/// Bytes gone bad rather than cut: salvage never fails past the header, gives Go's prefix
+/// first, and reports damage wherever Go fails. (What follows the damage can't be checked
+/// against the whole trace: the damage may change what an event says.)
+#[test]
+fn damaged_traces_salvage_gos_prefix_and_say_where() {
+    let mut cuts = 0;
+    let mut beyond = 0;
+    for trace in common::traces() {
+        let bytes = std::fs::read(&trace).unwrap();
+        let name = trace.display().to_string();
+        let step = (bytes.len() / 17).max(1);
+        for at in (16..bytes.len()).step_by(step) {
+            for mask in [0x01u8, 0xff] {
+                let mut bad = bytes.clone();
+                bad[at] ^= mask;
+                let what = format!("{name} with byte {at} ^ {mask:#x}");
+                let (go, go_failed) = go_prefix(&bad);
+                let (got, report, _, whole_read) = salvage(&bad, &what);
+                let go: Vec<Key> = go.into_iter().filter(|k| !is_sync(k)).collect();
+                let got: Vec<Key> = got.into_iter().filter(|k| !is_sync(k)).collect();
+                assert!(
+                    got.len() >= go.len() && got[..go.len()] == go[..],
+                    "{what}: Go's prefix ({} events) is not the salvage's start",
+                    go.len()
+                );
+                assert!(!go_failed || !whole_read, "{what}: {report:?}");
+                beyond += u64::from(got.len() > go.len());
+                cuts += 1;
+            }
+        }
+    }
+    eprintln!("salvage: {cuts} damaged traces, {beyond} salvaged past Go's prefix");
+    assert!(beyond > 0);
 }

@@ -48,6 +48,8 @@ pub struct StreamReader<R> {
     limits: Limits,
     /// Generations are read as [`Generations::salvage`] reads them.
     salvage: bool,
+    /// Salvage: a broken generation has been handed out, the last.
+    salvaged: bool,
 }
 
 impl<R> std::fmt::Debug for StreamReader<R> {
@@ -87,6 +89,7 @@ impl<R: Read> StreamReader<R> {
             seen: v1::Seen::new(limits),
             limits,
             salvage: false,
+            salvaged: false,
         })
     }
 
@@ -273,7 +276,7 @@ impl<R: Read> StreamReader<R> {
             self.done = true;
             return Err(e);
         }
-        if self.done && self.buf.is_empty() {
+        if (self.done && self.buf.is_empty()) || self.salvaged {
             return Ok(None);
         }
         let in_band_end = self.version >= Version::Go1_26;
@@ -347,6 +350,13 @@ impl<R: Read> StreamReader<R> {
                     return broken.map_or(Ok(None), Err);
                 }
                 g.set_broken(broken);
+                self.salvaged = true;
+                Ok(Some(g))
+            }
+            Some(Ok(g)) if g.broken().is_some() => {
+                // As `Generations::salvage`: nothing past the damage is read.
+                self.salvaged = true;
+                self.done = true;
                 Ok(Some(g))
             }
             Some(Ok(g)) => {

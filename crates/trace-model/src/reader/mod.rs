@@ -424,6 +424,17 @@ impl<'a> Reader<'a> {
                 self.done = true;
                 Ok(None)
             }
+            Err(e) if self.salvage.is_some() => {
+                // Salvage: the events so far, then a final `Sync`, as for Go 1.22+.
+                if let Some(v1) = self.v1.take() {
+                    (self.syncs, self.last_ts) = v1.progress();
+                }
+                if let Some(report) = self.salvage.as_deref_mut() {
+                    report.complete_generations = 0;
+                    report.broken_generation = Some(1);
+                }
+                self.next_event_salvaged(e)
+            }
             Err(e) => Err(self.failed(e)),
         }
     }

@@ -158,7 +158,7 @@ impl<'a> Reader<'a> {
     }
 
     /// [`salvage`](Self::salvage), holding the trace to `limits` (see
-    /// [`with_limits`](Self::with_limits)); breaking one is an error still.
+    /// [`with_limits`](Self::with_limits)); breaking one is an error still, not damage.
     pub fn salvage_with_limits(bytes: &'a [u8], limits: Limits) -> Result<Reader<'a>> {
         let report = SalvageReport {
             total_bytes: Some(bytes.len() as u64),
@@ -251,14 +251,16 @@ impl<'a> Reader<'a> {
     }
 
     /// Salvage: the error `e` ends the reading cleanly. What is queued is dropped, the
-    /// broken generation's batches with events left are counted, and a final `Sync` closes
-    /// the trace. `false` (nothing done) when not salvaging or already stopped.
+    /// generation being ordered becomes the broken one (if it wasn't), its batches with events
+    /// left are counted, and a final `Sync` closes the trace. `Err(e)` (nothing done) when not
+    /// salvaging, when the trace has ended, or when `e` is the caller's limit broken.
     #[cold]
     pub(super) fn salvage_stop(&mut self, e: Error) -> Result<(), Error> {
         let Some(report) = self.salvage.as_deref_mut() else {
             return Err(e);
         };
-        if self.finished && self.order.queue.is_empty() {
+        let limit = matches!(e.kind(), ErrorKind::Format(f) if f.is_limit());
+        if limit || (self.finished && self.order.queue.is_empty()) {
             return Err(e);
         }
         if report.damage.is_none() {
@@ -270,7 +272,12 @@ impl<'a> Reader<'a> {
         report.events_dropped = report
             .events_dropped
             .saturating_add(self.cpu_samples.len() as u64);
-        if let Some(gen) = self.gen.as_ref().filter(|g| g.broken) {
+        if let Some(gen) = self.gen.as_ref() {
+            if !gen.broken {
+                // Damage Go's parser let through, found ordering: this generation is broken.
+                report.complete_generations = report.complete_generations.saturating_sub(1);
+                report.broken_generation = Some(gen.number);
+            }
             let mut dropped = 0u64;
             for f in &self.frontier {
                 let Some(c) = self.cursors.get_mut(f.cursor) else {

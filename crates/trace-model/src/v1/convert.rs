@@ -180,6 +180,12 @@ impl V1Events {
         })
     }
 
+    /// The `Sync` events handed out, and the time of the last event: where salvage, stopping
+    /// after an error, takes over.
+    pub(crate) fn progress(&self) -> (u64, Time) {
+        (self.syncs, self.last_ts)
+    }
+
     /// The next event: a `Sync` first (if there are events) and last, as Go's reader gives.
     pub(crate) fn next(&mut self) -> Result<Option<Pending>> {
         if let Some(t) = self.first_sync.take() {
