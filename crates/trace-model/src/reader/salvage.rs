@@ -135,8 +135,10 @@ impl<'a> Reader<'a> {
     /// cleanly at the first event that can't happen, and a final `Sync` closes the trace.
     /// [`salvage_report`](Self::salvage_report) says what was left out.
     ///
-    /// A Go 1.5–1.21 trace is read whole or not at all: its clock frequency and stacks come
-    /// at its end, so a cut one has nothing to trust; the report then says so.
+    /// A Go 1.5–1.21 trace, one generation ordered whole, keeps its records up to the damage
+    /// when they include its clock frequency and the first of the stacks that follow it (Go
+    /// 1.7 on writes them after its batches, so a trace cut in its closing stacks keeps every
+    /// event, some stacks lost); cut earlier it keeps nothing, and the report says why.
     ///
     /// ```
     /// # fn main() -> Result<(), trace_model::Error> {
