@@ -401,7 +401,7 @@ fn report_of_a_cut_in_the_last_generation() {
     assert_eq!(frames, 0, "no stack without the stack table");
     let text = report.to_string();
     assert!(text.contains("kept 2 complete generation(s)"), "{text}");
-    assert!(text.contains("of broken generation 3"), "{text}");
+    assert!(text.contains("batch(es) of broken generation 3"), "{text}");
     assert!(text.contains("string and stack tables lost"), "{text}");
     assert!(
         text.contains(&format!("past byte {}", report.bytes_read)),

@@ -26,7 +26,8 @@ pub struct SalvageReport {
     pub generations_dropped: u64,
     /// M batches of the broken generation whose every event was handed out.
     pub batches_kept: u64,
-    /// M batches of the broken generation with events left out, ordering having stopped.
+    /// M batches of the broken generation with events left out, ordering having stopped (some
+    /// of their events may have been handed out).
     pub batches_dropped: u64,
     /// Events of the broken generation's batches left out: the events left in
     /// `batches_dropped` batches, and CPU samples after the last event.
@@ -92,8 +93,8 @@ impl std::fmt::Display for SalvageReport {
             } else {
                 write!(
                     f,
-                    " and {} batch(es) of broken generation {g} ({} batch(es), {} event(s) \
-                     dropped",
+                    " and {} whole batch(es) of broken generation {g} ({} more in part; {} \
+                     event(s) dropped",
                     self.batches_kept, self.batches_dropped, self.events_dropped
                 )?;
             }
