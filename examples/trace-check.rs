@@ -9,12 +9,16 @@
 //! where ERROR is Go's error where Go has one, with its byte offset, generation and event.
 //! Exit status 0 when every trace is sound, 1 when one is not, 2 on bad arguments.
 //!
-//! Usage: `trace-check [--threads 1|2] TRACE...`. A trace of any version, or Go's raw text
-//! format of a Go 1.22+ trace. Each is streamed from its file, so this is also the bare ordered
-//! pass to time against Go's reader (`scripts/time-model.sh`). With `--threads 2` (the default
-//! on a machine with a second core) a worker thread reads the next generation while this one
-//! orders the current one, two generations in memory at most; with `--threads 1`, one thread
-//! and one generation.
+//! With `--salvage`, each trace is read as far as it can be trusted: a broken one says
+//! `salvaged` and how many events were kept, what was dropped goes to stderr, and the exit
+//! status is 0.
+//!
+//! Usage: `trace-check [--threads 1|2] [--salvage] TRACE...`. A trace of any version, or Go's
+//! raw text format of a Go 1.22+ trace. Each is streamed from its file, so this is also the bare
+//! ordered pass to time against Go's reader (`scripts/time-model.sh`). With `--threads 2` (the
+//! default on a machine with a second core) a worker thread reads the next generation while
+//! this one orders the current one, two generations in memory at most; with `--threads 1`, one
+//! thread and one generation. Salvage reads on one thread.
 
 #[path = "common/mod.rs"]
 mod common;
@@ -25,6 +29,8 @@ use std::process::ExitCode;
 
 /// A sound trace: its version, events and `Sync` events.
 struct Sound {
+    /// Broken, and read with `--salvage`.
+    salvaged: bool,
     version: gotrace::format::Version,
     events: u64,
     syncs: u64,
@@ -36,7 +42,12 @@ fn check(
     options: ReaderOptions,
 ) -> Result<Sound, (u64, gotrace::model::Error)> {
     let file = std::fs::File::open(path).map_err(|e| (0, e.into()))?;
-    let mut reader = Reader::from_read_with_options(file, options).map_err(|e| (0, e))?;
+    let mut reader = if common::salvaging() {
+        common::reader(file)
+    } else {
+        Reader::from_read_with_options(file, options)
+    }
+    .map_err(|e| (0, e))?;
     let (mut events, mut syncs) = (0, 0);
     loop {
         match reader.next_event() {
@@ -48,7 +59,9 @@ fn check(
             Err(e) => return Err((events, e)),
         }
     }
+    common::report_salvage("trace-check", path, &reader);
     Ok(Sound {
+        salvaged: reader.salvage_report().is_some_and(|r| !r.is_whole()),
         version: reader.version(),
         events,
         syncs,
@@ -56,7 +69,7 @@ fn check(
 }
 
 fn main() -> ExitCode {
-    let mut paths: Vec<_> = std::env::args_os().skip(1).collect();
+    let mut paths: Vec<_> = common::args_os();
     let mut options = ReaderOptions::default();
     if paths.first().is_some_and(|a| a == "--threads") {
         match paths.get(1).and_then(|n| n.to_str()) {
@@ -67,7 +80,7 @@ fn main() -> ExitCode {
         paths.drain(..paths.len().min(2));
     }
     if paths.is_empty() || paths.iter().any(|p| p.to_string_lossy().starts_with('-')) {
-        eprintln!("usage: trace-check [--threads 1|2] TRACE...");
+        eprintln!("usage: trace-check [--threads 1|2] [--salvage] TRACE...");
         return ExitCode::from(2);
     }
     let mut out = common::Stdout::lock();
@@ -81,7 +94,8 @@ fn main() -> ExitCode {
                 let generations = c.syncs.saturating_sub(1);
                 let s = if generations == 1 { "" } else { "s" };
                 let (v, n) = (c.version, c.events);
-                format!("{path}: ok: {v}, {n} events, {generations} generation{s}")
+                let ok = if c.salvaged { "salvaged" } else { "ok" };
+                format!("{path}: {ok}: {v}, {n} events, {generations} generation{s}")
             }
             Err((events, e)) => format!("{path}: error after {events} events: {e}"),
         };

@@ -2,7 +2,7 @@
 //! types and the GC of side A (the base) against side B, with benchstat's statistics over
 //! repeated runs (`trace_model::diff`).
 //!
-//! Usage: `trace-diff [--by region|goroutine|task|gc|all] [--json] [--alpha A] [--per-op NAME]
+//! Usage: `trace-diff [--by region|goroutine|task|gc|all] [--json] [--alpha A] [--salvage] [--per-op NAME]
 //! [--stat total|mean|p50|p90|p99] A... -- B...`, or `trace-diff [options] A B` for one trace a
 //! side.
 //!
@@ -32,6 +32,10 @@
 //! A trace that can't be read is named with the error (exit 1); sides without a region type in
 //! common are said to be (on stderr; exit 1 if only regions were asked for); bad arguments
 //! exit 2.
+//!
+//! With `--salvage`, a broken trace is read as far as it can be trusted
+//! (`gotrace::model::Reader::salvage`): every complete generation, then what of the broken one
+//! can be ordered. What was dropped goes to stderr, and the exit status is 0.
 
 #[path = "common/mod.rs"]
 mod common;
@@ -39,11 +43,11 @@ mod common;
 use gotrace::format::text::quote::quote;
 use gotrace::model::diff::{compare, Diff, Entry, Options, Profile, Side, Stat, TestOn, Unit};
 use gotrace::model::summary::GoDuration;
-use gotrace::model::Reader;
 use std::io::{BufWriter, Write};
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: trace-diff [--by region|goroutine|task|gc|all] [--json] [--alpha A] \
+const USAGE: &str =
+    "usage: trace-diff [--by region|goroutine|task|gc|all] [--json] [--alpha A] [--salvage] \
                      [--per-op NAME] [--stat total|mean|p50|p90|p99] A... -- B...  \
                      (or: trace-diff [options] A B)";
 
@@ -90,7 +94,7 @@ fn parse_by(v: &str) -> Result<Sections, String> {
 }
 
 fn parse_args() -> Result<Args, String> {
-    let mut args = std::env::args_os().skip(1);
+    let mut args = common::args_os().into_iter();
     let mut by = None;
     let (mut json, mut options) = (false, Options::default());
     let (mut before, mut after, mut split) = (Vec::new(), Vec::new(), false);
@@ -153,9 +157,10 @@ fn parse_args() -> Result<Args, String> {
 fn read(path: &std::ffi::OsStr) -> Result<Profile, String> {
     let name = std::path::Path::new(path).display().to_string();
     let file = std::fs::File::open(path).map_err(|e| format!("{name}: {e}"))?;
-    Reader::from_read(file)
-        .and_then(|r| Profile::read(name.clone(), r))
-        .map_err(|e| format!("{name}: {e}"))
+    let mut r = common::reader(file).map_err(|e| format!("{name}: {e}"))?;
+    let p = Profile::read_from(name.clone(), &mut r).map_err(|e| format!("{name}: {e}"))?;
+    common::report_salvage("trace-diff", path, &r);
+    Ok(p)
 }
 
 /// A value in the entry's unit: a duration, or a count.

@@ -3,7 +3,7 @@
 //! leaks and serial bottlenecks, each with its evidence, the runbook's advice and the commands
 //! to run next.
 //!
-//! Usage: `trace-doctor [--json] [--threshold NAME=VALUE]... TRACE`
+//! Usage: `trace-doctor [--json] [--threshold NAME=VALUE]... [--salvage] TRACE`
 //!
 //! Findings are listed most severe first; a healthy trace has none ("no findings"). `--json`
 //! writes `{"findings":[{"id","severity","summary","evidence":{...},"advice","next":[...]}]}`.
@@ -13,16 +13,19 @@
 //! for bad arguments.
 //!
 //! One streaming pass: memory holds live goroutines and bounded tables, not the events.
+//!
+//! With `--salvage`, a broken trace is read as far as it can be trusted
+//! (`gotrace::model::Reader::salvage`): every complete generation, then what of the broken one
+//! can be ordered. What was dropped goes to stderr, and the exit status is 0.
 
 #[path = "common/mod.rs"]
 mod common;
 
 use gotrace::model::doctor::{findings_json, Doctor, Finding, Thresholds, Value};
-use gotrace::model::Reader;
 use std::io::{BufWriter, Write};
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: trace-doctor [--json] [--threshold NAME=VALUE]... TRACE";
+const USAGE: &str = "usage: trace-doctor [--json] [--salvage] [--threshold NAME=VALUE]... TRACE";
 
 struct Args {
     json: bool,
@@ -31,7 +34,7 @@ struct Args {
 }
 
 fn parse_args() -> Result<Args, String> {
-    let mut args = std::env::args_os().skip(1);
+    let mut args = common::args_os().into_iter();
     let (mut json, mut thresholds, mut path) = (false, Thresholds::default(), None);
     while let Some(a) = args.next() {
         let a = a
@@ -157,10 +160,13 @@ fn main() -> ExitCode {
         }
     };
     let mut doctor = Doctor::new(args.thresholds);
-    let read = Reader::from_read(file).and_then(|mut r| r.feed(&mut doctor));
-    if let Err(e) = read {
-        eprintln!("trace-doctor: {e}");
-        return ExitCode::FAILURE;
+    let read = common::reader(file).and_then(|mut r| r.feed(&mut doctor).map(|_| r));
+    match read {
+        Ok(r) => common::report_salvage("trace-doctor", args.path.as_ref(), &r),
+        Err(e) => {
+            eprintln!("trace-doctor: {e}");
+            return ExitCode::FAILURE;
+        }
     }
     let findings = doctor.finish();
     let mut out = BufWriter::new(common::Stdout::lock());

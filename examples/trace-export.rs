@@ -1,6 +1,6 @@
 //! Exports Go traces as Parquet tables, for DuckDB or Spark.
 //!
-//! Usage: `trace-export --parquet OUT_DIR [--row-group-rows N] TRACE...`
+//! Usage: `trace-export --parquet OUT_DIR [--row-group-rows N] [--salvage] TRACE...`
 //!
 //! Each trace becomes `OUT_DIR/TABLE/trace=ID/part-0.parquet` for every table (`traces`,
 //! `events`, `stacks`, `goroutines`, `regions`, `tasks`, `gc_cycles`, `stw_pauses`,
@@ -8,6 +8,8 @@
 //! trace. One line per trace goes to stdout: `PATH: trace=ID, N events`. A trace that can't be
 //! read is reported on stderr by name and skipped, and nothing of it is written; the others
 //! are still exported, and the exit status is 1. Exporting a trace again replaces its tables.
+//! With `--salvage` a broken trace is exported as far as it can be trusted, and what was
+//! dropped goes to stderr.
 //! Needs the cargo feature `columnar`.
 
 #[path = "common/mod.rs"]
@@ -18,7 +20,8 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: trace-export --parquet OUT_DIR [--row-group-rows N] TRACE...";
+const USAGE: &str =
+    "usage: trace-export --parquet OUT_DIR [--row-group-rows N] [--salvage] TRACE...";
 
 struct Args {
     out: PathBuf,
@@ -27,8 +30,9 @@ struct Args {
 }
 
 fn parse_args() -> Result<Args, String> {
-    let mut it = std::env::args_os().skip(1);
+    let mut it = common::args_os().into_iter();
     let (mut out, mut traces, mut opts) = (None, Vec::new(), Options::default());
+    opts.salvage = common::salvaging();
     while let Some(a) = it.next() {
         let (flag, inline) = match a.to_str().and_then(|s| s.split_once('=')) {
             Some((f, v)) if f.starts_with("--") => (Some(f.to_string()), Some(v.into())),
@@ -81,6 +85,9 @@ fn main() -> ExitCode {
     for path in &args.traces {
         match export_file(path, &args.out, &args.opts) {
             Ok(done) => {
+                for line in done.salvage.iter().flat_map(|r| r.lines()) {
+                    eprintln!("trace-export: {}: {line}", path.display());
+                }
                 // A closed stdout doesn't stop the export.
                 let _ = writeln!(
                     out,

@@ -2,7 +2,7 @@
 //! the other stop-the-world pauses, and minimum mutator utilization (MMU) at standard windows,
 //! as `go tool trace`'s `/mmu` page computes it.
 //!
-//! Usage: `trace-gc [--flags FLAGS] TRACE`
+//! Usage: `trace-gc [--flags FLAGS] [--salvage] TRACE`
 //!
 //! FLAGS chooses what counts against the program in the MMU table, as the `/mmu` page's query
 //! names it: `stw`, `background`, `assist`, `sweep` joined by `|`, with `perProc|` for the
@@ -14,6 +14,10 @@
 //! A broken trace (cut short, say) is analysed as `go tool trace`'s `/mmu` page analyses it:
 //! the events of its complete generations, those before the one where reading fails, with a
 //! warning on stderr of what was left out; the exit status is 0.
+//!
+//! With `--salvage`, a broken trace is read as far as it can be trusted
+//! (`gotrace::model::Reader::salvage`): every complete generation, then what of the broken one
+//! can be ordered. What was dropped goes to stderr, and the exit status is 0.
 
 #[path = "common/mod.rs"]
 mod common;
@@ -24,10 +28,10 @@ use gotrace::model::summary::GoDuration;
 use std::io::{BufWriter, Write};
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: trace-gc [--flags FLAGS] TRACE";
+const USAGE: &str = "usage: trace-gc [--flags FLAGS] [--salvage] TRACE";
 
 fn parse_args() -> Result<(std::ffi::OsString, Vec<UtilFlags>), String> {
-    let mut args = std::env::args_os().skip(1);
+    let mut args = common::args_os().into_iter();
     let (mut path, mut flags) = (None, Vec::new());
     while let Some(a) = args.next() {
         match a.to_str() {
@@ -167,7 +171,7 @@ fn main() -> ExitCode {
         }
     };
     // Streaming: one generation in memory at a time.
-    let read = common::feed_trace(&path, false, common::Keep::Complete, || {
+    let read = common::feed_trace("trace-gc", &path, false, common::Keep::Complete, || {
         let utils: Vec<Utilization> = flags.iter().map(|&f| Utilization::new(f)).collect();
         (GcAnalyzer::new(), utils)
     });

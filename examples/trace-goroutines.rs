@@ -1,7 +1,7 @@
 //! The goroutine analysis of `go tool trace`: goroutines grouped by start function, with where
 //! their time went, computed as Go 1.27 computes it.
 //!
-//! Usage: `trace-goroutines [--sort COLUMN] [--name NAME] [--json] TRACE`
+//! Usage: `trace-goroutines [--sort COLUMN] [--name NAME] [--json] [--salvage] TRACE`
 //!
 //! - Without options: one row per group (start function): how many goroutines, and the sums of
 //!   their total, execution, scheduler wait, syscall, blocked-syscall, blocked and unknown time.
@@ -18,6 +18,10 @@
 //!
 //! A broken trace (cut short, say) is summarized as `go tool trace` summarizes it: every event
 //! read before the error, with a warning on stderr of what was left out; the exit status is 0.
+//!
+//! With `--salvage`, a broken trace is read as far as it can be trusted
+//! (`gotrace::model::Reader::salvage`): every complete generation, then what of the broken one
+//! can be ordered. What was dropped goes to stderr, and the exit status is 0.
 
 #[path = "common/mod.rs"]
 mod common;
@@ -34,10 +38,11 @@ struct Args {
     json: bool,
 }
 
-const USAGE: &str = "usage: trace-goroutines [--sort COLUMN] [--name NAME] [--json] TRACE";
+const USAGE: &str =
+    "usage: trace-goroutines [--sort COLUMN] [--name NAME] [--json] [--salvage] TRACE";
 
 fn parse_args() -> Result<Args, String> {
-    let mut args = std::env::args_os().skip(1);
+    let mut args = common::args_os().into_iter();
     let (mut path, mut sort, mut name, mut json) = (None, None, None, false);
     while let Some(a) = args.next() {
         let mut value = |flag: &str| {
@@ -253,7 +258,13 @@ fn main() -> ExitCode {
         }
     };
     // Streaming: one generation in memory at a time.
-    let read = common::feed_trace(&args.path, false, common::Keep::AllRead, Summarizer::new);
+    let read = common::feed_trace(
+        "trace-goroutines",
+        &args.path,
+        false,
+        common::Keep::AllRead,
+        Summarizer::new,
+    );
     let summary = match read {
         Ok((s, broken)) => {
             if let Some(b) = broken {

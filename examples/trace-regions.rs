@@ -1,7 +1,7 @@
 //! User regions as `go tool trace` shows them on its `/userregions` and `/userregion` pages,
 //! computed as Go 1.27 computes them (`trace_model::regions`).
 //!
-//! Usage: `trace-regions [--json] [--type TYPE] TRACE`
+//! Usage: `trace-regions [--json] [--type TYPE] [--salvage] TRACE`
 //!
 //! - Without options: two tables of the region groups (regions of one type that began at one
 //!   place: the outermost frame of the stack where they began), sorted by type and place. The
@@ -18,6 +18,10 @@
 //!
 //! One streaming pass. A trace that can't be read is named with the error (exit 1); bad
 //! arguments exit 2.
+//!
+//! With `--salvage`, a broken trace is read as far as it can be trusted
+//! (`gotrace::model::Reader::salvage`): every complete generation, then what of the broken one
+//! can be ordered. What was dropped goes to stderr, and the exit status is 0.
 
 #[path = "common/mod.rs"]
 mod common;
@@ -29,7 +33,7 @@ use std::collections::BTreeSet;
 use std::io::{BufWriter, Write};
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: trace-regions [--json] [--type TYPE] TRACE";
+const USAGE: &str = "usage: trace-regions [--json] [--type TYPE] [--salvage] TRACE";
 
 struct Args {
     path: std::ffi::OsString,
@@ -38,7 +42,7 @@ struct Args {
 }
 
 fn parse_args() -> Result<Args, String> {
-    let mut args = std::env::args_os().skip(1);
+    let mut args = common::args_os().into_iter();
     let (mut path, mut ty, mut json) = (None, None, false);
     while let Some(a) = args.next() {
         match a.to_str() {
@@ -194,7 +198,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let summary = match common::summarize(&args.path) {
+    let summary = match common::summarize_as("trace-regions", &args.path) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("trace-regions: {e}");

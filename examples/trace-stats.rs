@@ -1,18 +1,22 @@
 //! One streaming pass over a Go trace that prints what it holds: events by kind, goroutines,
 //! Ps, Ms, generations, duration, GC cycles and total stop-the-world time.
 //!
-//! Usage: `trace-stats TRACE`. A progress bar goes to stderr when stderr is a terminal and the
+//! Usage: `trace-stats [--salvage] TRACE`. A progress bar goes to stderr when stderr is a terminal and the
 //! trace is large.
 //!
 //! A broken trace (cut short, say) gets the figures of every event read before the error, as
 //! `go tool trace` summarizes such a trace, with a warning on stderr of what was left out; the
 //! exit status is 0.
+//!
+//! With `--salvage`, a broken trace is read as far as it can be trusted
+//! (`gotrace::model::Reader::salvage`): every complete generation, then what of the broken one
+//! can be ordered. What was dropped goes to stderr, and the exit status is 0.
 
 #[path = "common/mod.rs"]
 mod common;
 
 use gotrace::format::hash::IdSet as Ids;
-use gotrace::model::{EventKind, GoState, ProcState, RangeKind, Reader, ResourceKind};
+use gotrace::model::{EventKind, GoState, ProcState, RangeKind, ResourceKind};
 use std::collections::BTreeMap;
 
 /// IDs seen: goroutines, Ps or Ms.
@@ -154,9 +158,9 @@ fn ns(v: i64) -> String {
 }
 
 fn main() -> ExitCode {
-    let mut args = std::env::args_os().skip(1);
+    let mut args = common::args_os().into_iter();
     let (Some(path), None) = (args.next(), args.next()) else {
-        eprintln!("usage: trace-stats TRACE");
+        eprintln!("usage: trace-stats [--salvage] TRACE");
         return ExitCode::from(2);
     };
     let (file, total) = match std::fs::File::open(&path).and_then(|f| {
@@ -172,7 +176,7 @@ fn main() -> ExitCode {
     let progress = std::io::stderr().is_terminal() && total > 16 << 20;
     let mut stats = Stats::default();
     // Streaming: one generation in memory at a time.
-    let mut reader = match Reader::from_read(file) {
+    let mut reader = match common::reader(file) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("trace-stats: {e}");
@@ -203,6 +207,7 @@ fn main() -> ExitCode {
     if progress {
         eprintln!();
     }
+    common::report_salvage("trace-stats", &path, &reader);
     let mut out = common::Stdout::lock();
     if let Err(e) = stats.print(&mut out) {
         eprintln!("trace-stats: {e}");

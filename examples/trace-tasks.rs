@@ -1,7 +1,7 @@
 //! User tasks as `go tool trace` shows them on its `/usertasks` and `/usertask` pages,
 //! computed as Go 1.27 computes them (`trace_model::regions`).
 //!
-//! Usage: `trace-tasks [--json] [--type TYPE] TRACE`
+//! Usage: `trace-tasks [--json] [--type TYPE] [--salvage] TRACE`
 //!
 //! - Without options: one row per task type, sorted by type: how many tasks, how many the
 //!   trace holds both ends of (complete) and not, and the durations of the complete ones:
@@ -17,6 +17,10 @@
 //!
 //! One streaming pass. A trace that can't be read is named with the error (exit 1); bad
 //! arguments exit 2.
+//!
+//! With `--salvage`, a broken trace is read as far as it can be trusted
+//! (`gotrace::model::Reader::salvage`): every complete generation, then what of the broken one
+//! can be ordered. What was dropped goes to stderr, and the exit status is 0.
 
 #[path = "common/mod.rs"]
 mod common;
@@ -27,7 +31,7 @@ use gotrace::model::summary::GoDuration;
 use std::io::{BufWriter, Write};
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: trace-tasks [--json] [--type TYPE] TRACE";
+const USAGE: &str = "usage: trace-tasks [--json] [--type TYPE] [--salvage] TRACE";
 
 struct Args {
     path: std::ffi::OsString,
@@ -36,7 +40,7 @@ struct Args {
 }
 
 fn parse_args() -> Result<Args, String> {
-    let mut args = std::env::args_os().skip(1);
+    let mut args = common::args_os().into_iter();
     let (mut path, mut ty, mut json) = (None, None, false);
     while let Some(a) = args.next() {
         match a.to_str() {
@@ -162,7 +166,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let summary = match common::summarize(&args.path) {
+    let summary = match common::summarize_as("trace-tasks", &args.path) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("trace-tasks: {e}");

@@ -1,7 +1,7 @@
 //! The timeline `go tool trace` shows, as the JSON its `/jsontrace` handler serves: open it at
 //! ui.perfetto.dev or in Go's trace viewer; or as a native Perfetto trace (`--perfetto`).
 //!
-//! Usage: `trace-timeline [--view proc|thread] [--goid N] [--focustask N] [--taskid N] [--start I --end J] [--ranges] [--perfetto] [-o FILE] TRACE`
+//! Usage: `trace-timeline [--view proc|thread] [--goid N] [--focustask N] [--taskid N] [--start I --end J] [--ranges] [--perfetto] [--salvage] [-o FILE] TRACE`
 //!
 //! - Default: the proc view (one lane per P), byte-identical to Go 1.27's `/jsontrace`
 //!   (up to the order of events Go writes from maps).
@@ -27,6 +27,13 @@
 //! The trace is streamed: memory holds one generation and what is open, not the output. On bad
 //! input the error, with the path, goes to stderr and the exit status is 1; bad arguments or
 //! query values exit 2.
+//!
+//! With `--salvage`, a broken trace is read as far as it can be trusted
+//! (`gotrace::model::Reader::salvage`): every complete generation, then what of the broken one
+//! can be ordered. What was dropped goes to stderr, and the exit status is 0.
+
+#[path = "common/mod.rs"]
+mod common;
 
 use gotrace::viewer::{Focus, Format, Options, TaskFocus, Timeline, View};
 use std::io::Write;
@@ -53,7 +60,7 @@ fn quiet<T>(r: std::io::Result<T>) -> std::io::Result<T> {
 }
 
 const USAGE: &str =
-    "usage: trace-timeline [--view proc|thread] [--goid N] [--focustask N] [--taskid N] [--start I --end J] [--ranges] [--perfetto] [-o FILE] TRACE";
+    "usage: trace-timeline [--view proc|thread] [--goid N] [--focustask N] [--taskid N] [--start I --end J] [--ranges] [--perfetto] [--salvage] [-o FILE] TRACE";
 
 struct Args {
     opts: Options,
@@ -139,13 +146,15 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
 fn run<W: Write + Send>(path: &str, opts: Options, out: W) -> Result<(), gotrace::viewer::Error> {
     let file = std::fs::File::open(path).map_err(gotrace::viewer::Error::Io)?;
     let mut t = Timeline::new(out, opts);
-    gotrace::model::Reader::from_read(std::io::BufReader::new(file))?.feed_pipelined(&mut t)?;
+    let mut r = common::reader(std::io::BufReader::new(file))?;
+    r.feed_pipelined(&mut t)?;
+    common::report_salvage("trace-timeline", path.as_ref(), &r);
     t.finish()?;
     Ok(())
 }
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args: Vec<String> = common::args();
     let mut a = match parse_args(&args) {
         Ok(a) => a,
         Err(msg) => {

@@ -1,7 +1,7 @@
 //! Writes a blocking profile of a Go trace, as `go tool trace -pprof=TYPE TRACE` does.
 //!
 //! Usage: `trace2pprof -pprof=TYPE [-o FILE] [--goroutine NAME] [--region NAME] [--from T]
-//! [--to T] TRACE`, TYPE one of net, sync, syscall, sched. The gzipped profile goes to stdout
+//! [--to T] [--salvage] TRACE`, TYPE one of net, sync, syscall, sched. The gzipped profile goes to stdout
 //! unless `-o` names a file. `--goroutine` keeps the goroutines whose start function is NAME;
 //! `--region` keeps time inside the outermost user regions of type NAME; `--from` and `--to`
 //! keep a time window, in trace nanoseconds, or as an offset from the trace's first event with
@@ -11,6 +11,10 @@
 //! time of its complete generations, those before the one where reading fails, with the
 //! goroutines its summary finds in every event read; what was left out is said on stderr, and
 //! the exit status is 0. Like Go, it fails when that leaves no goroutine.
+//!
+//! With `--salvage`, a broken trace is read as far as it can be trusted
+//! (`gotrace::model::Reader::salvage`): every complete generation, then what of the broken one
+//! can be ordered. What was dropped goes to stderr, and the exit status is 0.
 
 #[path = "common/mod.rs"]
 mod common;
@@ -20,7 +24,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 const USAGE: &str = "usage: trace2pprof -pprof=net|sync|syscall|sched [-o FILE] \
-[--goroutine NAME] [--region NAME] [--from T] [--to T] TRACE";
+[--goroutine NAME] [--region NAME] [--from T] [--to T] [--salvage] TRACE";
 
 struct Args {
     kind: ProfileKind,
@@ -37,7 +41,7 @@ fn parse_args() -> Result<Args, String> {
     let mut trace = None;
     let mut filter = Filter::default();
     let (mut from, mut to) = (None, None);
-    let mut it = std::env::args().skip(1);
+    let mut it = common::args().into_iter();
     while let Some(a) = it.next() {
         let (flag, inline) = match a.split_once('=') {
             Some((f, v)) if f.starts_with('-') => (f.to_string(), Some(v.to_string())),
@@ -102,7 +106,7 @@ fn parse_time(s: &str, start: i64) -> Result<i64, String> {
 /// The time of the trace's first event, for offsets.
 fn first_time(path: &str) -> Result<i64, Box<dyn std::error::Error>> {
     let file = std::fs::File::open(path)?;
-    let mut r = gotrace::model::Reader::from_read(file)?;
+    let mut r = common::reader(file)?;
     Ok(r.next_event()?.map_or(0, |e| e.time()))
 }
 
@@ -130,6 +134,7 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     }
     // Order on this thread and count on another when there is a core to spare.
     let (profiler, broken) = common::feed_trace(
+        "trace2pprof",
         args.trace.as_ref(),
         true,
         common::Keep::CompleteThen(Profiler::stop_counting),

@@ -5,8 +5,9 @@
 //! `trace-footprint` prints Go's `-d=footprint` table (and one for v1 traces, which Go can't
 //! read), `trace-doctor` finds nothing on a healthy trace and the runbook's finding on a sick
 //! one (text, `--json`, `--threshold`), `trace-regions` and `trace-tasks --json` print Go's
-//! region and task pages, `trace-diff` ranks the experiment's slowed region first, and bad
-//! arguments exit 2 with the usage.
+//! region and task pages, `trace-diff` ranks the experiment's slowed region first, bad
+//! arguments exit 2 with the usage, and with `--salvage` every tool that reads traces reads a
+//! cut one past where Go's stop.
 //!
 //! `cargo test` builds the examples next to the test binary's directory; if they are missing
 //! (a test run without examples), the test says so and fails.
@@ -1036,5 +1037,108 @@ fn trace_damage_is_deterministic() {
         .find(|(n, _)| n.starts_with("gotrace-damage"))
         .unwrap();
     assert_eq!(corpus.1, b"go 1.22 trace\x00\x00\x00\x01\x01");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// `--salvage`: every tool that reads traces reads a cut one as far as it can be trusted, past
+/// where Go's tools stop: exit 0, what was dropped on stderr, and more events than Go's reading
+/// (the cut of `the_tools_read_a_cut_trace_as_gos_do`, where Go's tools keep 226 events).
+#[test]
+fn the_tools_salvage_a_cut_trace() {
+    let whole = std::fs::read(testdata("go1.22.10/generations.trace")).unwrap();
+    let dir = std::env::temp_dir().join(format!("gotrace-salvage-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cut = dir.join("cut.trace");
+    std::fs::write(&cut, &whole[..4016]).unwrap();
+    let p = cut.to_str().unwrap();
+    let out_pb = dir.join("sched.pb.gz");
+    let out_json = dir.join("timeline.json");
+    let parquet = dir.join("parquet");
+    let mut tools = vec![
+        (
+            "trace2pprof",
+            vec![
+                "-pprof=sched",
+                "-o",
+                out_pb.to_str().unwrap(),
+                "--salvage",
+                p,
+            ],
+        ),
+        ("trace-gc", vec!["--salvage", p]),
+        ("trace-goroutines", vec!["--salvage", p]),
+        ("trace-stats", vec!["--salvage", p]),
+        ("trace-events", vec!["--salvage", p]),
+        ("trace-check", vec!["--salvage", p]),
+        ("trace-doctor", vec!["--salvage", p]),
+        ("trace-regions", vec!["--salvage", p]),
+        ("trace-tasks", vec!["--salvage", p]),
+        ("trace-footprint", vec!["--salvage", p]),
+        (
+            "trace-timeline",
+            vec!["--salvage", "-o", out_json.to_str().unwrap(), p],
+        ),
+        ("trace-diff", vec!["--salvage", p, p]),
+    ];
+    // Built (by this test run) only with the `columnar` feature.
+    if cfg!(feature = "columnar") {
+        tools.push((
+            "trace-export",
+            vec!["--parquet", parquet.to_str().unwrap(), "--salvage", p],
+        ));
+    }
+    let mut outputs = std::collections::HashMap::new();
+    for (name, args) in &tools {
+        let out = run(name, args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{name}: {err}");
+        assert!(err.contains("salvage: the trace breaks: "), "{name}: {err}");
+        assert!(
+            err.contains(
+                "kept 1 complete generation(s) and 3 whole batch(es) of broken generation 2"
+            ),
+            "{name}: {err}"
+        );
+        assert!(
+            err.contains("string and stack tables lost"),
+            "{name}: {err}"
+        );
+        assert!(err.contains("past byte 4013"), "{name}: {err}");
+        outputs.insert(*name, String::from_utf8_lossy(&out.stdout).into_owned());
+    }
+    // Go's reading keeps 226 events (the test above); salvage keeps the broken generation's
+    // batches too.
+    let events = outputs["trace-events"]
+        .lines()
+        .filter(|l| l.starts_with("M="));
+    assert_eq!(events.count(), 488);
+    assert!(
+        outputs["trace-check"].contains("salvaged: go 1.22, 488 events, 2 generations"),
+        "{}",
+        outputs["trace-check"]
+    );
+    assert!(std::fs::metadata(&out_pb).unwrap().len() > 0);
+    assert!(std::fs::metadata(&out_json).unwrap().len() > 0);
+    // Without --salvage, nothing changes: trace-events fails as Go does.
+    assert_eq!(run("trace-events", &[p]).status.code(), Some(1));
+    // Raw events are read one after another: those before the damage, then exit 0.
+    let out = run("trace-raw", &["--salvage", p]);
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("the raw events before the damage were printed"),
+        "{err}"
+    );
+    // A whole trace: no report.
+    let out = run(
+        "trace-stats",
+        &["--salvage", &testdata("go1.22.10/generations.trace")],
+    );
+    assert!(out.status.success());
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }

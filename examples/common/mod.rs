@@ -72,16 +72,98 @@ pub fn write_table(
     Ok(())
 }
 
+/// Whether `--salvage` was given: read a broken trace as far as it can be trusted
+/// ([`gotrace::model::Reader::salvage`]) rather than stop where Go stops.
+static SALVAGE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// The program's arguments (its name left out), with `--salvage` taken out of those before any
+/// `--` and remembered ([`salvaging`]).
+pub fn args_os() -> Vec<std::ffi::OsString> {
+    let mut out = Vec::new();
+    let mut options = true;
+    for a in std::env::args_os().skip(1) {
+        options &= a != "--";
+        if options && a == "--salvage" {
+            SALVAGE.store(true, std::sync::atomic::Ordering::Relaxed);
+        } else {
+            out.push(a);
+        }
+    }
+    out
+}
+
+/// [`args_os`] as strings (an argument that isn't UTF-8 is an error, as with
+/// `std::env::args`).
+pub fn args() -> Vec<String> {
+    let to_string = |a: std::ffi::OsString| {
+        a.into_string()
+            .unwrap_or_else(|a| panic!("argument is not valid Unicode: {a:?}"))
+    };
+    args_os().into_iter().map(to_string).collect()
+}
+
+/// Whether `--salvage` was among the arguments (see [`args_os`]).
+pub fn salvaging() -> bool {
+    SALVAGE.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// A reader of the trace `file` of `path`, streamed; one that salvages with `--salvage`.
+pub fn reader<R: std::io::Read + Send + 'static>(
+    file: R,
+) -> gotrace::model::Result<gotrace::model::Reader<'static>> {
+    if salvaging() {
+        gotrace::model::Reader::from_read_salvage(file)
+    } else {
+        gotrace::model::Reader::from_read(file)
+    }
+}
+
+/// Says on stderr what salvage kept and dropped of the trace at `path`, read by `reader` to
+/// its end, when it salvaged and the trace was broken.
+pub fn report_salvage(tool: &str, path: &std::ffi::OsStr, reader: &gotrace::model::Reader<'_>) {
+    let Some(report) = reader.salvage_report() else {
+        return;
+    };
+    if report.is_whole() {
+        return;
+    }
+    let size = std::fs::metadata(path).ok().map(|m| m.len());
+    let name = std::path::Path::new(path).display();
+    eprintln!("{tool}: {name}: the trace is broken; --salvage read it as far as it can be trusted");
+    for line in report.to_string().lines() {
+        match (
+            line.starts_with("salvage: dropped"),
+            report.bytes_dropped(size),
+        ) {
+            (true, Some(n)) => eprintln!(
+                "{tool}: salvage: dropped {n} byte(s) past byte {} of {}; last trusted event at \
+                 {} ns",
+                report.bytes_read,
+                size.unwrap_or(0),
+                report.last_trusted_time
+            ),
+            _ => eprintln!("{tool}: {line}"),
+        }
+    }
+}
+
 /// The summary of the trace at `path`, streamed (one generation in memory at a time); an error
-/// names the file.
+/// names the file. With `--salvage`, of what can be trusted of a broken trace.
 #[allow(dead_code)]
 pub fn summarize(path: &std::ffi::OsStr) -> Result<gotrace::model::Summary, String> {
+    summarize_as("", path)
+}
+
+/// [`summarize`], `tool` saying what salvage kept on stderr.
+#[allow(dead_code)]
+pub fn summarize_as(tool: &str, path: &std::ffi::OsStr) -> Result<gotrace::model::Summary, String> {
     let name = std::path::Path::new(path).display().to_string();
     let file = std::fs::File::open(path).map_err(|e| format!("{name}: {e}"))?;
     let mut summarizer = gotrace::model::Summarizer::new();
-    gotrace::model::Reader::from_read(file)
-        .and_then(|mut r| r.feed(&mut summarizer))
+    let mut r = reader(file).map_err(|e| format!("{name}: {e}"))?;
+    r.feed(&mut summarizer)
         .map_err(|e| format!("{name}: {e}"))?;
+    report_salvage(tool, path, &r);
     Ok(summarizer.finish())
 }
 
@@ -150,6 +232,7 @@ pub enum Keep<S> {
 /// events `keep` says, and the `Broken` says what was left out; errors opening the trace are
 /// errors.
 pub fn feed_trace<S: gotrace::model::EventSink + Send>(
+    tool: &str,
     path: &std::ffi::OsStr,
     pipelined: bool,
     keep: Keep<S>,
@@ -160,7 +243,7 @@ pub fn feed_trace<S: gotrace::model::EventSink + Send>(
         let file =
             std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.to_string_lossy()))?;
         let size = file.metadata().map_or(0, |m| m.len());
-        Ok((Reader::from_read(file)?, size))
+        Ok((reader(file)?, size))
     };
     let (mut reader, file_bytes) = open()?;
     let mut counted = Counted {
@@ -175,7 +258,10 @@ pub fn feed_trace<S: gotrace::model::EventSink + Send>(
         reader.feed(&mut counted)
     };
     let error = match fed {
-        Ok(_) => return Ok((counted.sink, None)),
+        Ok(_) => {
+            report_salvage(tool, path, &reader);
+            return Ok((counted.sink, None));
+        }
         Err(e) => e,
     };
     let broken = Broken {

@@ -2,8 +2,9 @@
 //! `crates/trace-model/tests/fuzz_regressions.rs`: any bytes (binary or Go's raw text format)
 //! through `Reader::new` and `Reader::from_read`, every event printed, to the end or the first
 //! error, and every event through the analyses (goroutine summaries, GC cycles, mutator
-//! utilization and MMU, the region and task pages, a trace-diff comparison). Never a panic, a
-//! hang or a huge allocation.
+//! utilization and MMU, the region and task pages, a trace-diff comparison); and through
+//! `Reader::salvage` and `Reader::from_read_salvage`, which read past the damage and fail only
+//! for a broken limit. Never a panic, a hang or a huge allocation.
 
 use std::fmt::Write as _;
 use trace_model::mmu::{MmuCurve, UtilFlags, Utilization};
@@ -100,6 +101,31 @@ fn drain(mut r: Reader<'_>, mut analyses: Option<Analyses>) -> (String, Option<S
     (out, end)
 }
 
+/// Salvage of `r` to its end, through the analyses: no error but a broken limit, and a
+/// report at the end.
+fn salvage(mut r: Reader<'_>) -> usize {
+    let mut analyses = Analyses::new();
+    let mut n = 0;
+    loop {
+        match r.next_event() {
+            Ok(Some(ev)) => {
+                analyses.event(ev);
+                n += 1;
+            }
+            Ok(None) => break,
+            Err(e) => {
+                let limit = matches!(e.kind(), trace_model::ErrorKind::Format(f) if f.is_limit());
+                assert!(limit, "salvage failed: {e}");
+                break;
+            }
+        }
+    }
+    analyses.finish();
+    let report = r.salvage_report().expect("a salvage report");
+    let _ = report.to_string();
+    n
+}
+
 /// How reading one way ended: the events printed and the error, or `None` if the reader
 /// could not start.
 pub type Outcome = Option<(String, Option<String>)>;
@@ -111,5 +137,8 @@ pub fn run(data: &[u8]) -> (Outcome, Outcome) {
         .ok()
         .map(|r| drain(r, Some(Analyses::new())));
     let stream = Reader::from_read(data).ok().map(|r| drain(r, None));
+    let salvaged = Reader::salvage(data).ok().map(salvage);
+    let streamed = Reader::from_read_salvage(data).ok().map(salvage);
+    assert_eq!(salvaged, streamed, "salvage from a slice and a stream");
     (slice, stream)
 }

@@ -143,6 +143,9 @@ pub struct Exported {
     pub events: u64,
     /// Goroutines of its summary: rows of `goroutines`.
     pub goroutines: u64,
+    /// With [`Options::salvage`], of a broken trace: what salvage dropped (its
+    /// [`SalvageReport`](trace_model::SalvageReport), as text).
+    pub salvage: Option<String>,
 }
 
 /// Counts, times and the wall clock of the trace, for the `traces` row.
@@ -313,14 +316,19 @@ pub fn export_read<R: Read + Send>(
         hasher: XxHash3_128::new(),
         len: 0,
     };
-    let version = {
-        let mut reader = Reader::from_read(&mut input)?;
+    let (version, salvage) = {
+        let mut reader = if opts.salvage {
+            Reader::from_read_salvage(&mut input)?
+        } else {
+            Reader::from_read(&mut input)?
+        };
         if opts.threads > 1 {
             reader.feed_pipelined(&mut pass)?;
         } else {
             reader.feed(&mut pass)?;
         }
-        reader.version()
+        let salvage = reader.salvage_report().filter(|r| !r.is_whole());
+        (reader.version(), salvage.map(|r| r.to_string()))
     };
     // The ID is the hash of every byte, read or not.
     std::io::copy(&mut input, &mut std::io::sink())?;
@@ -376,6 +384,7 @@ pub fn export_read<R: Read + Send>(
         size,
         events: totals.events,
         goroutines: summary.goroutines.len() as u64,
+        salvage,
     })
 }
 

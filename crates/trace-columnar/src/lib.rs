@@ -305,6 +305,10 @@ pub struct Options {
     /// Threads: 1 reads and writes on the calling thread; more also writes on a second one
     /// while the reader orders events on this one.
     pub threads: usize,
+    /// Read a broken trace as far as it can be trusted
+    /// ([`Reader::salvage`](trace_model::Reader::salvage)) rather than refuse it as Go does:
+    /// its tables hold what salvage kept, and [`Exported::salvage`] says what was dropped.
+    pub salvage: bool,
 }
 
 impl Default for Options {
@@ -313,6 +317,7 @@ impl Default for Options {
             row_group_rows: 128 * 1024,
             compression: Compression::Snappy,
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            salvage: false,
         }
     }
 }

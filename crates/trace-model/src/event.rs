@@ -886,6 +886,13 @@ impl Event {
         })
     }
 
+    /// Whether the event comes from a generation salvaged without its string or stack table
+    /// ([`Reader::salvage`](crate::Reader::salvage)): the strings it names read as empty, and
+    /// its stacks as empty, for want of the tables. Always `false` otherwise.
+    pub fn tables_lost(&self) -> bool {
+        self.table().is_some_and(|t| t.tables_lost)
+    }
+
     /// The stack of the event itself: where it happened.
     pub fn stack(&self) -> Stack<'_> {
         let ty = self.base.ty;

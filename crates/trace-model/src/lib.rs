@@ -99,7 +99,7 @@ pub use event::{
     StackFrame, StateTransition, Sync, Task, TaskId, ThreadId, Time, Value, BACKGROUND_TASK,
     NO_GOROUTINE, NO_PROC, NO_TASK, NO_THREAD,
 };
-pub use reader::{EventBatch, Reader, ReaderOptions};
+pub use reader::{EventBatch, Reader, ReaderOptions, SalvageReport};
 pub use sink::EventSink;
 pub use summary::{Summarizer, Summary};
 

@@ -132,6 +132,11 @@ impl Queue {
         self.head = self.head.saturating_sub(1);
     }
 
+    /// Drops the events ordered but not yet read.
+    pub(crate) fn drop_pending(&mut self) {
+        self.len = self.head;
+    }
+
     /// The event popped last.
     pub(crate) fn last(&self) -> Option<&Event> {
         self.events.get(self.head.checked_sub(1)?)

@@ -93,6 +93,8 @@ pub(crate) struct Table {
     /// check their IDs with a comparison.
     pub(crate) stacks_upto: u64,
     pub(crate) strings_upto: u64,
+    /// Salvage: the generation lost its string or stack table (see `Event::tables_lost`).
+    pub(crate) tables_lost: bool,
 }
 
 /// Nanoseconds per tick, as Go computes it: `1 / (ticks per second / 1e9)`.

@@ -137,3 +137,47 @@ fn time_window_counts_only_its_part() {
         0
     );
 }
+
+/// A trace cut short still gives its profile with salvage (`Reader::salvage`, issue 24): of
+/// each Go 1.22+ trace cut at a half, three quarters and nine tenths, the sched and sync
+/// profiles of what salvage keeps. Reading as Go does fails on every cut (Go's tools then
+/// profile the complete generations only, and most of these traces have one); salvage profiles
+/// the broken generation's batches too.
+#[test]
+fn cut_traces_give_profiles_with_salvage() {
+    let (mut cuts, mut go_profiles, mut salvaged_profiles) = (0, 0, 0);
+    for trace in common::traces_of(Family::V2) {
+        let bytes = std::fs::read(&trace).unwrap();
+        for cut in [bytes.len() / 2, bytes.len() * 3 / 4, bytes.len() * 9 / 10] {
+            let part = &bytes[..cut];
+            for kind in [ProfileKind::Sched, ProfileKind::Sync] {
+                let filter = Filter::default();
+                let non_empty = |r: Result<Vec<trace_pprof::Record>, trace_pprof::Error>| {
+                    r.is_ok_and(|r| r.iter().any(|r| r.count > 0))
+                };
+                let go = trace_model::Reader::new(part)
+                    .map_err(trace_pprof::Error::from)
+                    .and_then(|mut r| compute(&mut r, kind, &filter));
+                let mut r = trace_model::Reader::salvage(part).unwrap();
+                let salvaged = compute(&mut r, kind, &filter);
+                // Too little kept may leave no goroutine: Go's error then ("failed to find
+                // matching goroutines").
+                go_profiles += u64::from(non_empty(go));
+                salvaged_profiles += u64::from(non_empty(salvaged));
+                cuts += 1;
+            }
+        }
+    }
+    eprintln!(
+        "salvage: {cuts} cut traces and profile kinds: {salvaged_profiles} profiles with \
+         samples ({go_profiles} reading as Go does)"
+    );
+    assert_eq!(
+        go_profiles, 0,
+        "reading as Go does, a cut trace is an error"
+    );
+    assert!(
+        salvaged_profiles * 3 > cuts,
+        "{salvaged_profiles} of {cuts}"
+    );
+}

@@ -58,6 +58,10 @@ pub struct Generation<'a> {
     frequency: Option<u64>,
     clock_snapshot: Option<RawClockSnapshot>,
     min_time: Option<u64>,
+    /// Whether a string table batch and a stack table batch were seen.
+    seen_tables: (bool, bool),
+    /// Salvage only: what cut the generation short (see [`Generations::salvage`]).
+    broken: Option<Error>,
 }
 
 impl<'a> Generation<'a> {
@@ -75,6 +79,8 @@ impl<'a> Generation<'a> {
             frequency: None,
             clock_snapshot: None,
             min_time: None,
+            seen_tables: (false, false),
+            broken: None,
         }
     }
 
@@ -145,6 +151,22 @@ impl<'a> Generation<'a> {
     pub fn clock_snapshot(&self) -> Option<RawClockSnapshot> {
         self.clock_snapshot
     }
+    /// What cut this generation short, when it was read by [`Generations::salvage`] and is
+    /// incomplete: it holds the batches before the damage, and none of the checks Go makes of
+    /// a complete generation but that it has a frequency. `None` for a complete generation.
+    pub fn broken(&self) -> Option<&Error> {
+        self.broken.as_ref()
+    }
+    /// Marks the generation broken by `e` (a stream's read that failed after it).
+    pub(crate) fn set_broken(&mut self, e: Option<Error>) {
+        self.broken = e;
+    }
+    /// Whether the generation had a string table batch and a stack table batch. A complete
+    /// generation has both; one salvaged from a cut trace has often lost them (the runtime
+    /// writes them last).
+    pub fn has_tables(&self) -> (bool, bool) {
+        self.seen_tables
+    }
     /// The smallest batch timestamp of the generation's M batches and tables.
     pub fn min_time(&self) -> u64 {
         self.min_time.unwrap_or(0)
@@ -166,8 +188,14 @@ impl<'a> Generation<'a> {
             }
             BatchKind::EndOfGeneration => Ok(()),
             BatchKind::Events => match first {
-                Some(EventType::STRINGS) => self.add_strings(&b, limits),
-                Some(EventType::STACKS) => self.add_stacks(&b, limits),
+                Some(EventType::STRINGS) => {
+                    self.seen_tables.0 = true;
+                    self.add_strings(&b, limits)
+                }
+                Some(EventType::STACKS) => {
+                    self.seen_tables.1 = true;
+                    self.add_stacks(&b, limits)
+                }
                 Some(EventType::CPU_SAMPLES) => self.add_cpu_samples(&b, limits),
                 Some(EventType::FREQUENCY) if version < Version::Go1_25 => {
                     self.add_sync(&b, limits)
@@ -345,6 +373,7 @@ pub struct Generations<'a> {
     spill: Option<Batch<'a>>,
     pending_err: Option<Error>,
     done: bool,
+    salvage: bool,
 }
 
 impl<'a> Generations<'a> {
@@ -355,7 +384,29 @@ impl<'a> Generations<'a> {
             spill: None,
             pending_err: None,
             done: false,
+            salvage: false,
         }
+    }
+
+    /// Reads as far as the trace can be trusted rather than as Go does: where Go refuses a
+    /// generation (cut short, a batch broken, a table missing or damaged), the generation comes
+    /// with the batches read before the damage and says what broke it
+    /// ([`Generation::broken`]), and is the last. A generation with no frequency, whose times
+    /// mean nothing, or with no M's batch, is still an error.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), trace_format::Error> {
+    /// let bytes = std::fs::read("../../testdata/traces/go1.23.9/gc.trace").unwrap();
+    /// let cut = &bytes[..bytes.len() / 2];
+    /// let trace = trace_format::Trace::parse(cut)?;
+    /// assert!(trace.generations()?.any(|g| g.is_err()));
+    /// let g = trace.generations()?.salvage().next().unwrap()?;
+    /// assert!(g.broken().is_some() && !g.batches().is_empty());
+    /// # Ok(()) }
+    /// ```
+    pub fn salvage(mut self) -> Generations<'a> {
+        self.salvage = true;
+        self
     }
 
     fn read(&mut self) -> Result<Option<Generation<'a>>> {
@@ -369,7 +420,9 @@ impl<'a> Generations<'a> {
             g.number = b.generation();
             started = true;
             let limits = self.batches.limits();
-            g.add(b, &limits)?;
+            if let Err(e) = g.add(b, &limits) {
+                return self.refuse(g, e);
+            }
         }
         let in_band_end = self.version >= Version::Go1_26;
         loop {
@@ -381,19 +434,20 @@ impl<'a> Generations<'a> {
                     let kind = ErrorKind::Generation(
                         "incomplete generation found; trace likely truncated",
                     );
-                    return Err(Error::new(kind, self.batches.offset()));
+                    return self.refuse(g, Error::new(kind, self.batches.offset()));
                 }
                 None => break,
                 // Go reads an EndOfGeneration byte as a batch of generation 0 whatever the
                 // version, and refuses that generation number at once.
                 Some(Err(e)) if !in_band_end && is_end_of_generation(&e) => {
                     let kind = ErrorKind::Generation("invalid generation number 0");
-                    return Err(Error::new(kind, e.offset()));
+                    return self.refuse(g, Error::new(kind, e.offset()));
                 }
-                Some(Err(e)) if started && !in_band_end && !e.is_limit() => {
+                Some(Err(e)) if started && !in_band_end && !e.is_limit() && !self.salvage => {
                     self.pending_err = Some(e);
                     break;
                 }
+                Some(Err(e)) if started && !e.is_limit() => return self.refuse(g, e),
                 Some(Err(e)) => return Err(e),
                 Some(Ok(b)) => b,
             };
@@ -408,24 +462,45 @@ impl<'a> Generations<'a> {
                 break;
             }
             let gen = b.generation();
-            let bad = |what| Err(Error::new(ErrorKind::Generation(what), b.offset()));
+            let bad = |what| Error::new(ErrorKind::Generation(what), b.offset());
             if gen == 0 {
-                return bad("invalid generation number 0");
+                return self.refuse(g, bad("invalid generation number 0"));
             }
             if gen != g.number {
                 if in_band_end {
-                    return bad("missing end-of-generation event, or generations are interleaved");
+                    let e = bad("missing end-of-generation event, or generations are interleaved");
+                    return self.refuse(g, e);
                 }
                 if gen == g.number.wrapping_add(1) {
                     self.spill = Some(b);
                     break;
                 }
-                return bad("generations out of order");
+                return self.refuse(g, bad("generations out of order"));
             }
             let limits = self.batches.limits();
-            g.add(b, &limits)?;
+            if let Err(e) = g.add(b, &limits) {
+                if e.is_limit() {
+                    return Err(e);
+                }
+                return self.refuse(g, e);
+            }
         }
-        g.finish(self.version)?;
+        if let Err(e) = g.finish(self.version) {
+            return self.refuse(g, e);
+        }
+        Ok(Some(g))
+    }
+
+    /// Generation `g` is refused for `e`: an error, as Go has it, or in salvage what of it
+    /// can be kept (see [`salvage`](Self::salvage)).
+    fn refuse(&mut self, mut g: Generation<'a>, e: Error) -> Result<Option<Generation<'a>>> {
+        // With no frequency its times mean nothing; with no M's batch there is nothing to keep.
+        if !self.salvage || g.frequency.is_none() || g.batches.is_empty() {
+            return Err(e);
+        }
+        // The trace past the damage is not read.
+        self.spill = None;
+        g.broken = Some(e);
         Ok(Some(g))
     }
 }
@@ -445,7 +520,8 @@ impl<'a> Iterator for Generations<'a> {
             return None;
         }
         let r = self.read().transpose();
-        if matches!(r, Some(Err(_)) | None) {
+        let broken = matches!(&r, Some(Ok(g)) if g.broken.is_some());
+        if broken || matches!(r, Some(Err(_)) | None) {
             self.done = true;
         }
         r

@@ -46,6 +46,10 @@ pub struct StreamReader<R> {
     /// v1 raw events: string IDs and stack counts, checked as Go and the limits require.
     seen: v1::Seen,
     limits: Limits,
+    /// Generations are read as [`Generations::salvage`] reads them.
+    salvage: bool,
+    /// Salvage: a broken generation has been handed out, the last.
+    salvaged: bool,
 }
 
 impl<R> std::fmt::Debug for StreamReader<R> {
@@ -84,6 +88,8 @@ impl<R: Read> StreamReader<R> {
             batch_pos: None,
             seen: v1::Seen::new(limits),
             limits,
+            salvage: false,
+            salvaged: false,
         })
     }
 
@@ -254,6 +260,13 @@ impl<R: Read> StreamReader<R> {
         }
     }
 
+    /// Reads generations as [`Generations::salvage`] does: the generation the trace breaks in
+    /// comes with the batches before the damage, and is the last.
+    pub fn salvage(mut self) -> StreamReader<R> {
+        self.salvage = true;
+        self
+    }
+
     /// The next complete generation, or `None` at the end of the trace.
     pub fn next_generation(&mut self) -> Result<Option<Generation<'_>>> {
         self.require_v2()?;
@@ -263,7 +276,7 @@ impl<R: Read> StreamReader<R> {
             self.done = true;
             return Err(e);
         }
-        if self.done && self.buf.is_empty() {
+        if (self.done && self.buf.is_empty()) || self.salvaged {
             return Ok(None);
         }
         let in_band_end = self.version >= Version::Go1_26;
@@ -271,6 +284,8 @@ impl<R: Read> StreamReader<R> {
         let mut number = None;
         // Scan the header of a batch already in the buffer (a spill) as if just read.
         let mut scan = 0;
+        // Salvage: the damage that ended the generation.
+        let mut broken = None;
         loop {
             let start = scan;
             if start == self.buf.len() {
@@ -278,6 +293,13 @@ impl<R: Read> StreamReader<R> {
                     Ok(true) => {}
                     Ok(false) => {
                         self.done = true;
+                        break;
+                    }
+                    Err(e) if number.is_some() && self.salvage && !e.is_limit() => {
+                        // What was read of the broken batch goes: nothing follows.
+                        self.buf.truncate(start);
+                        self.done = true;
+                        broken = Some(e);
                         break;
                     }
                     Err(e) if number.is_some() && !in_band_end && !e.is_limit() => {
@@ -318,7 +340,25 @@ impl<R: Read> StreamReader<R> {
         let batches =
             Batches::new(self.version, &self.buf[..scan], self.buf_offset).with_limits(self.limits);
         let mut gens = Generations::new(self.version, batches);
+        if self.salvage {
+            gens = gens.salvage();
+        }
         match gens.next() {
+            Some(Ok(mut g)) if g.broken().is_none() && broken.is_some() => {
+                if g.batches().is_empty() {
+                    // As `Generations::salvage`: no M's batch, nothing to keep.
+                    return broken.map_or(Ok(None), Err);
+                }
+                g.set_broken(broken);
+                self.salvaged = true;
+                Ok(Some(g))
+            }
+            Some(Ok(g)) if g.broken().is_some() => {
+                // As `Generations::salvage`: nothing past the damage is read.
+                self.salvaged = true;
+                self.done = true;
+                Ok(Some(g))
+            }
             Some(Ok(g)) => {
                 // A batch the parser found broken after the generation (a stray byte past the
                 // last batch, say) is reported on the next call, as Go does.
@@ -332,7 +372,8 @@ impl<R: Read> StreamReader<R> {
                 self.pending_err = None;
                 Err(e)
             }
-            None => Ok(None),
+            // Salvage: the damage left nothing to keep.
+            None => broken.map_or(Ok(None), Err),
         }
     }
 

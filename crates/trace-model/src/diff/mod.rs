@@ -167,6 +167,12 @@ impl Profile {
     /// Reads every event of `reader` into a profile (one pass, feeding a [`Summarizer`] and
     /// a [`GcAnalyzer`] together).
     pub fn read(label: impl Into<String>, mut reader: Reader<'_>) -> Result<Profile> {
+        Self::read_from(label, &mut reader)
+    }
+
+    /// [`read`](Self::read), the reader left to the caller (for its
+    /// [`salvage_report`](Reader::salvage_report), say).
+    pub fn read_from(label: impl Into<String>, reader: &mut Reader<'_>) -> Result<Profile> {
         let mut sinks = (Summarizer::new(), GcAnalyzer::new());
         reader.feed(&mut sinks)?;
         let (s, gc) = sinks;

@@ -26,6 +26,11 @@ pub(super) struct GenData<'a> {
     pub(super) min_ts: u64,
     /// Byte offset just past the generation in the trace.
     pub(super) end_offset: u64,
+    /// Salvage: the generation is cut short; what broke it, until the report takes it.
+    pub(super) broken: bool,
+    pub(super) damage: Option<Error>,
+    /// Whether the string table and the stack table are missing.
+    pub(super) tables_lost: (bool, bool),
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -85,7 +90,19 @@ impl<'a> GenData<'a> {
             cpu_samples,
             min_ts: g.min_time(),
             end_offset: g.end_offset(),
+            broken: g.broken().is_some(),
+            damage: g
+                .broken()
+                .map(|e| Error::from(e.clone()).in_generation(g.number())),
+            tables_lost: (!g.has_tables().0, !g.has_tables().1),
         }
+    }
+}
+
+impl GenData<'_> {
+    /// How many M batches the generation has.
+    pub(super) fn batch_count(&self) -> u64 {
+        self.ms.iter().map(|(_, b)| b.len() as u64).sum()
     }
 }
 

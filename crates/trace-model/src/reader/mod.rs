@@ -25,7 +25,10 @@ use trace_format::{EventType, Family, Limit, Limits, StreamReader, Trace, Versio
 mod cursor;
 mod generation;
 mod heap;
+mod salvage;
 mod validate;
+
+pub use salvage::SalvageReport;
 
 use cursor::*;
 use generation::*;
@@ -153,6 +156,8 @@ pub struct Reader<'a> {
     limits: Box<[[u64; 4]; 256]>,
     /// A Go 1.5–1.21 trace: read, ordered and checked whole when opened.
     v1: Option<Box<V1Events>>,
+    /// Reading as far as the trace can be trusted ([`Reader::salvage`]): what was kept.
+    salvage: Option<Box<SalvageReport>>,
 }
 
 impl<'a> Reader<'a> {
@@ -184,15 +189,27 @@ impl<'a> Reader<'a> {
     /// # Ok(()) }
     /// ```
     pub fn with_limits(bytes: &'a [u8], limits: Limits) -> Result<Reader<'a>> {
+        Self::open_slice(bytes, limits, false)
+    }
+
+    /// [`with_limits`](Self::with_limits), salvaging when `salvage` (see
+    /// [`salvage`](Self::salvage)).
+    fn open_slice(bytes: &'a [u8], limits: Limits, salvage: bool) -> Result<Reader<'a>> {
         if bytes.starts_with(b"Trace Go") {
-            return Self::from_text(bytes, limits);
+            return Self::from_text(bytes, limits, salvage);
         }
         let trace = Trace::parse_with_limits(bytes, limits)?;
         let version = trace.version();
+        if version.family() == Family::V1 && salvage {
+            return Self::salvage_v1(version, bytes, limits);
+        }
         if version.family() == Family::V1 {
             return Self::from_v1(version, bytes, limits);
         }
-        let generations = trace.generations()?;
+        let mut generations = trace.generations()?;
+        if salvage {
+            generations = generations.salvage();
+        }
         Ok(Self::with_source(
             version,
             Source::Slice {
@@ -216,7 +233,7 @@ impl<'a> Reader<'a> {
     /// [`Limits::max_total_bytes`] is read, and no generation past
     /// [`Limits::max_generation_bytes`] is held; a v1 trace, read whole, is one generation.
     pub fn from_read_with_limits<R: Read + Send + 'a>(r: R, limits: Limits) -> Result<Reader<'a>> {
-        Self::open_read(r, limits, |stream| Source::Stream(Box::new(stream)))
+        Self::open_read(r, limits, false, |stream| Source::Stream(Box::new(stream)))
     }
 
     /// Reads a trace from a stream that is its own (a file, a socket), as
@@ -248,7 +265,7 @@ impl<'a> Reader<'a> {
         r: R,
         options: ReaderOptions,
     ) -> Result<Reader<'static>> {
-        Reader::open_read(r, options.limits, |stream| {
+        Reader::open_read(r, options.limits, false, |stream| {
             let stream = Box::new(stream);
             if options.threads < 2 {
                 return Source::Stream(stream);
@@ -268,11 +285,13 @@ impl<'a> Reader<'a> {
         Reader::from_read_with_options(file, ReaderOptions::default())
     }
 
-    /// [`from_read_with_limits`](Self::from_read_with_limits), with a Go 1.22+ binary
-    /// trace's generations read from the stream `source` makes.
+    /// [`from_read_with_limits`](Self::from_read_with_limits), salvaging when `salvage` (see
+    /// [`salvage`](Self::salvage)), with a Go 1.22+ binary trace's generations read from the
+    /// stream `source` makes.
     fn open_read<R: Read + Send + 'a>(
         mut r: R,
         limits: Limits,
+        salvage: bool,
         source: impl FnOnce(StreamReader<Box<dyn Read + Send + 'a>>) -> Source<'a>,
     ) -> Result<Reader<'a>> {
         // The header decides the format: read all of it, however short the source's reads.
@@ -288,7 +307,7 @@ impl<'a> Reader<'a> {
         let r = std::io::Cursor::new(head).chain(r);
         if is_text {
             let text = read_whole(r, limits, Limit::TotalBytes)?;
-            return Self::from_text(&text, limits);
+            return Self::from_text(&text, limits, salvage);
         }
         if let Some(version) = version.filter(|v| v.family() == Family::V1) {
             // A v1 trace can only be ordered whole, as Go does too.
@@ -299,16 +318,23 @@ impl<'a> Reader<'a> {
                 Limit::TotalBytes
             };
             let bytes = read_whole(r, limits, limit)?;
+            if salvage {
+                return Self::salvage_v1(version, &bytes, limits);
+            }
             return Self::from_v1(version, &bytes, limits);
         }
-        let stream = StreamReader::with_limits(Box::new(r) as Box<dyn Read + Send + 'a>, limits)?;
+        let mut stream =
+            StreamReader::with_limits(Box::new(r) as Box<dyn Read + Send + 'a>, limits)?;
+        if salvage {
+            stream = stream.salvage();
+        }
         let version = stream.version();
         Ok(Self::with_source(version, source(stream)))
     }
 
     /// Reads Go's raw text format: the events are encoded back to the binary format first, so
     /// byte offsets in errors refer to that encoding.
-    fn from_text(text: &[u8], limits: Limits) -> Result<Reader<'a>> {
+    fn from_text(text: &[u8], limits: Limits, salvage: bool) -> Result<Reader<'a>> {
         let mut r = trace_format::TextReader::new(text)?;
         let version = r.version();
         require_v2(version)?;
@@ -317,7 +343,10 @@ impl<'a> Reader<'a> {
             ev?.encode(&mut bin);
         }
         let bin = Box::new(std::io::Cursor::new(bin)) as Box<dyn Read + Send + 'a>;
-        let stream = StreamReader::with_limits(bin, limits)?;
+        let mut stream = StreamReader::with_limits(bin, limits)?;
+        if salvage {
+            stream = stream.salvage();
+        }
         Ok(Self::with_source(version, Source::Stream(Box::new(stream))))
     }
 
@@ -357,6 +386,7 @@ impl<'a> Reader<'a> {
             types: type_info(),
             limits: Box::new([[u64::MAX; 4]; 256]),
             v1: None,
+            salvage: None,
         }
     }
 
@@ -441,6 +471,25 @@ impl<'a> Reader<'a> {
                 self.done = true;
                 Ok(None)
             }
+            Err(e) => self.next_event_salvaged(e),
+        }
+    }
+
+    /// [`next_event`](Self::next_event) after error `e`: the error, or in salvage the final
+    /// `Sync` that now closes the trace.
+    #[cold]
+    #[inline(never)]
+    fn next_event_salvaged(&mut self, e: Error) -> Result<Option<&Event>> {
+        if let Err(e) = self.salvage_stop(e) {
+            return Err(self.failed(e));
+        }
+        self.lent_slot = false;
+        match self.next_queued() {
+            Ok(true) => Ok(self.order.queue.last()),
+            Ok(false) => {
+                self.done = true;
+                Ok(None)
+            }
             Err(e) => Err(self.failed(e)),
         }
     }
@@ -453,6 +502,17 @@ impl<'a> Reader<'a> {
             Ok(false) => {
                 self.done = true;
                 Ok(None)
+            }
+            Err(e) if self.salvage.is_some() => {
+                // Salvage: the events so far, then a final `Sync`, as for Go 1.22+.
+                if let Some(v1) = self.v1.take() {
+                    (self.syncs, self.last_ts) = v1.progress();
+                }
+                if let Some(report) = self.salvage.as_deref_mut() {
+                    report.complete_generations = 0;
+                    report.broken_generation = Some(1);
+                }
+                self.next_event_salvaged(e)
             }
             Err(e) => Err(self.failed(e)),
         }
@@ -540,8 +600,10 @@ impl<'a> Reader<'a> {
                     if self.order.queue.read() > before {
                         self.order.queue.unpop();
                     }
-                    result = Err(self.failed(e));
-                    break;
+                    if let Err(e) = self.salvage_stop(e) {
+                        result = Err(self.failed(e));
+                        break;
+                    }
                 }
             }
         }
@@ -578,6 +640,11 @@ impl<'a> Reader<'a> {
         };
         self.slot.set(p, Some(&v1.table));
         self.order.observe(&self.slot);
+        if let Some(report) = self.salvage.as_deref_mut() {
+            if self.slot.kind() != crate::EventKind::Sync {
+                report.last_trusted_time = self.slot.time();
+            }
+        }
         Ok(true)
     }
 
@@ -801,10 +868,21 @@ impl<'a> Reader<'a> {
                 return Ok(());
             }
             Ok(None) => {
+                self.salvage_end();
                 self.gen = None;
                 self.finished = true;
                 self.order.table = None;
                 self.sync(false, self.last_ts);
+                return Ok(());
+            }
+            Err(e) if self.salvage.is_some() => {
+                // Salvage: a generation with nothing to use ends the trace.
+                let generation = self.generation();
+                self.gen = None;
+                self.salvage_stop(e.in_generation(generation.saturating_add(1)))?;
+                if let Some(report) = self.salvage.as_deref_mut() {
+                    report.generations_dropped += 1;
+                }
                 return Ok(());
             }
             Err(e) => {
@@ -833,7 +911,24 @@ impl<'a> Reader<'a> {
         }
         self.cpu_samples = std::mem::take(&mut gen.cpu_samples).into_iter();
         let time = gen.table.freq.mul(gen.min_ts);
-        let upto = [u64::MAX, gen.table.stacks_upto, gen.table.strings_upto];
+        let mut upto = [u64::MAX, gen.table.stacks_upto, gen.table.strings_upto];
+        if self.salvage.is_some() && !gen.broken && gen.tables_lost != (false, false) {
+            // A generation read whole but for its tables: cut just before them, which Go
+            // finds out at the first event that names a stack or a string.
+            let kind = trace_format::ErrorKind::Generation(
+                "no string or stack table: trace likely truncated",
+            );
+            let e = trace_format::Error::new(kind, gen.end_offset);
+            gen.broken = true;
+            gen.damage = Some(Error::from(e).in_generation(gen.number));
+        }
+        if self.salvage.is_some() && gen.broken {
+            // Salvage: IDs that resolve to nothing are allowed, and the events say so.
+            upto = [u64::MAX; 3];
+            if let Some(t) = Arc::get_mut(&mut gen.table) {
+                t.tables_lost = gen.tables_lost != (false, false);
+            }
+        }
         for (lim, info) in self.limits.iter_mut().zip(self.types) {
             for (l, &kind) in lim.iter_mut().zip(&info.ids) {
                 *l = upto.get(kind as usize).copied().unwrap_or(0);
@@ -842,6 +937,7 @@ impl<'a> Reader<'a> {
         self.order.table = Some(gen.table.clone());
         self.slot.table = Some(gen.table.clone());
         self.sync(true, time);
+        self.salvage_generation();
         Ok(())
     }
 }

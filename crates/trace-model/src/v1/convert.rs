@@ -81,7 +81,19 @@ pub(crate) struct V1Events {
 impl V1Events {
     /// Reads, orders and checks a whole v1 trace.
     pub(crate) fn open(bytes: &[u8], limits: Limits) -> Result<V1Events> {
-        let parsed = parse(bytes, limits)?;
+        Self::open_salvage(bytes, limits, None)
+    }
+
+    /// [`open`](Self::open); with `salvage`, a trace cut short or damaged is read up to the
+    /// damage, which is put there. Its events are all there when the cut is past the last
+    /// batch (in the stacks and strings that close a v1 trace); before it, the clock
+    /// frequency, written after the batches, is lost too, and nothing can be kept.
+    pub(crate) fn open_salvage(
+        bytes: &[u8],
+        limits: Limits,
+        salvage: Option<&mut Option<Error>>,
+    ) -> Result<V1Events> {
+        let parsed = parse(bytes, limits, salvage)?;
         let Parsed {
             version,
             strings,
@@ -166,6 +178,12 @@ impl V1Events {
             inline_base,
             builtin_base,
         })
+    }
+
+    /// The `Sync` events handed out, and the time of the last event: where salvage, stopping
+    /// after an error, takes over.
+    pub(crate) fn progress(&self) -> (u64, Time) {
+        (self.syncs, self.last_ts)
     }
 
     /// The next event: a `Sync` first (if there are events) and last, as Go's reader gives.

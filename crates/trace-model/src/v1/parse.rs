@@ -18,8 +18,13 @@ pub(super) struct Parsed {
     pub(super) timer_goroutines: IdMap<u64, ()>,
 }
 
-/// Reads every record of a v1 trace (step 1).
-pub(super) fn parse(bytes: &[u8], limits: Limits) -> Result<Parsed> {
+/// Reads every record of a v1 trace (step 1). When `salvage` holds a place for it, a record
+/// that can't be read ends the records (and is put there) rather than the reading.
+pub(super) fn parse(
+    bytes: &[u8],
+    limits: Limits,
+    mut salvage: Option<&mut Option<Error>>,
+) -> Result<Parsed> {
     let trace = Trace::parse_with_limits(bytes, limits)?;
     let version = trace.version();
     let go15 = version == Version::Go1_5;
@@ -45,7 +50,23 @@ pub(super) fn parse(bytes: &[u8], limits: Limits) -> Result<Parsed> {
             version.minor(),
         )));
     };
-    while let Some(raw) = records.next_event()? {
+    // Salvage: whether a stack record followed the frequency. Go 1.7 to 1.21 write the
+    // frequency, the timer goroutines (to Go 1.13) and then the stacks: once a stack is read,
+    // every event's P is known.
+    let mut stack_after_frequency = false;
+    loop {
+        let raw = match records.next_event() {
+            Ok(Some(raw)) => raw,
+            Ok(None) => break,
+            Err(e) if !e.is_limit() => match salvage.as_deref_mut() {
+                Some(damage) => {
+                    *damage = Some(e.into());
+                    break;
+                }
+                None => return Err(e.into()),
+            },
+            Err(e) => return Err(e.into()),
+        };
         let ty = raw.ty().0;
         let a = raw.args();
         let at = raw.offset();
@@ -95,6 +116,7 @@ pub(super) fn parse(bytes: &[u8], limits: Limits) -> Result<Parsed> {
                 out.timer_goroutines.insert(a[0], ());
             }
             ev::STACK => {
+                stack_after_frequency |= out.ticks_per_sec != 0;
                 let id = a[0] as u32;
                 let frames = raw.frames();
                 if id != 0 && !frames.is_empty() {
@@ -180,6 +202,12 @@ pub(super) fn parse(bytes: &[u8], limits: Limits) -> Result<Parsed> {
     }
     if out.ticks_per_sec == 0 {
         return Err(state_error("no EvFrequency event".into()));
+    }
+    let damaged = salvage.is_some_and(|d| d.is_some());
+    if damaged && (go15 || !stack_after_frequency) {
+        // Go 1.5 writes the timer goroutines last of all.
+        let why = "cut before the stacks that follow its frequency: timer goroutines unknown";
+        return Err(state_error(why.into()));
     }
     Ok(out)
 }
