@@ -161,6 +161,30 @@ struct StackEntry {
     ident: Option<(u64, u64)>,
     /// The claim that set them: claims are numbered in the order Go makes them.
     claim: u64,
+    /// Count and time of the intervals counted against it, unless they are kept per
+    /// goroutine ([`Profiler`]'s `totals`).
+    total: Option<(u64, i64)>,
+}
+
+/// Counts an interval of `d` of goroutine `g` against stack entry `entry`: in `totals` per
+/// goroutine when there is such a map (a profile of some goroutines, whose names are known
+/// only at the end), else in the entry.
+fn add(
+    totals: &mut Option<IdMap<(GoId, u32), (u64, i64)>>,
+    stacks: &mut [StackEntry],
+    g: GoId,
+    entry: u32,
+    d: i64,
+) {
+    let e = match totals {
+        Some(map) => map.entry((g, entry)).or_default(),
+        None => match stacks.get_mut(entry as usize) {
+            Some(s) => s.total.get_or_insert((0, 0)),
+            None => return,
+        },
+    };
+    e.0 += 1;
+    e.1 += d;
 }
 
 /// Makes the stack of interval `tr` the one its entry shows, as claim number `n`; `current` is
@@ -226,8 +250,9 @@ pub struct Profiler {
     /// The last `Sync`, which opened the current generation: its tables give the stacks of
     /// the intervals begun in it.
     gen: Option<Arc<Event>>,
-    /// Count and time per goroutine and stack.
-    totals: IdMap<(GoId, u32), (u64, i64)>,
+    /// Count and time per goroutine and stack, when the filter names a goroutine; else the
+    /// stack entries hold them.
+    totals: Option<IdMap<(GoId, u32), (u64, i64)>>,
     /// Whether events count time, or only tell of goroutines ([`stop_counting`]).
     ///
     /// [`stop_counting`]: Profiler::stop_counting
@@ -239,6 +264,7 @@ impl Profiler {
     pub fn new(kind: ProfileKind, filter: Filter) -> Profiler {
         Profiler {
             kind,
+            totals: filter.goroutine.as_ref().map(|_| IdMap::default()),
             filter,
             gs: DenseIdMap::default(),
             stack_ids: IdMap::default(),
@@ -247,7 +273,6 @@ impl Profiler {
             stacks: Vec::new(),
             syncs: 0,
             gen: None,
-            totals: IdMap::default(),
             counting: true,
         }
     }
@@ -324,6 +349,7 @@ impl Profiler {
                     frames: Vec::new(),
                     ident: None,
                     claim: 0,
+                    total: None,
                 });
                 self.stack_ids.insert(pcs.to_vec(), i);
                 i
@@ -447,9 +473,7 @@ impl Profiler {
             Some(d) if d > 0 => {
                 self.claims += 1;
                 claim(&mut self.stacks, &tr, self.gen.as_ref(), self.claims);
-                let e = self.totals.entry((id, tr.entry)).or_default();
-                e.0 += 1;
-                e.1 += d;
+                add(&mut self.totals, &mut self.stacks, id, tr.entry, d);
             }
             Some(_) => {}
             None => {
@@ -513,18 +537,14 @@ impl Profiler {
             if later {
                 claim(&mut self.stacks, &tr, self.gen.as_ref(), n);
             }
-            let e = self.totals.entry((id, tr.entry)).or_default();
-            e.0 += 1;
-            e.1 += d;
+            add(&mut self.totals, &mut self.stacks, id, tr.entry, d);
         }
-        let mut by_stack: Vec<Option<(u64, i64)>> = vec![None; self.stacks.len()];
+        let mut by_stack: Vec<Option<(u64, i64)>> = self.stacks.iter().map(|e| e.total).collect();
         let name = self.filter.goroutine.as_deref().map(str::as_bytes);
-        for ((g, stack), (count, time)) in self.totals {
-            if let Some(want) = name {
-                let has = self.gs.get(&g).and_then(|g| g.name.as_deref());
-                if has != Some(want) {
-                    continue;
-                }
+        for ((g, stack), (count, time)) in self.totals.into_iter().flatten() {
+            let has = self.gs.get(&g).and_then(|g| g.name.as_deref());
+            if has != name {
+                continue;
             }
             if let Some(slot) = by_stack.get_mut(stack as usize) {
                 let e = slot.get_or_insert((0, 0));
