@@ -166,16 +166,13 @@ struct StackEntry {
     total: Option<(u64, i64)>,
 }
 
+/// Count and time per goroutine and stack entry.
+type PerGoroutine = IdMap<(GoId, u32), (u64, i64)>;
+
 /// Counts an interval of `d` of goroutine `g` against stack entry `entry`: in `totals` per
 /// goroutine when there is such a map (a profile of some goroutines, whose names are known
 /// only at the end), else in the entry.
-fn add(
-    totals: &mut Option<IdMap<(GoId, u32), (u64, i64)>>,
-    stacks: &mut [StackEntry],
-    g: GoId,
-    entry: u32,
-    d: i64,
-) {
+fn add(totals: &mut Option<PerGoroutine>, stacks: &mut [StackEntry], g: GoId, entry: u32, d: i64) {
     let e = match totals {
         Some(map) => map.entry((g, entry)).or_default(),
         None => match stacks.get_mut(entry as usize) {
@@ -252,7 +249,7 @@ pub struct Profiler {
     gen: Option<Arc<Event>>,
     /// Count and time per goroutine and stack, when the filter names a goroutine; else the
     /// stack entries hold them.
-    totals: Option<IdMap<(GoId, u32), (u64, i64)>>,
+    totals: Option<PerGoroutine>,
     /// Whether events count time, or only tell of goroutines ([`stop_counting`]).
     ///
     /// [`stop_counting`]: Profiler::stop_counting
@@ -379,7 +376,7 @@ impl Profiler {
         // Stacks of earlier generations never come back.
         self.by_ident.clear();
         let next = Arc::new(ev.clone());
-        if let Some(ended) = std::mem::replace(&mut self.gen, Some(next)) {
+        if let Some(ended) = self.gen.replace(next) {
             for (_, g) in self.gs.iter_mut() {
                 let kept = g.tracking.iter_mut();
                 // Those kept before the generation began have theirs already.

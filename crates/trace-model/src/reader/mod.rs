@@ -593,7 +593,7 @@ impl<'a> Reader<'a> {
         while !self.done && self.order.queue.read() < max {
             let before = self.order.queue.read();
             let step = if self.order.queue.is_empty() {
-                self.read_common()
+                self.next_common(Dest::Read)
             } else {
                 Ok(false)
             };
@@ -662,7 +662,7 @@ impl<'a> Reader<'a> {
     /// or the queue; `false` after the last.
     #[inline(always)]
     fn next_v2(&mut self) -> Result<bool> {
-        if self.order.queue.is_empty() && self.next_common()? {
+        if self.order.queue.is_empty() && self.next_common(Dest::Slot)? {
             self.lent_slot = true;
             return Ok(true);
         }
@@ -671,45 +671,31 @@ impl<'a> Reader<'a> {
     }
 
     /// The earliest event, when no CPU sample comes before it and the ordering's short path
-    /// takes it, made in the slot rather than queued (queueing and popping it was a seventh
-    /// of the pass), and handed out as the queue's events are. `false` changes nothing.
+    /// takes it, made where `dest` says and handed out as the queue's events are: in the slot
+    /// rather than queued for [`next_event`](Self::next_event) (queueing and popping it was a
+    /// seventh of the pass); for [`read_batch`](Self::read_batch), in the queue, which is
+    /// empty, and read at once, with no step through [`fill`](Self::fill) and back. `false`
+    /// changes nothing. An error leaves things as the queue's path does: one found moving the
+    /// cursor on, the event queued; one found handing it out, read.
     #[inline(always)]
-    fn next_common(&mut self) -> Result<bool> {
+    fn next_common(&mut self, dest: Dest) -> Result<bool> {
         // A CPU sample before the event is `fill`'s to merge in.
         if let (Some(s), Some(f)) = (self.cpu_samples.as_slice().first(), self.frontier.first()) {
             if s.time < f.time {
                 return Ok(false);
             }
         }
-        if !self.take_earliest(Dest::Slot)? {
+        if !self.take_earliest(dest)? {
             return Ok(false);
         }
-        hand_out(
-            &mut self.slot,
-            &self.limits,
-            &self.gen,
-            self.advanced,
-            &mut self.last_ts,
-        )?;
-        Ok(true)
-    }
-
-    /// [`next_common`](Self::next_common) for [`read_batch`](Self::read_batch): the event is
-    /// made in the queue, which is empty, and read at once, with no step through
-    /// [`fill`](Self::fill) and back. An error leaves things as the queue's path does: one
-    /// found moving the cursor on, the event queued; one found handing it out, read.
-    #[inline(always)]
-    fn read_common(&mut self) -> Result<bool> {
-        if let (Some(s), Some(f)) = (self.cpu_samples.as_slice().first(), self.frontier.first()) {
-            if s.time < f.time {
-                return Ok(false);
-            }
-        }
-        if !self.take_earliest(Dest::Read)? {
-            return Ok(false);
-        }
-        let Some(ev) = self.order.queue.last_mut() else {
-            return Ok(false);
+        let ev = match dest {
+            Dest::Slot => &mut self.slot,
+            Dest::Read => match self.order.queue.last_mut() {
+                Some(ev) => ev,
+                None => return Ok(false),
+            },
+            // Handed out when it is read from the queue.
+            Dest::Queue => return Ok(true),
         };
         hand_out(
             ev,
