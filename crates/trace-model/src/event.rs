@@ -440,7 +440,29 @@ pub struct Sync<'a> {
 
 impl<'a> Sync<'a> {
     /// Stack `id` of the generation this `Sync` opens: what an event of the generation
-    /// naming it gives from [`Event::stack`] (no stack for ID 0).
+    /// naming it gives from [`Event::stack`] (no stack for ID 0). Keeping the `Sync` keeps
+    /// the stacks of its generation, for an analysis that needs a stack's frames later.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), trace_model::Error> {
+    /// let bytes = std::fs::read("../../testdata/traces/go1.27.3/generations.trace").unwrap();
+    /// let mut reader = trace_model::Reader::new(&bytes)?;
+    /// let (mut sync, mut checked) = (None, 0);
+    /// while let Some(ev) = reader.next_event()? {
+    ///     if ev.sync().is_some() {
+    ///         sync = Some(ev.clone());
+    ///     }
+    ///     let stack = ev.stack();
+    ///     let Some(gen) = sync.as_ref().and_then(|s| s.sync()) else { continue };
+    ///     if stack.id() != 0 {
+    ///         let by_id = gen.stack(stack.id());
+    ///         assert!(by_id.frames().map(|f| (f.pc, f.line)).eq(stack.frames().map(|f| (f.pc, f.line))));
+    ///         checked += 1;
+    ///     }
+    /// }
+    /// assert!(checked > 100);
+    /// # Ok(()) }
+    /// ```
     pub fn stack(&self, id: u64) -> Stack<'a> {
         if id == 0 {
             return Stack::NONE;
