@@ -23,7 +23,7 @@
 #[path = "common/mod.rs"]
 mod common;
 
-use gotrace::model::{EventKind, Reader, ReaderOptions};
+use gotrace::model::{EventKind, ReaderOptions};
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -42,12 +42,7 @@ fn check(
     options: ReaderOptions,
 ) -> Result<Sound, (u64, gotrace::model::Error)> {
     let file = std::fs::File::open(path).map_err(|e| (0, e.into()))?;
-    let mut reader = if common::salvaging() {
-        common::reader(file)
-    } else {
-        Reader::from_read_with_options(file, options)
-    }
-    .map_err(|e| (0, e))?;
+    let mut reader = common::reader_with(file, options).map_err(|e| (0, e))?;
     let (mut events, mut syncs) = (0, 0);
     loop {
         match reader.next_event() {

@@ -118,6 +118,19 @@ pub fn reader<R: std::io::Read + Send + 'static>(
     }
 }
 
+/// A reader of the trace `file`, streamed, on `options.threads` threads (the next generation
+/// read ahead on a worker thread while this one orders); [`reader`]'s with `--salvage`.
+pub fn reader_with<R: std::io::Read + Send + 'static>(
+    file: R,
+    options: gotrace::model::ReaderOptions,
+) -> gotrace::model::Result<gotrace::model::Reader<'static>> {
+    if salvaging() {
+        reader(file)
+    } else {
+        gotrace::model::Reader::from_read_with_options(file, options)
+    }
+}
+
 /// Says on stderr what salvage kept and dropped of the trace at `path`, read by `reader` to
 /// its end, when it salvaged and the trace was broken.
 pub fn report_salvage(tool: &str, path: &std::ffi::OsStr, reader: &gotrace::model::Reader<'_>) {
@@ -243,7 +256,12 @@ pub fn feed_trace<S: gotrace::model::EventSink + Send>(
         let file =
             std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.to_string_lossy()))?;
         let size = file.metadata().map_or(0, |m| m.len());
-        Ok((reader(file)?, size))
+        // With a core to spare, the next generation is read ahead too.
+        let reader = match pipelined {
+            true => reader_with(file, gotrace::model::ReaderOptions::default())?,
+            false => reader(file)?,
+        };
+        Ok((reader, size))
     };
     let (mut reader, file_bytes) = open()?;
     let mut counted = Counted {

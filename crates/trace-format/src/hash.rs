@@ -246,7 +246,19 @@ impl<V> DenseIdMap<V> {
     }
 
     /// The entry of `k`, inserting `f()` first if there is none.
+    // An entry already in the vector, as for nearly every event, is found inline; the rest
+    // out of line.
+    #[inline(always)]
     pub fn get_or_insert_with(&mut self, k: i64, f: impl FnOnce() -> V) -> &mut V {
+        match self.slot(k) {
+            Some(i) if self.dense[i].is_some() => self.dense[i].get_or_insert_with(f),
+            _ => self.insert_with(k, f),
+        }
+    }
+
+    /// [`get_or_insert_with`](Self::get_or_insert_with) beyond the vector's entries.
+    #[inline(never)]
+    fn insert_with(&mut self, k: i64, f: impl FnOnce() -> V) -> &mut V {
         if self.slot(k).is_none() && !self.sparse.contains_key(&k) {
             self.grow_for(k);
         }

@@ -439,6 +439,39 @@ pub struct Sync<'a> {
 }
 
 impl<'a> Sync<'a> {
+    /// Stack `id` of the generation this `Sync` opens: what an event of the generation
+    /// naming it gives from [`Event::stack`] (no stack for ID 0). Keeping the `Sync` keeps
+    /// the stacks of its generation, for an analysis that needs a stack's frames later.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), trace_model::Error> {
+    /// let bytes = std::fs::read("../../testdata/traces/go1.27.3/generations.trace").unwrap();
+    /// let mut reader = trace_model::Reader::new(&bytes)?;
+    /// let (mut sync, mut checked) = (None, 0);
+    /// while let Some(ev) = reader.next_event()? {
+    ///     if ev.sync().is_some() {
+    ///         sync = Some(ev.clone());
+    ///     }
+    ///     let stack = ev.stack();
+    ///     let Some(gen) = sync.as_ref().and_then(|s| s.sync()) else { continue };
+    ///     if stack.id() != 0 {
+    ///         let by_id = gen.stack(stack.id());
+    ///         assert!(by_id.frames().map(|f| (f.pc, f.line)).eq(stack.frames().map(|f| (f.pc, f.line))));
+    ///         checked += 1;
+    ///     }
+    /// }
+    /// assert!(checked > 100);
+    /// # Ok(()) }
+    /// ```
+    pub fn stack(&self, id: u64) -> Stack<'a> {
+        if id == 0 {
+            return Stack::NONE;
+        }
+        Stack {
+            table: self.table,
+            id,
+        }
+    }
     /// The generation's experimental batches: experiment name, the M that wrote each, its bytes.
     pub fn experimental_batches(&self) -> impl Iterator<Item = (&'static str, ThreadId, &'a [u8])> {
         self.table.into_iter().flat_map(|t| {
@@ -1040,16 +1073,8 @@ impl Event {
 
     /// The state transition of a goroutine or P.
     pub fn state_transition(&self) -> Option<StateTransition<'_>> {
-        use GoState as G;
         use ProcState as P;
         let a = &self.base.args;
-        let go = |id: i64, from: G, to: G| StateTransition {
-            resource: ResourceId::goroutine(id),
-            reason: &[],
-            stack: Stack::NONE,
-            old: from.to_u8(),
-            new: to.to_u8(),
-        };
         let proc = |id: i64, from: P, to: P| StateTransition {
             resource: ResourceId::proc(id),
             reason: &[],
@@ -1057,8 +1082,8 @@ impl Event {
             old: from.to_u8(),
             new: to.to_u8(),
         };
-        let g = self.ctx.g;
-        Some(match Ty(self.base.ty) {
+        let ty = Ty(self.base.ty);
+        Some(match ty {
             Ty::PROC_START => proc(a[0] as i64, P::Idle, P::Running),
             Ty::PROC_STOP => proc(self.ctx.p, P::Running, P::Idle),
             Ty::PROC_STEAL => {
@@ -1073,51 +1098,81 @@ impl Event {
                 let to = status::proc_state(a[1]).unwrap_or(P::Undetermined);
                 proc(a[0] as i64, P::from_u8(a[2] as u8), to)
             }
-            ty @ (Ty::GO_CREATE | Ty::GO_CREATE_BLOCKED) => {
-                let to = if ty == Ty::GO_CREATE_BLOCKED {
-                    G::Waiting
-                } else {
-                    G::Runnable
+            _ => {
+                let (id, from, to) = self.goroutine_transition()?;
+                let mut s = StateTransition {
+                    resource: ResourceId::goroutine(id),
+                    reason: &[],
+                    stack: Stack::NONE,
+                    old: from.to_u8(),
+                    new: to.to_u8(),
                 };
-                let mut s = go(a[0] as i64, G::NotExist, to);
-                // Go keeps the creation stack even when its ID is 0, and prints its heading.
-                s.stack = Stack {
-                    table: self.table(),
-                    id: a[1],
-                };
+                match ty {
+                    // Go keeps the creation stack even when its ID is 0, and prints its
+                    // heading.
+                    Ty::GO_CREATE | Ty::GO_CREATE_BLOCKED => {
+                        s.stack = Stack {
+                            table: self.table(),
+                            id: a[1],
+                        };
+                    }
+                    Ty::GO_STOP | Ty::GO_BLOCK => {
+                        s.reason = self.string(a[0]);
+                        s.stack = self.stack();
+                    }
+                    Ty::GO_SYSCALL_BEGIN | Ty::GO_STATUS | Ty::GO_STATUS_STACK => {
+                        s.stack = self.stack();
+                    }
+                    _ => {}
+                }
                 s
             }
-            Ty::GO_CREATE_SYSCALL => go(a[0] as i64, G::NotExist, G::Syscall),
-            Ty::GO_START => go(a[0] as i64, G::Runnable, G::Running),
-            Ty::GO_DESTROY => go(g, G::Running, G::NotExist),
-            Ty::GO_DESTROY_SYSCALL => go(g, G::Syscall, G::NotExist),
-            ty @ (Ty::GO_STOP | Ty::GO_BLOCK) => {
-                let to = if ty == Ty::GO_STOP {
-                    G::Runnable
-                } else {
-                    G::Waiting
-                };
-                let mut s = go(g, G::Running, to);
-                s.reason = self.string(a[0]);
-                s.stack = self.stack();
-                s
-            }
+        })
+    }
+
+    /// For a goroutine's state transition, the goroutine and its old and new states: what
+    /// [`state_transition`](Self::state_transition) says, without the reason and stack (no
+    /// table is looked up), for a pass that needs those only now and then.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), trace_model::Error> {
+    /// let bytes = std::fs::read("../../testdata/traces/go1.23.9/chan.trace").unwrap();
+    /// let mut reader = trace_model::Reader::new(&bytes)?;
+    /// let mut n = 0;
+    /// while let Some(ev) = reader.next_event()? {
+    ///     let st = ev.state_transition();
+    ///     let from_st = st.as_ref().and_then(|s| Some((s.resource.id, s.goroutine()?)));
+    ///     let fast = ev.goroutine_transition().map(|(g, from, to)| (g, (from, to)));
+    ///     assert_eq!(fast, from_st);
+    ///     n += usize::from(fast.is_some());
+    /// }
+    /// assert!(n > 0);
+    /// # Ok(()) }
+    /// ```
+    #[inline]
+    pub fn goroutine_transition(&self) -> Option<(GoId, GoState, GoState)> {
+        use GoState as G;
+        let a = &self.base.args;
+        let g = self.ctx.g;
+        Some(match Ty(self.base.ty) {
+            Ty::GO_CREATE => (a[0] as i64, G::NotExist, G::Runnable),
+            Ty::GO_CREATE_BLOCKED => (a[0] as i64, G::NotExist, G::Waiting),
+            Ty::GO_CREATE_SYSCALL => (a[0] as i64, G::NotExist, G::Syscall),
+            Ty::GO_START => (a[0] as i64, G::Runnable, G::Running),
+            Ty::GO_DESTROY => (g, G::Running, G::NotExist),
+            Ty::GO_DESTROY_SYSCALL => (g, G::Syscall, G::NotExist),
+            Ty::GO_STOP => (g, G::Running, G::Runnable),
+            Ty::GO_BLOCK => (g, G::Running, G::Waiting),
             Ty::GO_UNBLOCK | Ty::GO_SWITCH | Ty::GO_SWITCH_DESTROY => {
-                go(a[0] as i64, G::Waiting, G::Runnable)
+                (a[0] as i64, G::Waiting, G::Runnable)
             }
-            Ty::GO_SYSCALL_BEGIN => {
-                let mut s = go(g, G::Running, G::Syscall);
-                s.stack = self.stack();
-                s
-            }
-            Ty::GO_SYSCALL_END => go(g, G::Syscall, G::Running),
-            Ty::GO_SYSCALL_END_BLOCKED => go(g, G::Syscall, G::Runnable),
+            Ty::GO_SYSCALL_BEGIN => (g, G::Running, G::Syscall),
+            Ty::GO_SYSCALL_END => (g, G::Syscall, G::Running),
+            Ty::GO_SYSCALL_END_BLOCKED => (g, G::Syscall, G::Runnable),
             Ty::GO_STATUS | Ty::GO_STATUS_STACK => {
                 let from = G::from_u8((a[2] >> 32) as u8);
                 let to = status::go_state(a[2] & 0xffff_ffff).unwrap_or(G::Undetermined);
-                let mut s = go(a[0] as i64, from, to);
-                s.stack = self.stack();
-                s
+                (a[0] as i64, from, to)
             }
             _ => return None,
         })

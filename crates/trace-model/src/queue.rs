@@ -111,6 +111,29 @@ impl Queue {
         e
     }
 
+    /// [`push`](Self::push) and [`pop`](Self::pop) at once, on an empty queue: the event is
+    /// read as it is made.
+    #[inline(always)]
+    pub(crate) fn push_read(&mut self, table: Option<&TableRef>, ctx: SchedCtx, base: BaseEvent) {
+        if !self.keep {
+            self.head = 0;
+            self.len = 0;
+        }
+        let i = self.len;
+        self.len += 1;
+        self.head = self.len;
+        if i == self.events.len() {
+            self.events.push(Event::empty());
+        }
+        self.events[i].overwrite(table, ctx, base);
+    }
+
+    /// The event popped last, mutably.
+    #[inline(always)]
+    pub(crate) fn last_mut(&mut self) -> Option<&mut Event> {
+        self.events.get_mut(self.head.checked_sub(1)?)
+    }
+
     /// How many events have been read since the queue was last empty (or lent).
     pub(crate) fn read(&self) -> usize {
         self.head

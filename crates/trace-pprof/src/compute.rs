@@ -8,8 +8,9 @@
 
 use crate::{Error, Frame, Record};
 use smallvec::SmallVec;
+use std::sync::Arc;
 use trace_format::hash::{DenseIdMap, IdMap};
-use trace_model::{Event, EventKind, EventSink, GoId, GoState, Reader, ResourceKind, Time};
+use trace_model::{Event, EventKind, EventSink, GoId, GoState, Reader, Stack, Time};
 
 /// Which profile: the same names as `go tool trace -pprof=TYPE`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -123,13 +124,32 @@ struct Goroutine {
 }
 
 /// An interval in the profiled state: its start, the entry and identity of the stack of the
-/// event that began it, and that event (for the stack's frames, should it claim the entry).
+/// event that began it, and where to find that stack's frames, should it claim the entry.
 #[derive(Debug)]
 struct Tracked {
     t0: Time,
     entry: u32,
     ident: (u64, u64),
-    ev: Event,
+    /// `None` while the interval's generation is the current one (whose `Sync` the profiler
+    /// holds): most intervals end in the generation they began in, and then keeping one
+    /// costs no reference counting. When a generation ends, its intervals still kept are
+    /// given its `Sync`.
+    gen: Option<Arc<Event>>,
+}
+
+impl Tracked {
+    /// The stack of the event that began the interval; `current` is the `Sync` of the
+    /// current generation.
+    fn stack<'e>(&'e self, current: Option<&'e Arc<Event>>) -> Stack<'e> {
+        let Some(src) = self.gen.as_ref().or(current) else {
+            return Stack::NONE;
+        };
+        match src.sync() {
+            Some(sync) => sync.stack(self.ident.1),
+            // Events before any `Sync`: the interval keeps the event that began it.
+            None => src.stack(),
+        }
+    }
 }
 
 /// A stack as the profile keys it: its first 128 PCs, and the frames of the stack that last
@@ -141,16 +161,39 @@ struct StackEntry {
     ident: Option<(u64, u64)>,
     /// The claim that set them: claims are numbered in the order Go makes them.
     claim: u64,
+    /// Count and time of the intervals counted against it, unless they are kept per
+    /// goroutine ([`Profiler`]'s `totals`).
+    total: Option<(u64, i64)>,
 }
 
-/// Makes stack `ident` (of event `ev`) the one entry `i` shows, as claim number `n`.
-fn claim(stacks: &mut [StackEntry], i: u32, ident: (u64, u64), ev: &Event, n: u64) {
-    let Some(e) = stacks.get_mut(i as usize) else {
+/// Count and time per goroutine and stack entry.
+type PerGoroutine = IdMap<(GoId, u32), (u64, i64)>;
+
+/// Counts an interval of `d` of goroutine `g` against stack entry `entry`: in `totals` per
+/// goroutine when there is such a map (a profile of some goroutines, whose names are known
+/// only at the end), else in the entry.
+fn add(totals: &mut Option<PerGoroutine>, stacks: &mut [StackEntry], g: GoId, entry: u32, d: i64) {
+    let e = match totals {
+        Some(map) => map.entry((g, entry)).or_default(),
+        None => match stacks.get_mut(entry as usize) {
+            Some(s) => s.total.get_or_insert((0, 0)),
+            None => return,
+        },
+    };
+    e.0 += 1;
+    e.1 += d;
+}
+
+/// Makes the stack of interval `tr` the one its entry shows, as claim number `n`; `current` is
+/// the `Sync` of the current generation.
+fn claim(stacks: &mut [StackEntry], tr: &Tracked, current: Option<&Arc<Event>>, n: u64) {
+    let Some(e) = stacks.get_mut(tr.entry as usize) else {
         return;
     };
+    let ident = tr.ident;
     if e.ident != Some(ident) {
-        e.frames = ev
-            .stack()
+        e.frames = tr
+            .stack(current)
             .frames()
             .take(MAX_STACK)
             .map(|f| Frame {
@@ -201,8 +244,12 @@ pub struct Profiler {
     stacks: Vec<StackEntry>,
     /// Sync events seen: the generation's number, for stack identity.
     syncs: u64,
-    /// Count and time per goroutine and stack.
-    totals: IdMap<(GoId, u32), (u64, i64)>,
+    /// The last `Sync`, which opened the current generation: its tables give the stacks of
+    /// the intervals begun in it.
+    gen: Option<Arc<Event>>,
+    /// Count and time per goroutine and stack, when the filter names a goroutine; else the
+    /// stack entries hold them.
+    totals: Option<PerGoroutine>,
     /// Whether events count time, or only tell of goroutines ([`stop_counting`]).
     ///
     /// [`stop_counting`]: Profiler::stop_counting
@@ -214,6 +261,7 @@ impl Profiler {
     pub fn new(kind: ProfileKind, filter: Filter) -> Profiler {
         Profiler {
             kind,
+            totals: filter.goroutine.as_ref().map(|_| IdMap::default()),
             filter,
             gs: DenseIdMap::default(),
             stack_ids: IdMap::default(),
@@ -221,7 +269,7 @@ impl Profiler {
             claims: 0,
             stacks: Vec::new(),
             syncs: 0,
-            totals: IdMap::default(),
+            gen: None,
             counting: true,
         }
     }
@@ -278,6 +326,12 @@ impl Profiler {
         if let Some(&i) = self.by_ident.get(&ident) {
             return (i, ident);
         }
+        self.new_ident(stack, ident)
+    }
+
+    /// [`stack_index`](Self::stack_index) of a stack not seen yet in this generation.
+    #[inline(never)]
+    fn new_ident(&mut self, stack: Stack<'_>, ident: (u64, u64)) -> (u32, (u64, u64)) {
         // Most stacks are short: the key is built on the stack, and copied only when new.
         let mut pcs: SmallVec<[u64; 32]> = stack.frames().take(MAX_STACK).map(|f| f.pc).collect();
         // Go keys stacks by a zero-padded array of PCs.
@@ -292,6 +346,7 @@ impl Profiler {
                     frames: Vec::new(),
                     ident: None,
                     claim: 0,
+                    total: None,
                 });
                 self.stack_ids.insert(pcs.to_vec(), i);
                 i
@@ -302,16 +357,34 @@ impl Profiler {
     }
 
     /// Takes the next event in trace order.
+    #[inline]
     pub fn event(&mut self, ev: &Event) {
         match ev.kind() {
-            EventKind::Sync => {
-                self.syncs += 1;
-                // Stacks of earlier generations never come back.
-                self.by_ident.clear();
-            }
             EventKind::StateTransition => self.transition(ev),
+            EventKind::Sync => self.sync(ev),
             EventKind::RegionBegin | EventKind::RegionEnd => self.region(ev),
             _ => {}
+        }
+    }
+
+    /// A new generation (or the end of the trace): the intervals begun in the one that ends
+    /// keep its `Sync`, for their stacks.
+    #[cold]
+    #[inline(never)]
+    fn sync(&mut self, ev: &Event) {
+        self.syncs += 1;
+        // Stacks of earlier generations never come back.
+        self.by_ident.clear();
+        let next = Arc::new(ev.clone());
+        if let Some(ended) = self.gen.replace(next) {
+            for (_, g) in self.gs.iter_mut() {
+                let kept = g.tracking.iter_mut();
+                // Those kept before the generation began have theirs already.
+                let before = g.before_start.iter_mut().rev().map(|(tr, _, _)| tr);
+                for tr in kept.chain(before.take_while(|tr| tr.gen.is_none())) {
+                    tr.gen.get_or_insert_with(|| ended.clone());
+                }
+            }
         }
     }
 
@@ -335,17 +408,11 @@ impl Profiler {
         }
     }
 
+    #[inline]
     fn transition(&mut self, ev: &Event) {
-        let Some(st) = ev.state_transition() else {
+        let Some((id, old, new)) = ev.goroutine_transition() else {
             return;
         };
-        if st.resource.kind != ResourceKind::Goroutine {
-            return;
-        }
-        let Some((old, new)) = st.goroutine() else {
-            return;
-        };
-        let id = st.resource.id;
         let t = ev.time();
 
         // What Go's summary learns from this transition: first, as the summary is complete
@@ -357,9 +424,7 @@ impl Profiler {
             }
             if g.in_summary {
                 if g.name.is_none() {
-                    if let Some(last) = st.stack.frames().last() {
-                        g.name = Some(last.func.into());
-                    }
+                    g.name = name_of(ev);
                 }
                 if new == GoState::Running && g.start.is_none() {
                     g.start = Some(t);
@@ -374,13 +439,18 @@ impl Profiler {
         }
         let state = self.kind.state();
         if g.tracking.is_none() {
-            if new == state && self.kind.tracks(st.reason) {
+            if new == state && self.tracks(ev) {
+                // Before any `Sync` the interval keeps its event, for its stack.
+                let gen = match self.gen {
+                    Some(_) => None,
+                    None => Some(Arc::new(ev.clone())),
+                };
                 let (entry, ident) = self.stack_index(ev);
                 self.gs.get_or_insert_with(id, Goroutine::default).tracking = Some(Tracked {
                     t0: t,
                     entry,
                     ident,
-                    ev: ev.clone(),
+                    gen,
                 });
             }
             return;
@@ -399,10 +469,8 @@ impl Profiler {
         match counted {
             Some(d) if d > 0 => {
                 self.claims += 1;
-                claim(&mut self.stacks, tr.entry, tr.ident, &tr.ev, self.claims);
-                let e = self.totals.entry((id, tr.entry)).or_default();
-                e.0 += 1;
-                e.1 += d;
+                claim(&mut self.stacks, &tr, self.gen.as_ref(), self.claims);
+                add(&mut self.totals, &mut self.stacks, id, tr.entry, d);
             }
             Some(_) => {}
             None => {
@@ -411,6 +479,17 @@ impl Profiler {
                 let d = t - tr.t0;
                 g.before_start.push((tr, d, self.claims));
             }
+        }
+    }
+
+    /// Whether the interval `ev` begins (it enters the profiled state) is one this profile
+    /// tracks: by the transition's reason for the network and sync profiles.
+    fn tracks(&self, ev: &Event) -> bool {
+        match self.kind {
+            ProfileKind::Syscall | ProfileKind::Sched => true,
+            kind => ev
+                .state_transition()
+                .is_some_and(|st| kind.tracks(st.reason)),
         }
     }
 
@@ -453,20 +532,16 @@ impl Profiler {
                 .get(tr.entry as usize)
                 .is_some_and(|e| n > e.claim);
             if later {
-                claim(&mut self.stacks, tr.entry, tr.ident, &tr.ev, n);
+                claim(&mut self.stacks, &tr, self.gen.as_ref(), n);
             }
-            let e = self.totals.entry((id, tr.entry)).or_default();
-            e.0 += 1;
-            e.1 += d;
+            add(&mut self.totals, &mut self.stacks, id, tr.entry, d);
         }
-        let mut by_stack: Vec<Option<(u64, i64)>> = vec![None; self.stacks.len()];
+        let mut by_stack: Vec<Option<(u64, i64)>> = self.stacks.iter().map(|e| e.total).collect();
         let name = self.filter.goroutine.as_deref().map(str::as_bytes);
-        for ((g, stack), (count, time)) in self.totals {
-            if let Some(want) = name {
-                let has = self.gs.get(&g).and_then(|g| g.name.as_deref());
-                if has != Some(want) {
-                    continue;
-                }
+        for ((g, stack), (count, time)) in self.totals.into_iter().flatten() {
+            let has = self.gs.get(&g).and_then(|g| g.name.as_deref());
+            if has != name {
+                continue;
             }
             if let Some(slot) = by_stack.get_mut(stack as usize) {
                 let e = slot.get_or_insert((0, 0));
@@ -486,6 +561,15 @@ impl Profiler {
         }
         records
     }
+}
+
+/// A goroutine's name from the stack of its transition `ev`: the outermost function, if the
+/// stack has frames.
+#[cold]
+#[inline(never)]
+fn name_of(ev: &Event) -> Option<Box<[u8]>> {
+    let st = ev.state_transition()?;
+    st.stack.frames().last().map(|f| f.func.into())
 }
 
 /// Time of `[lo, hi]` inside the goroutine's outermost matching regions (open ones extend to

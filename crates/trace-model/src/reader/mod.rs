@@ -585,13 +585,23 @@ impl<'a> Reader<'a> {
     }
 
     /// [`read_batch`](Self::read_batch) for Go 1.22+: the ordering builds the events in the
-    /// batch's storage, so none is copied.
+    /// batch's storage, so none is copied; an event the short path takes is made there and
+    /// read at once, as [`next_event`](Self::next_event) makes it in the slot.
     fn read_batch_v2(&mut self, batch: &mut EventBatch, max: usize) -> Result<usize> {
         let mut result = Ok(());
         self.order.queue.lend(&mut batch.events);
         while !self.done && self.order.queue.read() < max {
             let before = self.order.queue.read();
-            match self.next_queued() {
+            let step = if self.order.queue.is_empty() {
+                self.next_common(Dest::Read)
+            } else {
+                Ok(false)
+            };
+            let step = match step {
+                Ok(false) => self.next_queued(),
+                taken => taken,
+            };
+            match step {
                 Ok(true) => {}
                 Ok(false) => self.done = true,
                 Err(e) => {
@@ -652,7 +662,7 @@ impl<'a> Reader<'a> {
     /// or the queue; `false` after the last.
     #[inline(always)]
     fn next_v2(&mut self) -> Result<bool> {
-        if self.order.queue.is_empty() && self.next_common()? {
+        if self.order.queue.is_empty() && self.next_common(Dest::Slot)? {
             self.lent_slot = true;
             return Ok(true);
         }
@@ -661,21 +671,34 @@ impl<'a> Reader<'a> {
     }
 
     /// The earliest event, when no CPU sample comes before it and the ordering's short path
-    /// takes it, made in the slot rather than queued (queueing and popping it was a seventh
-    /// of the pass), and handed out as the queue's events are. `false` changes nothing.
+    /// takes it, made where `dest` says and handed out as the queue's events are: in the slot
+    /// rather than queued for [`next_event`](Self::next_event) (queueing and popping it was a
+    /// seventh of the pass); for [`read_batch`](Self::read_batch), in the queue, which is
+    /// empty, and read at once, with no step through [`fill`](Self::fill) and back. `false`
+    /// changes nothing. An error leaves things as the queue's path does: one found moving the
+    /// cursor on, the event queued; one found handing it out, read.
     #[inline(always)]
-    fn next_common(&mut self) -> Result<bool> {
+    fn next_common(&mut self, dest: Dest) -> Result<bool> {
         // A CPU sample before the event is `fill`'s to merge in.
         if let (Some(s), Some(f)) = (self.cpu_samples.as_slice().first(), self.frontier.first()) {
             if s.time < f.time {
                 return Ok(false);
             }
         }
-        if !self.take_earliest(true)? {
+        if !self.take_earliest(dest)? {
             return Ok(false);
         }
+        let ev = match dest {
+            Dest::Slot => &mut self.slot,
+            Dest::Read => match self.order.queue.last_mut() {
+                Some(ev) => ev,
+                None => return Ok(false),
+            },
+            // Handed out when it is read from the queue.
+            Dest::Queue => return Ok(true),
+        };
         hand_out(
-            &mut self.slot,
+            ev,
             &self.limits,
             &self.gen,
             self.advanced,
@@ -786,17 +809,17 @@ impl<'a> Reader<'a> {
     /// the commonest events when it can take it.
     #[inline(always)]
     fn advance_earliest(&mut self) -> Result<bool> {
-        if self.take_earliest(false)? {
+        if self.take_earliest(Dest::Queue)? {
             return Ok(true);
         }
         self.try_advance(0)
     }
 
-    /// The earliest event by the ordering's short path, if it takes it: applied, made in the
-    /// slot or queued (`into_slot`, a constant where this is inlined), and its cursor moved on,
-    /// as [`try_advance`](Self::try_advance) does. `false` changes nothing.
+    /// The earliest event by the ordering's short path, if it takes it: applied, put where
+    /// `dest` says (a constant where this is inlined), and its cursor moved on, as
+    /// [`try_advance`](Self::try_advance) does. `false` changes nothing.
     #[inline(always)]
-    fn take_earliest(&mut self, into_slot: bool) -> Result<bool> {
+    fn take_earliest(&mut self, dest: Dest) -> Result<bool> {
         let Some((gen, c)) = cursor_at(&self.gen, &self.frontier, &mut self.cursors, 0) else {
             return Ok(false);
         };
@@ -807,14 +830,28 @@ impl<'a> Reader<'a> {
             return Ok(false);
         };
         self.advanced = (c.m, c.offset, c.ev.ty);
-        if into_slot {
-            // The slot holds this generation's tables (`next_generation` put them there).
-            self.slot.ctx = ctx;
-            self.slot.base = c.ev;
-        } else {
-            self.order.queue.push(self.order.table.as_ref(), ctx, c.ev);
+        match dest {
+            Dest::Slot => {
+                // The slot holds this generation's tables (`next_generation` put them there).
+                self.slot.ctx = ctx;
+                self.slot.base = c.ev;
+            }
+            Dest::Queue => {
+                self.order.queue.push(self.order.table.as_ref(), ctx, c.ev);
+            }
+            Dest::Read => {
+                self.order
+                    .queue
+                    .push_read(self.order.table.as_ref(), ctx, c.ev);
+            }
         }
-        c.move_on(gen, self.types, &mut self.frontier, 0)?;
+        if let Err(e) = c.move_on(gen, self.types, &mut self.frontier, 0) {
+            if dest == Dest::Read {
+                // Queued but not read, as on the queue's path.
+                self.order.queue.unpop();
+            }
+            return Err(e);
+        }
         Ok(true)
     }
 
@@ -940,6 +977,18 @@ impl<'a> Reader<'a> {
         self.salvage_generation();
         Ok(())
     }
+}
+
+/// Where [`Reader::take_earliest`] puts the event it takes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Dest {
+    /// The reader's slot, to lend from [`Reader::next_event`].
+    Slot,
+    /// The ordering's queue, to be read from it.
+    Queue,
+    /// The ordering's queue, which is empty, and read at once: made in place in the batch
+    /// being read.
+    Read,
 }
 
 /// The generation being ordered and the cursor `frontier[i]` names, if both are there.
