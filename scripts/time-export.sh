@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 trace=${1:-target/bench/large.trace}
 [ -f "$trace" ] || scripts/gen-large-trace.sh "$trace"
-size=$(stat -c %s "$trace")
+size=$(stat -L -c %s "$trace")
 echo "trace: $trace ($size bytes)"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
