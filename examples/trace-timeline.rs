@@ -145,8 +145,11 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
 /// Orders the events on this thread while the timeline is written on a second one.
 fn run<W: Write + Send>(path: &str, opts: Options, out: W) -> Result<(), gotrace::viewer::Error> {
     let file = std::fs::File::open(path).map_err(gotrace::viewer::Error::Io)?;
+    let total = file.metadata().map_or(0, |m| m.len());
     let mut t = Timeline::new(out, opts);
-    let mut r = common::reader(std::io::BufReader::new(file))?;
+    // A long run shows how far it is on a terminal's stderr.
+    let file = common::Progress::new("trace-timeline", std::io::BufReader::new(file), total);
+    let mut r = common::reader(file)?;
     r.feed_pipelined(&mut t)?;
     common::report_salvage("trace-timeline", path.as_ref(), &r);
     t.finish()?;

@@ -334,3 +334,67 @@ impl<S: gotrace::model::EventSink> gotrace::model::EventSink for Counted<S> {
         }
     }
 }
+
+/// A trace's bytes as they are read, with a progress bar on stderr when stderr is a terminal
+/// and the trace is large (over 16 MiB): `TOOL: [####    ]  42%`, redrawn as the percentage
+/// changes, and ended with a newline when the trace is read to its end or dropped.
+#[allow(dead_code)]
+pub struct Progress<R> {
+    inner: R,
+    tool: &'static str,
+    read: u64,
+    total: u64,
+    shown: Option<u64>,
+    on: bool,
+}
+
+#[allow(dead_code)]
+impl<R: std::io::Read> Progress<R> {
+    /// `inner`, a trace of `total` bytes, read by `tool`.
+    pub fn new(tool: &'static str, inner: R, total: u64) -> Progress<R> {
+        use std::io::IsTerminal;
+        Progress {
+            inner,
+            tool,
+            read: 0,
+            total,
+            shown: None,
+            on: std::io::stderr().is_terminal() && total > 16 << 20,
+        }
+    }
+
+    fn end_line(&mut self) {
+        if self.on && self.shown.is_some() {
+            eprintln!();
+        }
+        self.on = false;
+    }
+}
+
+impl<R: std::io::Read> std::io::Read for Progress<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if self.on {
+            if n == 0 {
+                self.end_line();
+            } else {
+                self.read += n as u64;
+                let pct = (self.read * 100 / self.total.max(1)).min(100);
+                if self.shown != Some(pct) {
+                    self.shown = Some(pct);
+                    let bar = "#".repeat((pct / 2) as usize);
+                    eprint!("\r{}: [{bar:<50}] {pct:3}%", self.tool);
+                }
+            }
+        }
+        Ok(n)
+    }
+}
+
+impl<R> Drop for Progress<R> {
+    fn drop(&mut self) {
+        if self.on && self.shown.is_some() {
+            eprintln!();
+        }
+    }
+}
