@@ -40,7 +40,7 @@ const KINDS: [EventKind; 15] = [
     EventKind::StateTransition,
     EventKind::Experimental,
 ];
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::process::ExitCode;
 
 struct Stats {
@@ -173,10 +173,9 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let progress = std::io::stderr().is_terminal() && total > 16 << 20;
     let mut stats = Stats::default();
-    // Streaming: one generation in memory at a time.
-    let mut reader = match common::reader(file) {
+    // Streaming: one generation in memory at a time, with a progress bar on a terminal.
+    let mut reader = match common::reader(common::Progress::new("trace-stats", file, total)) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("trace-stats: {e}");
@@ -185,28 +184,18 @@ fn main() -> ExitCode {
     };
     // Events up to the last Sync, and its time: the complete generations.
     let (mut complete, mut complete_until) = (0, 0);
-    let mut shown = u64::MAX;
     let error = loop {
         match reader.next_event() {
             Ok(Some(ev)) => {
                 stats.add(ev);
                 if ev.kind() == EventKind::Sync {
                     (complete, complete_until) = (stats.events, ev.time());
-                    let pct = reader.bytes_read() * 100 / total.max(1);
-                    if progress && pct != shown {
-                        shown = pct;
-                        let bar = "#".repeat((pct / 2) as usize);
-                        eprint!("\r[{bar:<50}] {pct:3}%");
-                    }
                 }
             }
             Ok(None) => break None,
             Err(e) => break Some(e),
         }
     };
-    if progress {
-        eprintln!();
-    }
     common::report_salvage("trace-stats", &path, &reader);
     let mut out = common::Stdout::lock();
     if let Err(e) = stats.print(&mut out) {

@@ -12,22 +12,9 @@ cd "$(dirname "$0")/.."
 venv=${COLUMNAR_VENV:-target/columnar-venv}
 duckdb_version=${DUCKDB_VERSION:-2.0.1}
 
-install_duckdb() {
-  { [ -x "$venv/bin/python" ] || python3 -m venv "$venv"; } &&
-    { "$venv/bin/python" -c "import duckdb, sys; sys.exit(duckdb.__version__ != '$duckdb_version')" 2> /dev/null ||
-      "$venv/bin/python" -m pip install -q "duckdb==$duckdb_version"; }
-}
-
-if ! install_duckdb; then
-  if [ -n "${CI:-}" ]; then
-    echo "columnar-check: error: could not install duckdb $duckdb_version from PyPI" >&2
-    exit 1
-  fi
-  echo "############################################################################" >&2
-  echo "columnar-check: SKIPPED: could not install duckdb from PyPI into $venv" >&2
-  echo "############################################################################" >&2
-  exit 0
-fi
+source scripts/pypi-venv.sh
+need_pypi columnar-check "$venv" \
+  "import duckdb, sys; sys.exit(duckdb.__version__ != '$duckdb_version')" "duckdb==$duckdb_version"
 
 cargo build --release --features columnar --example trace-export --example trace-goroutines
 

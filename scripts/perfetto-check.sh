@@ -21,26 +21,12 @@ cd "$(dirname "$0")/.."
 venv=${PERFETTO_VENV:-target/perfetto-venv}
 perfetto_version=${PERFETTO_VERSION:-0.59.1}
 
-install_perfetto() {
-  { [ -x "$venv/bin/python" ] || python3 -m venv "$venv"; } &&
-    { "$venv/bin/python" -c "
+source scripts/pypi-venv.sh
+need_pypi perfetto-check "$venv" "
 import sys
 from importlib.metadata import version
 from perfetto.protos.perfetto.trace import perfetto_trace_pb2
-sys.exit(version('perfetto') != '$perfetto_version')" 2> /dev/null ||
-      "$venv/bin/python" -m pip install -q "perfetto==$perfetto_version" protobuf; }
-}
-
-if ! install_perfetto; then
-  if [ -n "${CI:-}" ]; then
-    echo "perfetto-check: error: could not install perfetto $perfetto_version from PyPI" >&2
-    exit 1
-  fi
-  echo "############################################################################" >&2
-  echo "perfetto-check: SKIPPED: could not install perfetto from PyPI into $venv" >&2
-  echo "############################################################################" >&2
-  exit 0
-fi
+sys.exit(version('perfetto') != '$perfetto_version')" "perfetto==$perfetto_version" protobuf
 
 if [ "${1:-}" = --pairs ]; then
   exec "$venv/bin/python" scripts/perfetto_check.py "$2"
