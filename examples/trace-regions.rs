@@ -198,7 +198,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let summary = match common::summarize_as("trace-regions", &args.path) {
+    let summary = match common::summarize("trace-regions", &args.path) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("trace-regions: {e}");

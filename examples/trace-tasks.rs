@@ -166,7 +166,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let summary = match common::summarize_as("trace-tasks", &args.path) {
+    let summary = match common::summarize("trace-tasks", &args.path) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("trace-tasks: {e}");

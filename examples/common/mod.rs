@@ -125,7 +125,7 @@ pub fn reader_with<R: std::io::Read + Send + 'static>(
     options: gotrace::model::ReaderOptions,
 ) -> gotrace::model::Result<gotrace::model::Reader<'static>> {
     if salvaging() {
-        reader(file)
+        gotrace::model::Reader::from_read_salvage_with_limits(file, options.limits)
     } else {
         gotrace::model::Reader::from_read_with_options(file, options)
     }
@@ -134,6 +134,7 @@ pub fn reader_with<R: std::io::Read + Send + 'static>(
 /// Says on stderr what salvage kept and dropped of the trace at `path`, read by `reader` to
 /// its end, when it salvaged and the trace was broken.
 pub fn report_salvage(tool: &str, path: &std::ffi::OsStr, reader: &gotrace::model::Reader<'_>) {
+    end_progress();
     let Some(report) = reader.salvage_report() else {
         return;
     };
@@ -161,15 +162,9 @@ pub fn report_salvage(tool: &str, path: &std::ffi::OsStr, reader: &gotrace::mode
 }
 
 /// The summary of the trace at `path`, streamed (one generation in memory at a time); an error
-/// names the file. With `--salvage`, of what can be trusted of a broken trace.
-#[allow(dead_code)]
-pub fn summarize(path: &std::ffi::OsStr) -> Result<gotrace::model::Summary, String> {
-    summarize_as("", path)
-}
-
-/// [`summarize`], `tool` saying what salvage kept on stderr.
-#[allow(dead_code)]
-pub fn summarize_as(tool: &str, path: &std::ffi::OsStr) -> Result<gotrace::model::Summary, String> {
+/// names the file. With `--salvage`, of what can be trusted of a broken trace, `tool` saying on
+/// stderr what salvage kept.
+pub fn summarize(tool: &str, path: &std::ffi::OsStr) -> Result<gotrace::model::Summary, String> {
     let name = std::path::Path::new(path).display().to_string();
     let file = std::fs::File::open(path).map_err(|e| format!("{name}: {e}"))?;
     let mut summarizer = gotrace::model::Summarizer::new();
@@ -199,6 +194,7 @@ pub struct Broken {
 impl Broken {
     /// Says on stderr what was left out, `what` being what the tool made of the rest.
     pub fn warn(&self, tool: &str, what: &str, kept_all_read: bool) {
+        end_progress();
         eprintln!("{tool}: the trace is broken: {}", self.error);
         let lost = self.file_bytes.saturating_sub(self.complete_bytes);
         let pct = lost as f64 * 100.0 / self.file_bytes.max(1) as f64;
@@ -335,10 +331,21 @@ impl<S: gotrace::model::EventSink> gotrace::model::EventSink for Counted<S> {
     }
 }
 
+/// Whether a [`Progress`] bar is drawn and its line not yet ended.
+static BAR_OPEN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Ends the progress bar's line, if one is open, so that what follows on stderr starts a line
+/// of its own (the reader may stop before the end of the trace, and live on).
+pub fn end_progress() {
+    if BAR_OPEN.swap(false, std::sync::atomic::Ordering::Relaxed) {
+        eprintln!();
+    }
+}
+
 /// A trace's bytes as they are read, with a progress bar on stderr when stderr is a terminal
 /// and the trace is large (over 16 MiB): `TOOL: [####    ]  42%`, redrawn as the percentage
-/// changes, and ended with a newline when the trace is read to its end or dropped.
-#[allow(dead_code)]
+/// changes; its line ends when the trace is read to its end, when the reader is dropped, or at
+/// [`end_progress`].
 pub struct Progress<R> {
     inner: R,
     tool: &'static str,
@@ -348,7 +355,6 @@ pub struct Progress<R> {
     on: bool,
 }
 
-#[allow(dead_code)]
 impl<R: std::io::Read> Progress<R> {
     /// `inner`, a trace of `total` bytes, read by `tool`.
     pub fn new(tool: &'static str, inner: R, total: u64) -> Progress<R> {
@@ -362,13 +368,6 @@ impl<R: std::io::Read> Progress<R> {
             on: std::io::stderr().is_terminal() && total > 16 << 20,
         }
     }
-
-    fn end_line(&mut self) {
-        if self.on && self.shown.is_some() {
-            eprintln!();
-        }
-        self.on = false;
-    }
 }
 
 impl<R: std::io::Read> std::io::Read for Progress<R> {
@@ -376,7 +375,8 @@ impl<R: std::io::Read> std::io::Read for Progress<R> {
         let n = self.inner.read(buf)?;
         if self.on {
             if n == 0 {
-                self.end_line();
+                self.on = false;
+                end_progress();
             } else {
                 self.read += n as u64;
                 let pct = (self.read * 100 / self.total.max(1)).min(100);
@@ -384,6 +384,7 @@ impl<R: std::io::Read> std::io::Read for Progress<R> {
                     self.shown = Some(pct);
                     let bar = "#".repeat((pct / 2) as usize);
                     eprint!("\r{}: [{bar:<50}] {pct:3}%", self.tool);
+                    BAR_OPEN.store(true, std::sync::atomic::Ordering::Relaxed);
                 }
             }
         }
@@ -393,8 +394,6 @@ impl<R: std::io::Read> std::io::Read for Progress<R> {
 
 impl<R> Drop for Progress<R> {
     fn drop(&mut self) {
-        if self.on && self.shown.is_some() {
-            eprintln!();
-        }
+        end_progress();
     }
 }

@@ -115,17 +115,8 @@ impl Queue {
     /// read as it is made.
     #[inline(always)]
     pub(crate) fn push_read(&mut self, table: Option<&TableRef>, ctx: SchedCtx, base: BaseEvent) {
-        if !self.keep {
-            self.head = 0;
-            self.len = 0;
-        }
-        let i = self.len;
-        self.len += 1;
+        self.push(table, ctx, base);
         self.head = self.len;
-        if i == self.events.len() {
-            self.events.push(Event::empty());
-        }
-        self.events[i].overwrite(table, ctx, base);
     }
 
     /// The event popped last, mutably.

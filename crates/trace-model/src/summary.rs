@@ -77,9 +77,13 @@ impl Durations {
     }
     /// Adds `d` to `name`, making the entry if needed.
     fn add(&mut self, name: &Arc<[u8]>, d: i64) {
-        // Names are interned: the same name is mostly the same allocation, found without
-        // comparing bytes; the search below is for names that weren't.
-        if let Some(e) = self.0.iter_mut().find(|e| Arc::ptr_eq(&e.0, name)) {
+        // Names are interned, so a short map finds its entry by pointer without comparing
+        // bytes; a long one (a hostile trace's many names) keeps the binary search.
+        let short = self.0.len() <= 16;
+        if let Some(e) = short
+            .then(|| self.0.iter_mut().find(|e| Arc::ptr_eq(&e.0, name)))
+            .flatten()
+        {
             e.1 = e.1.wrapping_add(d);
             return;
         }
