@@ -246,7 +246,26 @@ struct Track {
     go_rank: Option<i32>,
     counter: bool,
     has_children: bool,
+    /// The begins and ends of the last slices written on it, the latest at `recent_at`.
+    recent: [(i64, i64); RECENT_SLICES],
+    recent_at: usize,
+    /// The same of its slices of [`LONG_SLICE`] or more, which short ones would push out.
+    long: [(i64, i64); RECENT_SLICES],
+    long_at: usize,
 }
+
+/// Slices of one track that cross (overlap without one inside the other) go to child tracks
+/// `overlapping`, `overlapping 2`, ... of the lane: Perfetto nests the slices of a track (an
+/// end closes the innermost open slice), while Go's JSON lets slices of one lane cross (a
+/// goroutine's slice on an M beginning before the last one's end, say). A slice is checked
+/// against the last `RECENT_SLICES` slices of its track and the last `RECENT_SLICES` of at
+/// least [`LONG_SLICE`], which keeps the check bounded (Go writes a lane's slices about in
+/// order; the long ones are kept apart because runs of short syscalls would push them out).
+/// A crossing beyond those is not seen; `tests/perfetto.rs` checks that every track of every
+/// testdata trace nests.
+const RECENT_SLICES: usize = 16;
+/// A slice this long (ns) or longer is also kept among a track's long slices.
+const LONG_SLICE: i64 = 1000;
 
 /// Turns the JSON's events into packets.
 #[derive(Default)]
@@ -355,6 +374,31 @@ fn time(ts: i64) -> u64 {
 }
 
 impl Writer {
+    /// Whether the slice `begin..end` crosses one of the last slices of `track`; if not, it
+    /// is remembered as the track's latest.
+    fn crosses(&mut self, track: u64, begin: i64, end: i64) -> bool {
+        let Some(t) = self.tracks.get_mut((track as usize).wrapping_sub(1)) else {
+            return false;
+        };
+        let cross = |&(b, e): &(i64, i64)| {
+            (b < begin && begin < e && e < end) || (begin < b && b < end && end < e)
+        };
+        if t.recent.iter().chain(&t.long).any(cross) {
+            return true;
+        }
+        t.recent_at = (t.recent_at + 1) % RECENT_SLICES;
+        if let Some(r) = t.recent.get_mut(t.recent_at) {
+            *r = (begin, end);
+        }
+        if end.saturating_sub(begin) >= LONG_SLICE {
+            t.long_at = (t.long_at + 1) % RECENT_SLICES;
+            if let Some(r) = t.long.get_mut(t.long_at) {
+                *r = (begin, end);
+            }
+        }
+        false
+    }
+
     /// The track of `key`, described (to `out`) when new and `announce` is set.
     fn track(&mut self, key: Key<'_>, out: &mut Vec<u8>, announce: bool) -> u64 {
         let found = match key {
@@ -413,6 +457,10 @@ impl Writer {
             _ => i64::try_from(uuid).ok(),
         };
         self.tracks.push(Track {
+            recent: [(0, 0); RECENT_SLICES],
+            recent_at: 0,
+            long: [(0, 0); RECENT_SLICES],
+            long_at: 0,
             parent,
             name,
             rank: rank.map(rank32),
@@ -600,7 +648,18 @@ impl Writer {
                 } else {
                     Key::Child(ev.pid, ev.tid, ev.sub_lane)
                 };
-                let track = self.track(key, out, true);
+                let end_ts = ev.ts.saturating_add(ev.dur);
+                let mut track = self.track(key, out, true);
+                let mut overlap = 0u32;
+                while self.crosses(track, ev.ts, end_ts) {
+                    overlap += 1;
+                    let mut name = b"overlapping".to_vec();
+                    if overlap > 1 {
+                        name.push(b' ');
+                        crate::json::uint(&mut name, u64::from(overlap));
+                    }
+                    track = self.track(Key::Child(ev.pid, ev.tid, &name), out, true);
+                }
                 let begin = TrackEvent {
                     debug_annotations: annotations(&ev.args),
                     ..base(TYPE_SLICE_BEGIN, track, ev.name)
@@ -611,7 +670,7 @@ impl Writer {
                     track_uuid: Some(track),
                     ..TrackEvent::default()
                 };
-                self.emit(ev.ts.wrapping_add(ev.dur), end, ev.esf, frames, out);
+                self.emit(end_ts, end, ev.esf, frames, out);
             }
             "b" | "e" => {
                 let key = Key::Child(ev.pid, ev.tid, b"regions");

@@ -231,6 +231,8 @@ fn from_perfetto(bytes: &[u8]) -> Drawn {
     let (mut functions, mut frames, mut stacks) = (HashMap::new(), HashMap::new(), HashMap::new());
     let mut described = std::collections::HashSet::new();
     let mut records = Vec::new();
+    // Each track's slices: Perfetto nests them, so they must nest.
+    let mut slices: HashMap<u64, Vec<(i64, i64)>> = HashMap::new();
     let mut packets = trace.packet.iter().peekable();
     while let Some(p) = packets.next() {
         intern(p, &mut functions, &mut frames, &mut stacks);
@@ -305,6 +307,7 @@ fn from_perfetto(bytes: &[u8]) -> Drawn {
                 assert_eq!(end.r#type, Some(pf::TYPE_SLICE_END));
                 assert_eq!(end.track_uuid, Some(track));
                 let dur = end_ts as i64 - ts;
+                slices.entry(track).or_default().push((ts, ts + dur));
                 records.push((
                     "X",
                     s,
@@ -366,6 +369,23 @@ fn from_perfetto(bytes: &[u8]) -> Drawn {
                 }
             }
             t => panic!("type {t}"),
+        }
+    }
+    for (track, mut spans) in slices {
+        spans.sort_by_key(|&(begin, end)| (begin, std::cmp::Reverse(end)));
+        let mut open: Vec<(i64, i64)> = Vec::new();
+        for (begin, end) in spans {
+            while open.last().is_some_and(|&(_, e)| e <= begin) {
+                open.pop();
+            }
+            if let Some(&outer) = open.last() {
+                assert!(
+                    end <= outer.1,
+                    "track {track} ({}): slice {begin}..{end} crosses {outer:?} without nesting",
+                    name(track)
+                );
+            }
+            open.push((begin, end));
         }
     }
     records.sort();
