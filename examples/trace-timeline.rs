@@ -130,6 +130,10 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
         (None, None) => {}
         _ => return Err("--start and --end go together".to_string()),
     }
+    if ranges && opts.format == Format::Perfetto {
+        // Ranges split the JSON; a Perfetto trace needs no splitting.
+        return Err("--ranges and --perfetto don't go together".to_string());
+    }
     let path = path.ok_or_else(|| USAGE.to_string())?;
     Ok(Args {
         opts,

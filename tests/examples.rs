@@ -857,6 +857,7 @@ fn trace_timeline_prints_the_libraries_json_and_refuses_bad_queries() {
         vec!["--goid", "-3", gc.as_str()],
         vec!["--focustask", "1", gc.as_str()],
         vec!["--taskid", "7", gc.as_str()],
+        vec!["--ranges", "--perfetto", gc.as_str()],
         vec![],
     ] {
         let out = run("trace-timeline", &args);

@@ -639,8 +639,14 @@ impl<W: Write> Emitter<W> {
     }
 
     fn write(&mut self, ev: &Event<'_>) {
-        if self.c.perfetto.is_some() {
-            let rank = self.lane_rank(ev.pid, ev.tid);
+        if let Some(p) = &self.c.perfetto {
+            // The rank matters only when the event's lane is new (a search of the tasks in
+            // the tasks section), not for every event.
+            let rank = if p.has_lane(ev.pid, ev.tid) {
+                None
+            } else {
+                self.lane_rank(ev.pid, ev.tid)
+            };
             if let Some(p) = self.c.perfetto.as_mut() {
                 p.event(ev, rank, &self.frames, &mut self.c.buf);
             }

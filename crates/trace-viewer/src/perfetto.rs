@@ -619,8 +619,13 @@ impl Writer {
         );
     }
 
+    /// Whether lane `tid` of section `pid` has its track already.
+    pub(crate) fn has_lane(&self, pid: u64, tid: u64) -> bool {
+        self.index.lanes.contains_key(&(pid, tid))
+    }
+
     /// Writes the packets of one event of the JSON to `out`; `lane_rank` is the sort index Go
-    /// will give its lane.
+    /// will give its lane, needed only when the lane is new ([`has_lane`](Self::has_lane)).
     pub(crate) fn event(
         &mut self,
         ev: &Event<'_>,

@@ -185,8 +185,8 @@ impl<'a> Reader<'a> {
         r: R,
         limits: Limits,
     ) -> Result<Reader<'a>> {
-        // Salvage reads on the calling thread: what it keeps of a broken generation is decided
-        // as the stream is read, which the read-ahead worker doesn't do.
+        // Salvage reads on the calling thread: the read-ahead worker needs a `'static` stream,
+        // which this doesn't ask for.
         let mut r = Self::open_read(r, limits, true, |stream| Source::Stream(Box::new(stream)))?;
         if r.salvage.is_none() {
             r.salvage = Some(Box::new(SalvageReport::new()));
