@@ -273,8 +273,12 @@ impl GState {
             Some(s) => ctx.e.stack(s),
             None => 0,
         };
-        // Go gives up on these (a broken trace); draw nothing.
+        // Go panics on these: a broken trace, or a Go 1.11-1.21 goroutine in a syscall at the
+        // start, which the conversion gives no thread. Nothing of the stint can be placed on a
+        // lane, not even its ranges or the syscall it leaves, so draw nothing.
         if self.start_running == 0 || self.executing == NO_RES {
+            self.completed.clear();
+            self.syscall_active = false;
             self.last_stop_stack = end_stk;
             self.start_running = 0;
             self.executing = NO_RES;

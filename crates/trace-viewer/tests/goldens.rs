@@ -127,10 +127,25 @@ fn canon(doc: &[u8]) -> (Vec<u8>, Vec<Vec<u8>>, Vec<Vec<u8>>) {
     (first, body, meta)
 }
 
+/// The testdata traces and the regression traces (fresh traces on which a live conformance run
+/// once found something).
+fn all_traces() -> Vec<std::path::PathBuf> {
+    let mut all = traces();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/regressions");
+    let mut regressions: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|f| f.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "trace"))
+        .collect();
+    regressions.sort();
+    all.extend(regressions);
+    all
+}
+
 fn check(suffix: &str, min: usize, opts: impl Fn(&[u8]) -> Options) {
     let mut n = 0;
     let mut failed = Vec::new();
-    for t in traces() {
+    for t in all_traces() {
         let golden = t.with_extension(format!("{suffix}.json.gz"));
         let Ok(gz) = std::fs::read(&golden) else {
             continue;
@@ -200,6 +215,61 @@ fn task_goroutine_view_is_gos() {
         assert!(opts.task.is_some(), "task 1 is in the annotations traces");
         opts
     });
+}
+
+/// The `X` events of a timeline as `{"name":..,"ph":"X","ts":..,"dur":..` (lane and stacks cut
+/// off), sorted.
+fn slices(doc: &[u8]) -> Vec<String> {
+    let mut out: Vec<String> = doc
+        .split(|&c| c == b'\n')
+        .filter(|l| l.windows(8).any(|w| w == b"\"ph\":\"X\""))
+        .map(|l| {
+            let l = l.strip_prefix(b",").unwrap_or(l);
+            let end = l
+                .windows(7)
+                .position(|w| w == b",\"pid\":")
+                .unwrap_or(l.len());
+            String::from_utf8_lossy(&l[..end]).into_owned()
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn thread_view_where_go_panics() {
+    // Go's thread view panics on a Go 1.11-1.21 trace with a goroutine in a syscall when the trace
+    // starts (testdata/regressions/insyscall-at-start.go): the v1 conversion gives it no thread, so
+    // when it leaves the syscall Go stops a goroutine that runs nowhere. Ours leaves out that stint,
+    // as Go's proc view does, and draws the rest. In these traces every other stint has a P and an
+    // M, so the thread view's slices are exactly those of Go's proc view, on other lanes.
+    let mut n = 0;
+    for t in all_traces() {
+        let panic = t.with_extension("jsontrace-thread.panic.golden");
+        let Ok(msg) = std::fs::read_to_string(&panic) else {
+            continue;
+        };
+        assert!(
+            msg.starts_with("panic: non-executing goroutine stopped"),
+            "{msg}"
+        );
+        let mut want = Vec::new();
+        let gz = std::fs::read(t.with_extension("jsontrace.json.gz")).unwrap();
+        GzDecoder::new(&gz[..]).read_to_end(&mut want).unwrap();
+        let bytes = std::fs::read(&t).unwrap();
+        let got =
+            trace_viewer::write_json(&bytes, Options::view(View::Thread), Vec::new()).unwrap();
+        let (g, w) = (slices(&got), slices(&want));
+        assert!(w.len() >= 5, "{}: {} slices", t.display(), w.len());
+        assert_eq!(
+            g,
+            w,
+            "{}: thread view's slices vs Go's proc view's",
+            t.display()
+        );
+        n += 1;
+    }
+    assert!(n >= 2, "only {n} traces on which Go's thread view panics");
 }
 
 #[test]
