@@ -94,6 +94,12 @@ fn salvage(bytes: &[u8], what: &str) -> (Vec<Key>, SalvageReport, bool, bool) {
         )
     };
     assert_eq!(counts(report), counts(s_report), "{what}: stream");
+    // And says the same of the damage: what was expected, at which byte.
+    let text = |r: &SalvageReport| {
+        let e = |e: &Option<trace_model::Error>| e.as_ref().map(|e| e.to_string());
+        (e(&r.damage), e(&r.stopped))
+    };
+    assert_eq!(text(report), text(s_report), "{what}: stream");
     // `SalvageReport` holds an error, which isn't `Clone`: rebuild the counts.
     let copy = SalvageReport {
         damage: None,

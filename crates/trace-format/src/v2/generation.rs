@@ -157,10 +157,6 @@ impl<'a> Generation<'a> {
     pub fn broken(&self) -> Option<&Error> {
         self.broken.as_ref()
     }
-    /// Marks the generation broken by `e` (a stream's read that failed after it).
-    pub(crate) fn set_broken(&mut self, e: Option<Error>) {
-        self.broken = e;
-    }
     /// Whether the generation had a string table batch and a stack table batch. A complete
     /// generation has both; one salvaged from a cut trace has often lost them (the runtime
     /// writes them last).
@@ -374,6 +370,9 @@ pub struct Generations<'a> {
     pending_err: Option<Error>,
     done: bool,
     salvage: bool,
+    /// Where the bytes end short of a batch that was cut (a stream's last batch, read in
+    /// part): met when the batches run out, as the slice reader meets it there.
+    cut: Option<Error>,
 }
 
 impl<'a> Generations<'a> {
@@ -385,7 +384,15 @@ impl<'a> Generations<'a> {
             pending_err: None,
             done: false,
             salvage: false,
+            cut: None,
         }
+    }
+
+    /// The batches end where a batch was cut with error `e`: when they run out, the generation
+    /// is refused (or salvaged) for `e`, as if the cut batch were still there.
+    pub(crate) fn cut_at(mut self, e: Option<Error>) -> Generations<'a> {
+        self.cut = e;
+        self
     }
 
     /// Reads as far as the trace can be trusted rather than as Go does: where Go refuses a
@@ -426,7 +433,8 @@ impl<'a> Generations<'a> {
         }
         let in_band_end = self.version >= Version::Go1_26;
         loop {
-            let b = match self.batches.next() {
+            let next = self.batches.next().or_else(|| self.cut.take().map(Err));
+            let b = match next {
                 None if !started => return Ok(None),
                 // As Go: a cut generation holding no M's batch (only tables) ends the trace.
                 None if in_band_end && g.batches.is_empty() => return Ok(None),

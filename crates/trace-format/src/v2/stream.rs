@@ -229,6 +229,25 @@ impl<R: Read> StreamReader<R> {
         checked
     }
 
+    /// The error the slice reader gives for the batch whose bytes, read in part before `e`,
+    /// start at `start` in the buffer: it says what was expected where, which `e` (the end of
+    /// the stream, met while reading) may not. `e` itself for an I/O error, or if the bytes
+    /// read parse.
+    fn framing_error(&self, start: usize, e: Error) -> Error {
+        if matches!(e.kind(), ErrorKind::Io(_)) {
+            return e;
+        }
+        let base = self.buf_offset + start as u64;
+        let part = self.buf.get(start..).unwrap_or_default();
+        match Batches::new(self.version, part, base)
+            .with_limits(self.limits)
+            .next()
+        {
+            Some(Err(precise)) if !precise.is_limit() => precise,
+            _ => e,
+        }
+    }
+
     /// The next batch, or `None` at the end of the trace.
     pub fn next_batch(&mut self) -> Result<Option<Batch<'_>>> {
         self.require_v2()?;
@@ -297,10 +316,15 @@ impl<R: Read> StreamReader<R> {
                     }
                     Err(e) if number.is_some() && self.salvage && !e.is_limit() => {
                         // What was read of the broken batch goes: nothing follows.
+                        let e = self.framing_error(start, e);
                         self.buf.truncate(start);
                         self.done = true;
                         broken = Some(e);
                         break;
+                    }
+                    Err(e) if self.salvage && !e.is_limit() => {
+                        self.done = true;
+                        return Err(self.framing_error(start, e));
                     }
                     Err(e) if number.is_some() && !in_band_end && !e.is_limit() => {
                         self.done = true;
@@ -341,18 +365,11 @@ impl<R: Read> StreamReader<R> {
             Batches::new(self.version, &self.buf[..scan], self.buf_offset).with_limits(self.limits);
         let mut gens = Generations::new(self.version, batches);
         if self.salvage {
-            gens = gens.salvage();
+            // The cut batch is met where the slice reader meets it: after the batches before
+            // it, before the generation's tables are checked.
+            gens = gens.salvage().cut_at(broken.take());
         }
         match gens.next() {
-            Some(Ok(mut g)) if g.broken().is_none() && broken.is_some() => {
-                if g.batches().is_empty() {
-                    // As `Generations::salvage`: no M's batch, nothing to keep.
-                    return broken.map_or(Ok(None), Err);
-                }
-                g.set_broken(broken);
-                self.salvaged = true;
-                Ok(Some(g))
-            }
             Some(Ok(g)) if g.broken().is_some() => {
                 // As `Generations::salvage`: nothing past the damage is read.
                 self.salvaged = true;
@@ -372,8 +389,8 @@ impl<R: Read> StreamReader<R> {
                 self.pending_err = None;
                 Err(e)
             }
-            // Salvage: the damage left nothing to keep.
-            None => broken.map_or(Ok(None), Err),
+            // No batch (a cut batch is an error above).
+            None => Ok(None),
         }
     }
 
