@@ -48,7 +48,9 @@
 #                     against Go 1.27.3's /jsontrace (cmd/trace's handler run by
 #                     scripts/viewer/jsontrace-oracle.sh), equal after scripts/viewer/jt.py cmp
 #                     orders what Go writes from maps (--tolerant on v1 traces, whose parse
-#                     varies in Go itself)
+#                     varies in Go itself). Where Go's handler panics (its thread view of a v1
+#                     trace with a goroutine in a syscall at the start) Go has no answer: a skip
+#                     that names the panic, and ours must be valid JSON
 #   perfetto (1.22+)  trace-timeline --perfetto in the proc view, the goroutine view of goroutine
 #                     1 and (annotations traces) the task view of task 1, decoded with the PyPI
 #                     perfetto package's trace protos by scripts/perfetto-check.sh: the same
