@@ -144,20 +144,8 @@ pub fn report_salvage(tool: &str, path: &std::ffi::OsStr, reader: &gotrace::mode
     let size = std::fs::metadata(path).ok().map(|m| m.len());
     let name = std::path::Path::new(path).display();
     eprintln!("{tool}: {name}: the trace is broken; --salvage read it as far as it can be trusted");
-    for line in report.to_string().lines() {
-        match (
-            line.starts_with("salvage: dropped"),
-            report.bytes_dropped(size),
-        ) {
-            (true, Some(n)) => eprintln!(
-                "{tool}: salvage: dropped {n} byte(s) past byte {} of {}; last trusted event at \
-                 {} ns",
-                report.bytes_read,
-                size.unwrap_or(0),
-                report.last_trusted_time
-            ),
-            _ => eprintln!("{tool}: {line}"),
-        }
+    for line in report.with_size(size).to_string().lines() {
+        eprintln!("{tool}: {line}");
     }
 }
 

@@ -65,28 +65,63 @@ impl SalvageReport {
         let total = total_bytes.or(self.total_bytes)?;
         Some(total.saturating_sub(self.bytes_read))
     }
+
+    /// The report as [`Display`](std::fmt::Display) writes it, with the trace's size given
+    /// when the reader had none (a stream's length is known to whoever opened it), so that it
+    /// can say how many bytes were left out.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), trace_model::Error> {
+    /// let bytes = std::fs::read("../../testdata/traces/go1.27.3/gc.trace").unwrap();
+    /// let cut = &bytes[..bytes.len() / 2];
+    /// let mut r = trace_model::Reader::from_read_salvage(cut)?;
+    /// while r.next_event()?.is_some() {}
+    /// let report = r.salvage_report().unwrap();
+    /// let text = report.with_size(Some(cut.len() as u64)).to_string();
+    /// assert!(text.contains(&format!(" of {}; last trusted event", cut.len())));
+    /// # Ok(()) }
+    /// ```
+    pub fn with_size(&self, total_bytes: Option<u64>) -> impl std::fmt::Display + '_ {
+        WithSize {
+            report: self,
+            total_bytes,
+        }
+    }
+}
+
+/// [`SalvageReport::with_size`].
+struct WithSize<'r> {
+    report: &'r SalvageReport,
+    total_bytes: Option<u64>,
 }
 
 impl std::fmt::Display for SalvageReport {
     /// What was kept and dropped, in a few lines, for a tool's standard error.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if self.is_whole() {
+        self.with_size(None).fmt(f)
+    }
+}
+
+impl std::fmt::Display for WithSize<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let this = self.report;
+        if this.is_whole() {
             return write!(f, "salvage: the trace is whole; nothing was dropped");
         }
-        if let Some(e) = &self.damage {
+        if let Some(e) = &this.damage {
             writeln!(f, "salvage: the trace breaks: {e}")?;
         }
-        if let Some(e) = &self.stopped {
+        if let Some(e) = &this.stopped {
             writeln!(f, "salvage: ordering stopped: {e}")?;
         }
         write!(
             f,
             "salvage: kept {} complete generation(s)",
-            self.complete_generations
+            this.complete_generations
         )?;
-        if let Some(g) = self.broken_generation {
+        if let Some(g) = this.broken_generation {
             let mut sep = "; ";
-            if self.batches_kept == 0 && self.batches_dropped == 0 {
+            if this.batches_kept == 0 && this.batches_dropped == 0 {
                 // A Go 1.5–1.21 trace, ordered whole: its batches aren't counted.
                 write!(f, " and the events of broken generation {g} (")?;
                 sep = "";
@@ -95,10 +130,10 @@ impl std::fmt::Display for SalvageReport {
                     f,
                     " and {} whole batch(es) of broken generation {g} ({} more in part; {} \
                      event(s) dropped",
-                    self.batches_kept, self.batches_dropped, self.events_dropped
+                    this.batches_kept, this.batches_dropped, this.events_dropped
                 )?;
             }
-            match (self.strings_lost, self.stacks_lost) {
+            match (this.strings_lost, this.stacks_lost) {
                 (true, true) => write!(f, "{sep}its string and stack tables lost")?,
                 (true, false) => write!(f, "{sep}its string table lost")?,
                 (false, true) => write!(f, "{sep}its stack table lost")?,
@@ -109,21 +144,22 @@ impl std::fmt::Display for SalvageReport {
         writeln!(
             f,
             "; {} generation(s) dropped whole",
-            self.generations_dropped
+            this.generations_dropped
         )?;
-        match self.bytes_dropped(None) {
-            Some(n) => write!(
+        let total = self.total_bytes.or(this.total_bytes);
+        match (this.bytes_dropped(total), total) {
+            (Some(n), Some(total)) => write!(
                 f,
-                "salvage: dropped {n} byte(s) past byte {}",
-                self.bytes_read
+                "salvage: dropped {n} byte(s) past byte {} of {total}",
+                this.bytes_read
             )?,
-            None => write!(
+            _ => write!(
                 f,
                 "salvage: dropped everything past byte {}",
-                self.bytes_read
+                this.bytes_read
             )?,
         }
-        write!(f, "; last trusted event at {} ns", self.last_trusted_time)
+        write!(f, "; last trusted event at {} ns", this.last_trusted_time)
     }
 }
 
