@@ -352,15 +352,18 @@ impl<'a> Reader<'a> {
 
     /// A v1 trace: everything is read, ordered and checked now.
     fn from_v1(version: Version, bytes: &[u8], limits: Limits) -> Result<Reader<'a>> {
-        // Reported at the first byte too many, whose offset is the limit.
-        let first_too_many = limits.max_generation_bytes;
-        limits.check(Limit::GenerationBytes, bytes.len() as u64, first_too_many)?;
+        check_v1_size(bytes, limits)?;
         let v1 = V1Events::open(bytes, limits)?;
+        Ok(Self::with_v1(version, v1, bytes.len() as u64))
+    }
+
+    /// A reader of a Go 1.5–1.21 trace's events, ordered whole, read to byte `read_to`.
+    fn with_v1(version: Version, v1: V1Events, read_to: u64) -> Reader<'a> {
         let mut r = Self::with_source(version, Source::None);
-        r.read_to = bytes.len() as u64;
-        r.complete_to = r.read_to;
+        r.read_to = read_to;
+        r.complete_to = read_to;
         r.v1 = Some(Box::new(v1));
-        Ok(r)
+        r
     }
 
     fn with_source(version: Version, source: Source<'a>) -> Reader<'a> {
@@ -977,6 +980,14 @@ impl<'a> Reader<'a> {
         self.salvage_generation();
         Ok(())
     }
+}
+
+/// A Go 1.5–1.21 trace is one generation, ordered whole: refused past the generation limit,
+/// at the first byte too many (whose offset is the limit).
+fn check_v1_size(bytes: &[u8], limits: Limits) -> Result<()> {
+    let first_too_many = limits.max_generation_bytes;
+    limits.check(Limit::GenerationBytes, bytes.len() as u64, first_too_many)?;
+    Ok(())
 }
 
 /// Where [`Reader::take_earliest`] puts the event it takes.

@@ -234,16 +234,14 @@ impl<'a> Reader<'a> {
     /// they can't be (no clock frequency, or no consistent order), a reader with no event and
     /// a report that says why. Not a trace at all is an error still.
     pub(super) fn salvage_v1(version: Version, bytes: &[u8], limits: Limits) -> Result<Reader<'a>> {
-        let first_too_many = limits.max_generation_bytes;
-        limits.check(Limit::GenerationBytes, bytes.len() as u64, first_too_many)?;
+        check_v1_size(bytes, limits)?;
         let mut report = SalvageReport {
             total_bytes: Some(bytes.len() as u64),
             ..SalvageReport::new()
         };
         let mut damage = None;
-        let mut r = Self::with_source(version, Source::None);
-        match V1Events::open_salvage(bytes, limits, Some(&mut damage)) {
-            Ok(v1) => {
+        let mut r = match V1Events::open_salvage(bytes, limits, Some(&mut damage)) {
+            Ok(mut v1) => {
                 report.bytes_read = damage
                     .as_ref()
                     .and_then(Error::offset)
@@ -253,19 +251,14 @@ impl<'a> Reader<'a> {
                     report.broken_generation = Some(1);
                     report.stacks_lost = true;
                     report.strings_lost = true;
-                } else {
-                    report.complete_generations = 1;
-                }
-                let mut v1 = v1;
-                if damage.is_some() {
                     if let Some(t) = Arc::get_mut(&mut v1.table) {
                         t.tables_lost = true;
                     }
+                } else {
+                    report.complete_generations = 1;
                 }
                 report.damage = damage;
-                r.read_to = report.bytes_read;
-                r.complete_to = r.read_to;
-                r.v1 = Some(Box::new(v1));
+                Self::with_v1(version, v1, report.bytes_read)
             }
             Err(e) => {
                 // The damage is where the records end; why they can't be ordered comes after.
@@ -277,9 +270,11 @@ impl<'a> Reader<'a> {
                     None => report.damage = Some(e),
                 }
                 report.generations_dropped = 1;
+                let mut r = Self::with_source(version, Source::None);
                 r.done = true;
+                r
             }
-        }
+        };
         r.salvage = Some(Box::new(report));
         Ok(r)
     }
