@@ -455,7 +455,7 @@ impl<'a> Generations<'a> {
                     self.pending_err = Some(e);
                     break;
                 }
-                Some(Err(e)) if started && !e.is_limit() => return self.refuse(g, e),
+                Some(Err(e)) if started => return self.refuse(g, e),
                 Some(Err(e)) => return Err(e),
                 Some(Ok(b)) => b,
             };
@@ -487,9 +487,6 @@ impl<'a> Generations<'a> {
             }
             let limits = self.batches.limits();
             if let Err(e) = g.add(b, &limits) {
-                if e.is_limit() {
-                    return Err(e);
-                }
                 return self.refuse(g, e);
             }
         }
@@ -503,7 +500,8 @@ impl<'a> Generations<'a> {
     /// can be kept (see [`salvage`](Self::salvage)).
     fn refuse(&mut self, mut g: Generation<'a>, e: Error) -> Result<Option<Generation<'a>>> {
         // With no frequency its times mean nothing; with no M's batch there is nothing to keep.
-        if !self.salvage || g.frequency.is_none() || g.batches.is_empty() {
+        // A limit the reader was given is no damage: it stops salvage as it stops reading.
+        if !self.salvage || e.is_limit() || g.frequency.is_none() || g.batches.is_empty() {
             return Err(e);
         }
         // The trace past the damage is not read.
