@@ -109,12 +109,16 @@ def from_perfetto(path):
                     assert first.sibling_order_rank == d.sibling_order_rank, f"rank of {d.name}"
             tracks[d.uuid] = d
     parent = lambda u: tracks[u].parent_uuid if tracks[u].HasField("parent_uuid") else None
-    funcs, frames, stacks = {}, {}, {}
+    funcs, frames, stacks, names, cats = {}, {}, {}, {}, {}
     described = set()
     drawn = collections.Counter()
 
     def intern(p):
         d = p.interned_data
+        for n in d.event_names:
+            names[n.iid] = n.name
+        for c in d.event_categories:
+            cats[c.iid] = c.name
         for s in d.function_names:
             funcs[s.iid] = s.str.decode()
         for fr in d.frames:
@@ -147,7 +151,10 @@ def from_perfetto(path):
         te = p.track_event
         assert p.sequence_flags & NEEDS_STATE
         assert te.track_uuid in described, f"track {te.track_uuid} used before described"
-        t, cat = te.track_uuid, (te.categories[0] if te.categories else "")
+        t = te.track_uuid
+        # Names and categories are in the event or interned.
+        cat = te.categories[0] if te.categories else cats.get(te.category_iids[0], "") if te.category_iids else ""
+        name = te.name if te.HasField("name") else names[te.name_iid] if te.HasField("name_iid") else ""
         if te.type == TE.TYPE_COUNTER:
             drawn[("C", tracks[parent(t)].name, tracks[t].name, p.timestamp, te.counter_value)] += 1
             continue
@@ -160,17 +167,17 @@ def from_perfetto(path):
             i += 1
             intern(end)
             assert end.track_event.type == TE.TYPE_SLICE_END and end.track_event.track_uuid == te.track_uuid
-            rec = ("X", where, te.name, p.timestamp, end.timestamp - p.timestamp, stack(te), stack(end.track_event), args(te), cat)
+            rec = ("X", where, name, p.timestamp, end.timestamp - p.timestamp, stack(te), stack(end.track_event), args(te), cat)
         elif te.type in (TE.TYPE_SLICE_BEGIN, TE.TYPE_SLICE_END):
             assert child == "regions"
             ph = "b" if te.type == TE.TYPE_SLICE_BEGIN else "e"
-            rec = (ph, where, te.name, p.timestamp, stack(te), args(te), cat)
+            rec = (ph, where, name, p.timestamp, stack(te), args(te), cat)
         elif te.type == TE.TYPE_INSTANT and te.flow_ids:
-            rec = ("s", where, te.name, p.timestamp, te.flow_ids[0], stack(te))
+            rec = ("s", where, name, p.timestamp, te.flow_ids[0], stack(te))
         elif te.type == TE.TYPE_INSTANT and te.terminating_flow_ids:
-            rec = ("t", where, te.name, p.timestamp, te.terminating_flow_ids[0], stack(te))
+            rec = ("t", where, name, p.timestamp, te.terminating_flow_ids[0], stack(te))
         elif te.type == TE.TYPE_INSTANT:
-            rec = ("I", where, te.name, p.timestamp, stack(te), args(te), cat)
+            rec = ("I", where, name, p.timestamp, stack(te), args(te), cat)
         else:
             raise ValueError(f"{path}: event type {te.type}")
         drawn[rec] += 1

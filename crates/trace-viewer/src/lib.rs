@@ -21,8 +21,8 @@
 //!
 //! With [`Format::Perfetto`] in the [`Options`], the same events are written as a native
 //! Perfetto trace instead (see [`perfetto`]): the slices, instants, counters and arrows of
-//! the JSON, on one track per lane in Go's order, with integer-ns times and interned stacks,
-//! for ui.perfetto.dev.
+//! the JSON, on one track per lane in Go's order, with integer-ns times and interned stacks
+//! and names, for ui.perfetto.dev.
 //!
 //! What Go leaves to map order (the order of slices written together at a stop or at the end,
 //! and of the metadata) comes out in a fixed order here: by goroutine, P, M or name. That is

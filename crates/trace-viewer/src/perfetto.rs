@@ -20,8 +20,11 @@
 //!   arrow on each end lane, the first with `flow_ids`, the second with `terminating_flow_ids`;
 //! - a `C` counter is one `TYPE_COUNTER` per argument, on a counter track `NAME ARG` under
 //!   `STATS`;
-//! - arguments are debug annotations, the category a category, and the stacks (`sf`, `esf`)
-//!   interned callstacks whose frames are the JSON's frame tree (function and line).
+//! - arguments are debug annotations, and the stacks (`sf`, `esf`) interned callstacks whose
+//!   frames are the JSON's frame tree (function and line);
+//! - names and categories are interned (`name_iid`, `category_iids`): each is written once, by
+//!   the first event that has it (the first 65,536 of each; names past them are written in their
+//!   events, which bounds the writer's memory on a trace of very many goroutines).
 //!
 //! Timestamps are integer nanoseconds from the trace's first event (a negative time of the
 //! JSON, which only an open range of unknown start could give, becomes 0). A track is described
@@ -72,14 +75,14 @@ pub struct TracePacket {
     #[prost(message, optional, tag = "11")]
     pub track_event: Option<TrackEvent>,
     /// Interned strings, frames and callstacks the packet's event and later ones refer to.
-    #[prost(message, optional, tag = "12")]
-    pub interned_data: Option<InternedData>,
+    #[prost(message, optional, boxed, tag = "12")]
+    pub interned_data: Option<Box<InternedData>>,
     /// `SEQ_*` flags.
     #[prost(uint32, optional, tag = "13")]
     pub sequence_flags: Option<u32>,
     /// A track's description.
-    #[prost(message, optional, tag = "60")]
-    pub track_descriptor: Option<TrackDescriptor>,
+    #[prost(message, optional, boxed, tag = "60")]
+    pub track_descriptor: Option<Box<TrackDescriptor>>,
     /// Set on the sequence's first packet.
     #[prost(bool, optional, tag = "87")]
     pub first_packet_on_sequence: Option<bool>,
@@ -142,6 +145,12 @@ pub struct TrackEvent {
     /// The interned callstack of the event.
     #[prost(uint64, optional, tag = "56")]
     pub callstack_iid: Option<u64>,
+    /// Categories, interned ([`InternedData::event_categories`]).
+    #[prost(uint64, repeated, packed = "false", tag = "3")]
+    pub category_iids: Vec<u64>,
+    /// The name, interned ([`InternedData::event_names`]).
+    #[prost(uint64, optional, tag = "10")]
+    pub name_iid: Option<u64>,
 }
 
 /// `perfetto.protos.DebugAnnotation`: a named argument.
@@ -164,6 +173,12 @@ pub struct DebugAnnotation {
 /// `perfetto.protos.InternedData`: the incremental state of the sequence.
 #[derive(Clone, PartialEq, prost::Message)]
 pub struct InternedData {
+    /// Event categories, referred to by events' `category_iids`.
+    #[prost(message, repeated, tag = "1")]
+    pub event_categories: Vec<EventName>,
+    /// Event names, referred to by events' `name_iid`.
+    #[prost(message, repeated, tag = "2")]
+    pub event_names: Vec<EventName>,
     /// Function names, referred to by frames.
     #[prost(message, repeated, tag = "5")]
     pub function_names: Vec<InternedString>,
@@ -173,6 +188,17 @@ pub struct InternedData {
     /// Callstacks, referred to by events.
     #[prost(message, repeated, tag = "7")]
     pub callstacks: Vec<Callstack>,
+}
+
+/// `perfetto.protos.EventName` (and `EventCategory`, which has the same fields).
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct EventName {
+    /// Its ID.
+    #[prost(uint64, optional, tag = "1")]
+    pub iid: Option<u64>,
+    /// The name.
+    #[prost(bytes = "vec", optional, tag = "2")]
+    pub name: Option<Vec<u8>>,
 }
 
 /// `perfetto.protos.InternedString`.
@@ -277,9 +303,48 @@ pub(crate) struct Writer {
     frames_done: Vec<bool>,
     stacks_done: Vec<bool>,
     functions: HashMap<Box<[u8]>, u64>,
+    /// Event names and categories already interned, with their IDs.
+    names: NameMap,
+    categories: NameMap,
+    /// What the event being written interns (its name, category and stack), sent with it.
+    pending: InternedData,
     started: bool,
     /// The rank Go will give the lane of the event being written.
     lane_rank: Option<i64>,
+}
+
+/// Names (and categories) interned at most: past them names are written in each event, so that
+/// a trace of very many goroutines, each of whose slices has a name of its own, holds the
+/// writer's memory to this.
+const MAX_INTERNED_NAMES: usize = 1 << 16;
+
+/// Interned names by their bytes, hashed a word at a time (the frame tree's hasher takes a
+/// byte at a time, made for integer keys).
+type NameMap = trace_model::format::hash::IdMap<Box<[u8]>, u64>;
+
+/// `name` as an event gives it: by the ID of its interned copy in `seen` (interned into `new`
+/// when first met), or in the event when `seen` is full; neither when empty.
+fn intern_name(
+    name: &[u8],
+    seen: &mut NameMap,
+    new: &mut Vec<EventName>,
+) -> (Option<Vec<u8>>, Option<u64>) {
+    if name.is_empty() {
+        return (None, None);
+    }
+    if let Some(&iid) = seen.get(name) {
+        return (None, Some(iid));
+    }
+    if seen.len() >= MAX_INTERNED_NAMES {
+        return (Some(text(name)), None);
+    }
+    let iid = seen.len() as u64 + 1;
+    seen.insert(name.into(), iid);
+    new.push(EventName {
+        iid: Some(iid),
+        name: Some(text(name)),
+    });
+    (None, Some(iid))
 }
 
 /// `s` with invalid UTF-8 replaced as Go's JSON encoder replaces it.
@@ -510,7 +575,7 @@ impl Writer {
         };
         self.packet(
             TracePacket {
-                track_descriptor: Some(d),
+                track_descriptor: Some(Box::new(d)),
                 ..TracePacket::default()
             },
             out,
@@ -532,8 +597,8 @@ impl Writer {
         let _ = p.encode_length_delimited(out);
     }
 
-    /// The callstack of frame `id` (0: none), interning what the sequence lacks into `data`.
-    fn callstack(&mut self, id: u64, frames: &Frames, data: &mut InternedData) -> Option<u64> {
+    /// The callstack of frame `id` (0: none), interning what the sequence lacks.
+    fn callstack(&mut self, id: u64, frames: &Frames) -> Option<u64> {
         let i = usize::try_from(id).ok().filter(|&i| i != 0)?;
         if self.stacks_done.get(i).copied().unwrap_or(false) {
             return Some(id);
@@ -565,13 +630,13 @@ impl Writer {
                 };
                 let next = self.functions.len() as u64 + 1;
                 let fid = *self.functions.entry(func.into()).or_insert_with(|| {
-                    data.function_names.push(InternedString {
+                    self.pending.function_names.push(InternedString {
                         iid: Some(next),
                         str: Some(text(func)),
                     });
                     next
                 });
-                data.frames.push(Frame {
+                self.pending.frames.push(Frame {
                     iid: Some(node),
                     function_name_id: Some(fid),
                     line_number: line,
@@ -580,7 +645,7 @@ impl Writer {
             node = u64::from(parent);
         }
         chain.reverse();
-        data.callstacks.push(Callstack {
+        self.pending.callstacks.push(Callstack {
             iid: Some(id),
             frame_ids: chain,
         });
@@ -602,16 +667,20 @@ impl Writer {
         frames: &Frames,
         out: &mut Vec<u8>,
     ) {
-        let mut data = InternedData::default();
-        te.callstack_iid = self.callstack(stack, frames, &mut data);
-        let has_data = !(data.callstacks.is_empty()
-            && data.frames.is_empty()
-            && data.function_names.is_empty());
+        te.callstack_iid = self.callstack(stack, frames);
+        let d = &self.pending;
+        let has_data = !(d.callstacks.is_empty()
+            && d.frames.is_empty()
+            && d.function_names.is_empty()
+            && d.event_names.is_empty()
+            && d.event_categories.is_empty());
+        // Boxed: most packets have none, and a packet is moved whole on its way out.
+        let data = has_data.then(|| Box::new(std::mem::take(&mut self.pending)));
         self.packet(
             TracePacket {
                 timestamp: Some(time(ts)),
                 track_event: Some(te),
-                interned_data: has_data.then_some(data),
+                interned_data: data,
                 sequence_flags: Some(SEQ_NEEDS_INCREMENTAL_STATE),
                 ..TracePacket::default()
             },
@@ -634,15 +703,27 @@ impl Writer {
         out: &mut Vec<u8>,
     ) {
         self.lane_rank = lane_rank;
-        let base = |ty: i32, track: u64, name: &[u8]| TrackEvent {
+        // Slices and instants repeat names (goroutines, "syscall", "proc start") and
+        // categories: each is written once, and events give its ID.
+        let (name, name_iid, category, category_iid) =
+            if matches!(ev.ph, "X" | "b" | "e" | "I" | "s" | "t") {
+                let (n, ni) = intern_name(ev.name, &mut self.names, &mut self.pending.event_names);
+                let (c, ci) = intern_name(
+                    ev.cat,
+                    &mut self.categories,
+                    &mut self.pending.event_categories,
+                );
+                (n, ni, c, ci)
+            } else {
+                (None, None, None, None)
+            };
+        let base = |ty: i32, track: u64| TrackEvent {
             r#type: Some(ty),
             track_uuid: Some(track),
-            name: (!name.is_empty()).then(|| text(name)),
-            categories: if ev.cat.is_empty() {
-                Vec::new()
-            } else {
-                vec![text(ev.cat)]
-            },
+            name: name.clone(),
+            name_iid,
+            categories: category.clone().into_iter().collect(),
+            category_iids: category_iid.into_iter().collect(),
             ..TrackEvent::default()
         };
         match ev.ph {
@@ -667,7 +748,7 @@ impl Writer {
                 }
                 let begin = TrackEvent {
                     debug_annotations: annotations(&ev.args),
-                    ..base(TYPE_SLICE_BEGIN, track, ev.name)
+                    ..base(TYPE_SLICE_BEGIN, track)
                 };
                 self.emit(ev.ts, begin, ev.sf, frames, out);
                 let end = TrackEvent {
@@ -687,7 +768,7 @@ impl Writer {
                 };
                 let te = TrackEvent {
                     debug_annotations: annotations(&ev.args),
-                    ..base(ty, track, ev.name)
+                    ..base(ty, track)
                 };
                 self.emit(ev.ts, te, ev.sf, frames, out);
             }
@@ -695,7 +776,7 @@ impl Writer {
                 let track = self.track(Key::Lane(ev.pid, ev.tid), out, true);
                 let mut te = TrackEvent {
                     debug_annotations: annotations(&ev.args),
-                    ..base(TYPE_INSTANT, track, ev.name)
+                    ..base(TYPE_INSTANT, track)
                 };
                 match ev.ph {
                     "s" => te.flow_ids.push(ev.id),
@@ -758,6 +839,35 @@ mod tests {
     use prost::Message;
 
     #[test]
+    fn names_past_the_interned_limit_are_written_in_the_event() {
+        let (mut seen, mut new) = (NameMap::default(), Vec::new());
+        assert_eq!(intern_name(b"", &mut seen, &mut new), (None, None));
+        assert_eq!(
+            intern_name(b"G1 main.main", &mut seen, &mut new),
+            (None, Some(1))
+        );
+        assert_eq!(
+            intern_name(b"G1 main.main", &mut seen, &mut new),
+            (None, Some(1))
+        );
+        assert_eq!(new.len(), 1);
+        for i in seen.len()..MAX_INTERNED_NAMES {
+            seen.insert(format!("G{i}").into_bytes().into(), i as u64 + 1);
+        }
+        let name = &b"G99999999 main.worker"[..];
+        assert_eq!(
+            intern_name(name, &mut seen, &mut new),
+            (Some(name.to_vec()), None)
+        );
+        // Those interned before keep their IDs.
+        assert_eq!(
+            intern_name(b"G1 main.main", &mut seen, &mut new),
+            (None, Some(1))
+        );
+        assert_eq!((seen.len(), new.len()), (MAX_INTERNED_NAMES, 1));
+    }
+
+    #[test]
     fn a_slice_and_an_instant_share_an_interned_stack() {
         let mut e = Emitter::new(Vec::new(), (0, i64::MAX), (0, i64::MAX), true);
         let frames = [(0x20, &b"main.f"[..], 7), (0x10, &b"main.main"[..], 3)];
@@ -798,7 +908,27 @@ mod tests {
                 (1600, Some(TYPE_INSTANT))
             ]
         );
-        assert_eq!(events[0].1.name.as_deref(), Some(&b"G1 main.main"[..]));
+        // Names are interned, each once, by the first event that has it.
+        assert_eq!(
+            (events[0].1.name.as_ref(), events[0].1.name_iid),
+            (None, Some(1))
+        );
+        assert_eq!(events[1].1.name_iid, None);
+        assert_eq!(events[2].1.name_iid, Some(2));
+        let names: Vec<(Option<u64>, Vec<u8>)> = trace
+            .packet
+            .iter()
+            .filter_map(|p| p.interned_data.as_deref())
+            .flat_map(|d| &d.event_names)
+            .map(|n| (n.iid, n.name.clone().unwrap_or_default()))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                (Some(1), b"G1 main.main".to_vec()),
+                (Some(2), b"proc start".to_vec())
+            ]
+        );
         assert_eq!(events[0].1.callstack_iid, None);
         assert_eq!(events[1].1.callstack_iid, Some(stk));
         assert_eq!(events[2].1.callstack_iid, Some(stk));
@@ -816,7 +946,8 @@ mod tests {
         let interned: Vec<&InternedData> = trace
             .packet
             .iter()
-            .filter_map(|p| p.interned_data.as_ref())
+            .filter_map(|p| p.interned_data.as_deref())
+            .filter(|d| !d.callstacks.is_empty())
             .collect();
         assert_eq!(interned.len(), 1);
         let cs = &interned[0].callstacks;
@@ -850,7 +981,7 @@ mod tests {
         let described: Vec<&TrackDescriptor> = trace
             .packet
             .iter()
-            .filter_map(|p| p.track_descriptor.as_ref())
+            .filter_map(|p| p.track_descriptor.as_deref())
             .filter(|d| d.uuid == lane)
             .collect();
         assert_eq!(described.len(), 2);

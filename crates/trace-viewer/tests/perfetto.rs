@@ -165,13 +165,35 @@ fn from_json(doc: &[u8]) -> Drawn {
 
 /// Takes in a packet's interned data: function names, frames (as `func:line`) and callstacks
 /// (as chains of frames) by ID; each ID is interned once.
-fn intern(
-    p: &TracePacket,
-    functions: &mut HashMap<u64, String>,
-    frames: &mut HashMap<u64, String>,
-    stacks: &mut HashMap<u64, Vec<String>>,
-) {
+/// The sequence's interned data so far: event names and categories, function names, frames
+/// and stacks, by ID.
+#[derive(Default)]
+struct Interned {
+    names: HashMap<u64, String>,
+    categories: HashMap<u64, String>,
+    functions: HashMap<u64, String>,
+    frames: HashMap<u64, String>,
+    stacks: HashMap<u64, Vec<String>>,
+}
+
+fn intern(p: &TracePacket, seen: &mut Interned) {
+    let Interned {
+        names,
+        categories,
+        functions,
+        frames,
+        stacks,
+    } = seen;
     if let Some(d) = &p.interned_data {
+        for (new, into) in [(&d.event_names, names), (&d.event_categories, categories)] {
+            for n in new {
+                let name = String::from_utf8(n.name.clone().unwrap()).unwrap();
+                assert!(
+                    into.insert(n.iid.unwrap(), name).is_none(),
+                    "a name interned twice"
+                );
+            }
+        }
         for f in &d.function_names {
             functions.insert(
                 f.iid.unwrap(),
@@ -216,7 +238,7 @@ fn from_perfetto(bytes: &[u8]) -> Drawn {
     for p in &trace.packet {
         assert_eq!(p.trusted_packet_sequence_id, Some(pf::SEQUENCE_ID));
         if let Some(d) = &p.track_descriptor {
-            if let Some(first) = tracks.insert(d.uuid.unwrap(), d.clone()) {
+            if let Some(first) = tracks.insert(d.uuid.unwrap(), (**d).clone()) {
                 assert_eq!(first.parent_uuid, d.parent_uuid);
                 assert_eq!(first.counter, d.counter);
                 assert_eq!(first.child_ordering, d.child_ordering);
@@ -228,14 +250,14 @@ fn from_perfetto(bytes: &[u8]) -> Drawn {
     }
     let name = |uuid: u64| String::from_utf8(tracks[&uuid].name.clone().unwrap()).unwrap();
     let parent = |uuid: u64| tracks[&uuid].parent_uuid;
-    let (mut functions, mut frames, mut stacks) = (HashMap::new(), HashMap::new(), HashMap::new());
+    let mut seen = Interned::default();
     let mut described = std::collections::HashSet::new();
     let mut records = Vec::new();
     // Each track's slices: Perfetto nests them, so they must nest.
     let mut slices: HashMap<u64, Vec<(i64, i64)>> = HashMap::new();
     let mut packets = trace.packet.iter().peekable();
     while let Some(p) = packets.next() {
-        intern(p, &mut functions, &mut frames, &mut stacks);
+        intern(p, &mut seen);
         if let Some(d) = &p.track_descriptor {
             described.insert(d.uuid.unwrap());
         }
@@ -263,14 +285,19 @@ fn from_perfetto(bytes: &[u8]) -> Drawn {
                 (String::from_utf8(a.name.clone().unwrap()).unwrap(), v)
             })
             .collect();
-        let cat = te
-            .categories
-            .first()
-            .map_or(String::new(), |c| String::from_utf8(c.clone()).unwrap());
-        let ev_name = te
-            .name
-            .clone()
-            .map_or(String::new(), |n| String::from_utf8(n).unwrap());
+        // A name or category is in the event or interned, never both.
+        assert!(te.name.is_none() || te.name_iid.is_none());
+        assert!(te.categories.is_empty() || te.category_iids.is_empty());
+        let cat = match (te.categories.first(), te.category_iids.first()) {
+            (Some(c), _) => String::from_utf8(c.clone()).unwrap(),
+            (None, Some(i)) => seen.categories[i].clone(),
+            (None, None) => String::new(),
+        };
+        let ev_name = match (&te.name, te.name_iid) {
+            (Some(n), _) => String::from_utf8(n.clone()).unwrap(),
+            (None, Some(i)) => seen.names[&i].clone(),
+            (None, None) => String::new(),
+        };
         let ts = p.timestamp.unwrap() as i64;
         let ty = te.r#type.unwrap();
         if ty == pf::TYPE_COUNTER {
@@ -300,7 +327,7 @@ fn from_perfetto(bytes: &[u8]) -> Drawn {
             pf::TYPE_SLICE_BEGIN if !regions => {
                 // A slice: its end is the next packet.
                 let end = packets.next().and_then(|p| {
-                    intern(p, &mut functions, &mut frames, &mut stacks);
+                    intern(p, &mut seen);
                     Some((p.timestamp?, p.track_event.as_ref()?))
                 });
                 let (end_ts, end) = end.expect("a slice's end follows its beginning");
@@ -314,7 +341,7 @@ fn from_perfetto(bytes: &[u8]) -> Drawn {
                     l,
                     ev_name,
                     vec![ts, dur],
-                    vec![stack(te, &stacks), stack(end, &stacks)],
+                    vec![stack(te, &seen.stacks), stack(end, &seen.stacks)],
                     args,
                     cat,
                 ));
@@ -328,7 +355,7 @@ fn from_perfetto(bytes: &[u8]) -> Drawn {
                     l,
                     ev_name,
                     vec![ts],
-                    vec![stack(te, &stacks)],
+                    vec![stack(te, &seen.stacks)],
                     args,
                     cat,
                 ));
@@ -341,7 +368,7 @@ fn from_perfetto(bytes: &[u8]) -> Drawn {
                         l,
                         ev_name,
                         vec![ts],
-                        vec![stack(te, &stacks)],
+                        vec![stack(te, &seen.stacks)],
                         args,
                         cat,
                     )),
@@ -351,7 +378,7 @@ fn from_perfetto(bytes: &[u8]) -> Drawn {
                         l,
                         ev_name,
                         vec![ts, *id as i64],
-                        vec![stack(te, &stacks)],
+                        vec![stack(te, &seen.stacks)],
                         args,
                         cat,
                     )),
@@ -361,7 +388,7 @@ fn from_perfetto(bytes: &[u8]) -> Drawn {
                         l,
                         ev_name,
                         vec![ts, *id as i64],
-                        vec![stack(te, &stacks)],
+                        vec![stack(te, &seen.stacks)],
                         args,
                         cat,
                     )),
