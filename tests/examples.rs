@@ -939,18 +939,24 @@ fn trace_doctor_reports_findings_and_healthy_traces() {
     }
 }
 
+/// The go1.22.10 generations trace cut inside the third of its generations, written as
+/// `cut.trace` in a fresh directory of its own (named after `tag`), which is returned too.
+fn cut_trace(tag: &str) -> (std::path::PathBuf, std::path::PathBuf) {
+    let whole = std::fs::read(testdata("go1.22.10/generations.trace")).unwrap();
+    let dir = std::env::temp_dir().join(format!("gotrace-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cut = dir.join("cut.trace");
+    std::fs::write(&cut, &whole[..4016]).unwrap();
+    (dir, cut)
+}
+
 /// A trace whose later part is broken (cut short): the tools do what Go's do with it. The
 /// profile, the GC analysis and the stats cover what Go's tools cover, say on stderr what was
 /// left out, and exit 0; `trace-events` prints the events before the error and fails, as
 /// `go tool trace -d=parsed` does.
 #[test]
 fn the_tools_read_a_cut_trace_as_gos_do() {
-    let whole = std::fs::read(testdata("go1.22.10/generations.trace")).unwrap();
-    let dir = std::env::temp_dir().join(format!("gotrace-cut-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    // Cut inside the third of its generations.
-    let cut = dir.join("cut.trace");
-    std::fs::write(&cut, &whole[..4016]).unwrap();
+    let (dir, cut) = cut_trace("cut");
     let p = cut.to_str().unwrap();
     let out_pb = dir.join("sched.pb.gz");
     for (name, args, kept) in [
@@ -981,6 +987,7 @@ fn the_tools_read_a_cut_trace_as_gos_do() {
     assert_eq!(events.lines().filter(|l| l.starts_with("M=")).count(), 226);
     // Cut inside the first generation, nothing is complete: Go's profile fails, for want of
     // goroutines.
+    let whole = std::fs::read(testdata("go1.22.10/generations.trace")).unwrap();
     std::fs::write(&cut, &whole[..400]).unwrap();
     let out = run(
         "trace2pprof",
@@ -1046,11 +1053,7 @@ fn trace_damage_is_deterministic() {
 /// (the cut of `the_tools_read_a_cut_trace_as_gos_do`, where Go's tools keep 226 events).
 #[test]
 fn the_tools_salvage_a_cut_trace() {
-    let whole = std::fs::read(testdata("go1.22.10/generations.trace")).unwrap();
-    let dir = std::env::temp_dir().join(format!("gotrace-salvage-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let cut = dir.join("cut.trace");
-    std::fs::write(&cut, &whole[..4016]).unwrap();
+    let (dir, cut) = cut_trace("salvage");
     let p = cut.to_str().unwrap();
     let out_pb = dir.join("sched.pb.gz");
     let out_json = dir.join("timeline.json");

@@ -127,18 +127,10 @@ fn canon(doc: &[u8]) -> (Vec<u8>, Vec<Vec<u8>>, Vec<Vec<u8>>) {
     (first, body, meta)
 }
 
-/// The testdata traces and the regression traces (fresh traces on which a live conformance run
-/// once found something).
+/// The testdata traces and the regression traces.
 fn all_traces() -> Vec<std::path::PathBuf> {
     let mut all = traces();
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/regressions");
-    let mut regressions: Vec<_> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|f| f.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "trace"))
-        .collect();
-    regressions.sort();
-    all.extend(regressions);
+    all.extend(common::regressions());
     all
 }
 

@@ -314,17 +314,16 @@ impl<R: Read> StreamReader<R> {
                         self.done = true;
                         break;
                     }
-                    Err(e) if number.is_some() && self.salvage && !e.is_limit() => {
-                        // What was read of the broken batch goes: nothing follows.
+                    Err(e) if self.salvage && !e.is_limit() => {
                         let e = self.framing_error(start, e);
-                        self.buf.truncate(start);
                         self.done = true;
+                        if number.is_none() {
+                            return Err(e);
+                        }
+                        // What was read of the broken batch goes: nothing follows.
+                        self.buf.truncate(start);
                         broken = Some(e);
                         break;
-                    }
-                    Err(e) if self.salvage && !e.is_limit() => {
-                        self.done = true;
-                        return Err(self.framing_error(start, e));
                     }
                     Err(e) if number.is_some() && !in_band_end && !e.is_limit() => {
                         self.done = true;
